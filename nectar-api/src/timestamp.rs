@@ -1,0 +1,186 @@
+//! A timestamp that decodes what Nectar actually sends.
+
+use std::{fmt, str::FromStr};
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+
+/// A point in time, in UTC.
+///
+/// Every `format: date-time` field of the API decodes into this type. REST answers carry an offset
+/// (`2023-11-07T05:31:56Z`); webhook payloads carry none and up to nine fractional digits
+/// (`2025-11-07T01:56:33.835384215`). Both decode: a timestamp without an offset is taken as UTC.
+/// It always serializes as RFC 3339 in UTC (`Z`), with as many fractional digits as it has.
+///
+/// ```
+/// use nectar_api::Timestamp;
+///
+/// let rest: Timestamp = "2023-11-07T05:31:56Z".parse().unwrap();
+/// let webhook: Timestamp = "2025-11-07T01:56:33.835384215".parse().unwrap();
+/// assert_eq!(rest.to_string(), "2023-11-07T05:31:56Z");
+/// assert_eq!(webhook.to_string(), "2025-11-07T01:56:33.835384215Z");
+/// assert!("yesterday".parse::<Timestamp>().is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    /// The current time.
+    pub fn now() -> Self {
+        Self(Utc::now())
+    }
+
+    /// The time as a chrono `DateTime<Utc>`.
+    pub fn as_datetime(&self) -> &DateTime<Utc> {
+        &self.0
+    }
+
+    /// Parses RFC 3339 (with `Z` or an offset, converted to UTC) or an ISO 8601 date-time without
+    /// offset (taken as UTC), with `T` or a space between date and time and up to nine fractional
+    /// digits.
+    pub fn parse(text: &str) -> Result<Self, TimestampError> {
+        if let Ok(with_offset) = DateTime::parse_from_rfc3339(text) {
+            return Ok(Self(with_offset.with_timezone(&Utc)));
+        }
+        let fraction_digits = text
+            .rsplit_once('.')
+            .map_or(0, |(_, fraction)| fraction.len());
+        if fraction_digits <= 9 {
+            for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+                if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+                    return Ok(Self(naive.and_utc()));
+                }
+            }
+        }
+        Err(TimestampError {
+            value: text.to_owned(),
+        })
+    }
+}
+
+impl From<DateTime<Utc>> for Timestamp {
+    fn from(value: DateTime<Utc>) -> Self {
+        Self(value)
+    }
+}
+
+impl From<Timestamp> for DateTime<Utc> {
+    fn from(value: Timestamp) -> Self {
+        value.0
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = TimestampError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Timestamp({self})")
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an ISO 8601 / RFC 3339 date-time string")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Timestamp, E> {
+                Timestamp::parse(value).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// A string that is not a date-time the API could have sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimestampError {
+    value: String,
+}
+
+impl fmt::Display for TimestampError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid timestamp {:?}: expected a date-time such as \"2023-11-07T05:31:56Z\" or \
+             \"2025-11-07T01:56:33.835384215\"",
+            self.value
+        )
+    }
+}
+
+impl std::error::Error for TimestampError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(json: &str) -> Result<Timestamp, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn decodes_rest_and_webhook_forms_to_the_same_instant_model() {
+        let rest = decode("\"2023-11-07T05:31:56Z\"").unwrap();
+        assert_eq!(rest.as_datetime().timestamp(), 1_699_335_116);
+
+        let offset = decode("\"2023-11-07T06:31:56+01:00\"").unwrap();
+        assert_eq!(offset, rest, "an offset is converted to UTC");
+
+        let naive = decode("\"2023-11-07T05:31:56\"").unwrap();
+        assert_eq!(naive, rest, "no offset means UTC");
+
+        for (text, nanos) in [
+            ("2024-09-06T00:15:43.073014", 73_014_000),
+            ("2024-09-06T00:15:43.073014117", 73_014_117),
+            ("2025-11-07 01:56:33.835384215", 835_384_215),
+        ] {
+            let parsed = Timestamp::parse(text).unwrap();
+            assert_eq!(
+                chrono::Timelike::nanosecond(parsed.as_datetime()),
+                nanos,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn serializes_rfc3339_utc_and_round_trips() {
+        let parsed = Timestamp::parse("2025-11-07T01:56:33.835384215").unwrap();
+        let json = serde_json::to_string(&parsed).unwrap();
+        assert_eq!(json, "\"2025-11-07T01:56:33.835384215Z\"");
+        assert_eq!(decode(&json).unwrap(), parsed);
+    }
+
+    #[test]
+    fn rejects_garbage_naming_the_value() {
+        for bad in [
+            "",
+            "2023-11-07",
+            "2023-13-07T05:31:56Z",
+            "2024-09-06T00:15:43.0730141170",
+        ] {
+            let error = decode(&format!("{bad:?}")).unwrap_err().to_string();
+            assert!(error.contains(&format!("{bad:?}")), "{bad}: {error}");
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The Nectar Climate API as documented, written as Rust.
+//!
+//! Each resource module declares the documented schemas (types deriving `schemars::JsonSchema`,
+//! with doc comments as descriptions and `#[schemars(...)]` for formats, lengths, ranges and
+//! patterns) and the documented operations. From them:
+//!
+//! - [`spec`] builds a deterministic OpenAPI 3.0.3 document (`spec/openapi.json`);
+//! - [`bindings`] validates it against what progenitor can generate and renders the Rust client
+//!   of nectar-api (progenitor 0.15 plus our open enums, formatted with prettyplease);
+//! - [`generate`] returns every generated file with its path, for `cargo xtask codegen` and the
+//!   freshness test, which compare them with [`stale`].
+//!
+//! This crate does no I/O: xtask writes the files.
+//!
+//! ```
+//! let spec = nectar_gen::spec().expect("the documented API builds");
+//! assert_eq!(spec.openapi, "3.0.3");
+//! assert!(spec.paths.paths.contains_key("/connection/company/{company_id}"));
+//! ```
+
+#![warn(missing_docs)]
+
+mod account;
+mod api;
+mod bindings;
+mod common;
+mod company;
+mod connection;
+mod misc;
+mod open_enum;
+mod schema;
+mod site;
+mod surface;
+pub mod validate;
+
+use indexmap::IndexMap;
+use openapiv3 as oa;
+
+pub use bindings::{Bindings, HEADER, bindings};
+pub use surface::surface;
+
+/// The API version the spec describes; the generated client sends it as `api-version`.
+pub const API_VERSION: &str = "2.2";
+/// The production base URL of that version.
+pub const BASE_URL: &str = "https://external.nectarclimate.com/v2.2";
+
+/// What can go wrong while building the spec or the bindings.
+#[derive(Debug)]
+pub enum Error {
+    /// A schema or operation in nectar-gen cannot be expressed as described.
+    Spec(String),
+    /// The spec has shapes progenitor cannot generate; one line per problem.
+    Invalid(Vec<String>),
+    /// progenitor refused the spec (or panicked on it).
+    Progenitor(String),
+    /// The generated tokens could not be parsed for formatting.
+    Render(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Spec(message) => write!(f, "spec: {message}"),
+            Error::Invalid(problems) => {
+                writeln!(
+                    f,
+                    "the spec has {} problem(s) progenitor cannot handle:",
+                    problems.len()
+                )?;
+                for problem in problems {
+                    writeln!(f, "  - {problem}")?;
+                }
+                Ok(())
+            }
+            Error::Progenitor(message) => write!(f, "progenitor: {message}"),
+            Error::Render(message) => write!(f, "formatting the generated code: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The OpenAPI 3.0.3 document of the documented API. Deterministic: paths and components are
+/// sorted, so the same nectar-gen always gives the same document.
+pub fn spec() -> Result<oa::OpenAPI, Error> {
+    let mut api = api::Api::new();
+    misc::register(&mut api);
+    company::register(&mut api);
+    site::register(&mut api);
+    connection::register(&mut api);
+    let (paths, schemas) = api.finish()?;
+
+    let security_scheme = oa::SecurityScheme::APIKey {
+        location: oa::APIKeyLocation::Header,
+        name: "X-API-Key".to_owned(),
+        description: Some(
+            "The API key from Settings > Organization > API Keys; sandbox and production keys \
+             are distinct. Header names are case-insensitive (the reference writes X-API-KEY)."
+                .to_owned(),
+        ),
+        extensions: IndexMap::new(),
+    };
+    Ok(oa::OpenAPI {
+        openapi: "3.0.3".to_owned(),
+        info: oa::Info {
+            title: "Nectar Climate API".to_owned(),
+            description: Some(api::dedent(
+                "
+                Utility bills and usage for companies: a company has sites, sites have utility
+                connections (logins to a provider's portal), connections discover accounts, and
+                accounts yield documents (bills) and usage data.
+
+                Written by nectar-rs from Nectar's public documentation (no published spec file
+                exists); each operation says where the documentation disagreed with itself and
+                which reading was taken. Errors documented here carry `{\"detail\": ...}`; 429
+                and 5xx answers are possible on every operation and are not typed.
+                ",
+            )),
+            version: API_VERSION.to_owned(),
+            ..Default::default()
+        },
+        servers: vec![oa::Server {
+            url: BASE_URL.to_owned(),
+            description: Some("Production and sandbox (the key decides)".to_owned()),
+            ..Default::default()
+        }],
+        paths,
+        components: Some(oa::Components {
+            security_schemes: IndexMap::from([(
+                "apiKey".to_owned(),
+                oa::ReferenceOr::Item(security_scheme),
+            )]),
+            schemas,
+            ..Default::default()
+        }),
+        security: Some(vec![IndexMap::from([("apiKey".to_owned(), Vec::new())])]),
+        tags: ["companies", "sites", "connections", "misc"]
+            .into_iter()
+            .map(|name| oa::Tag {
+                name: name.to_owned(),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    })
+}
+
+/// The spec as committed in `spec/openapi.json`: pretty JSON with a final newline.
+pub fn spec_json(spec: &oa::OpenAPI) -> Result<String, Error> {
+    serde_json::to_string_pretty(spec)
+        .map(|json| json + "\n")
+        .map_err(|e| Error::Spec(format!("serializing the spec: {e}")))
+}
+
+/// A file `cargo xtask codegen` writes, relative to the workspace root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Path relative to the workspace root, with `/` separators.
+    pub path: &'static str,
+    /// The whole content.
+    pub contents: String,
+}
+
+/// The directory whose files are all generated; files in it that [`generate`] does not produce
+/// are stale.
+pub const GENERATED_DIR: &str = "nectar-api/src/generated";
+
+/// Every generated file: the spec and the bindings.
+pub fn generate() -> Result<Vec<GeneratedFile>, Error> {
+    let spec = spec()?;
+    let bindings = bindings(&spec)?;
+    Ok(vec![
+        GeneratedFile {
+            path: "spec/openapi.json",
+            contents: spec_json(&spec)?,
+        },
+        GeneratedFile {
+            path: "nectar-api/src/generated/mod.rs",
+            contents: bindings.module,
+        },
+        GeneratedFile {
+            path: "nectar-api/src/generated/client.rs",
+            contents: bindings.client,
+        },
+        GeneratedFile {
+            path: "nectar-api/src/generated/enums.rs",
+            contents: bindings.enums,
+        },
+    ])
+}
+
+/// A committed file that differs from what the generator produces now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stale {
+    /// Path relative to the workspace root.
+    pub path: String,
+    /// Unified diff from the committed file to the generated one.
+    pub diff: String,
+}
+
+/// Compares `files` with what `read` returns for each path (`None`: the file is missing).
+/// Line endings are normalised first, so a checkout with CRLF is not reported.
+pub fn stale(files: &[GeneratedFile], mut read: impl FnMut(&str) -> Option<String>) -> Vec<Stale> {
+    files
+        .iter()
+        .filter_map(|file| {
+            let committed = read(file.path).map(|text| text.replace("\r\n", "\n"));
+            if committed.as_deref() == Some(file.contents.as_str()) {
+                return None;
+            }
+            let old = committed.unwrap_or_default();
+            Some(Stale {
+                path: file.path.to_owned(),
+                diff: unified_diff(file.path, &old, &file.contents),
+            })
+        })
+        .collect()
+}
+
+/// A unified diff (3 lines of context) from `old` to `new`, labelled `a/<path>` and `b/<path>`.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_is_deterministic() {
+        let first = spec_json(&spec().unwrap()).unwrap();
+        let second = spec_json(&spec().unwrap()).unwrap();
+        assert_eq!(first, second);
+    }
+
+    #[test]
+    fn stale_reports_missing_and_changed_files_with_a_diff() {
+        let files = vec![
+            GeneratedFile {
+                path: "a.txt",
+                contents: "one\ntwo\n".into(),
+            },
+            GeneratedFile {
+                path: "b.txt",
+                contents: "same\n".into(),
+            },
+            GeneratedFile {
+                path: "c.txt",
+                contents: "new\n".into(),
+            },
+        ];
+        let stale = stale(&files, |path| match path {
+            "a.txt" => Some("one\nTWO\n".into()),
+            "b.txt" => Some("same\r\n".into()),
+            _ => None,
+        });
+        let paths: Vec<_> = stale.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(paths, ["a.txt", "c.txt"]);
+        assert!(
+            stale[0].diff.contains("--- a/a.txt\n+++ b/a.txt\n"),
+            "{}",
+            stale[0].diff
+        );
+        assert!(stale[0].diff.contains("-TWO\n+two\n"), "{}", stale[0].diff);
+    }
+}
