@@ -157,10 +157,10 @@ fn input_components(spec: &oa::OpenAPI) -> BTreeSet<String> {
         let name = reference
             .trim_start_matches("#/components/schemas/")
             .to_owned();
-        if seen.insert(name.clone()) {
-            if let Some(schema) = components.and_then(|c| c.schemas.get(&name)) {
-                validate::collect_refs(schema, "", &mut refs);
-            }
+        if seen.insert(name.clone())
+            && let Some(schema) = components.and_then(|c| c.schemas.get(&name))
+        {
+            validate::collect_refs(schema, "", &mut refs);
         }
     }
     seen

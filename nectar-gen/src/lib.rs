@@ -189,6 +189,20 @@ pub fn generate() -> Result<Vec<GeneratedFile>, Error> {
     ])
 }
 
+/// The files among `present` (paths relative to the workspace root, as found in
+/// [`GENERATED_DIR`]) that the generator does not produce: left-overs to delete.
+pub fn unexpected_generated(
+    files: &[GeneratedFile],
+    present: impl IntoIterator<Item = String>,
+) -> Vec<String> {
+    let mut extra: Vec<String> = present
+        .into_iter()
+        .filter(|path| !files.iter().any(|f| f.path == path.as_str()))
+        .collect();
+    extra.sort();
+    extra
+}
+
 /// A committed file that differs from what the generator produces now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stale {

@@ -223,13 +223,36 @@ pub(crate) struct Property {
 }
 
 fn to_openapi(name: &str, schema: &Schema) -> Result<oa::ReferenceOr<oa::Schema>, Error> {
-    let value = serde_json::to_value(schema)
+    let mut value = serde_json::to_value(schema)
         .map_err(|e| Error::Spec(format!("schema {name} does not serialize: {e}")))?;
+    integral_bounds(&mut value);
     serde_json::from_value(value.clone()).map_err(|e| {
         Error::Spec(format!(
             "schema {name} is not representable in OpenAPI 3.0 ({e}): {value}"
         ))
     })
+}
+
+/// schemars stores numeric bounds as `f64` (`"minimum": 1.0`); openapiv3 reads the bounds of an
+/// integer schema as `i64` and, failing that, silently takes the schema as "any". Whole-number
+/// bounds are therefore written as integers.
+fn integral_bounds(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                let bound = matches!(key.as_str(), "minimum" | "maximum");
+                match child.as_f64() {
+                    Some(number) if bound && number.fract() == 0.0 && number.abs() < 9.0e15 => {
+                        // Exact: a whole f64 below 2^53 converts to i64 without loss.
+                        *child = serde_json::Value::from(number as i64);
+                    }
+                    _ => integral_bounds(child),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_bounds),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -250,6 +273,7 @@ mod tests {
     fn optional_is_absent_but_not_null() {
         let mut schemas = Schemas::new();
         let properties = schemas.properties::<Sample>().unwrap();
+        // (name, required, nullable); schemars sorts properties by name.
         let summary: Vec<(String, bool, bool)> = properties
             .into_iter()
             .map(|p| {
@@ -261,9 +285,9 @@ mod tests {
             summary,
             vec![
                 ("always".to_owned(), true, false),
-                ("maybeNull".to_owned(), true, true),
-                ("maybeAbsent".to_owned(), false, false),
                 ("either".to_owned(), false, true),
+                ("maybeAbsent".to_owned(), false, false),
+                ("maybeNull".to_owned(), true, true),
             ]
         );
     }

@@ -39,13 +39,13 @@ pub fn problems(spec: &oa::OpenAPI) -> Vec<String> {
     let mut refs = Vec::new();
     for (name, schema) in &components {
         collect_refs(schema, &format!("schema {name}"), &mut refs);
-        if let oa::ReferenceOr::Item(schema) = schema {
-            if let Some(place) = closed_object(schema) {
-                problems.push(format!(
-                    "schema {name}: {place} has additionalProperties: false; the bindings would \
-                     reject any field Nectar adds (drop `deny_unknown_fields`)"
-                ));
-            }
+        if let oa::ReferenceOr::Item(schema) = schema
+            && let Some(place) = closed_object(schema)
+        {
+            problems.push(format!(
+                "schema {name}: {place} has additionalProperties: false; the bindings would \
+                 reject any field Nectar adds (drop `deny_unknown_fields`)"
+            ));
         }
     }
 

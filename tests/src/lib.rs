@@ -1,1 +1,80 @@
+//! Cross-crate tests of nectar-rs: freshness of the generated files, snapshots of the API
+//! surface and of every schema, and decoding of the examples from Nectar's public documentation.
+//!
+//! The tests live in `tests/tests/`; this library holds what they share.
 
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
+}
+
+/// The examples from Nectar's public documentation, copied verbatim from
+/// `shared/reference/examples/` into `tests/fixtures/examples/`.
+pub fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples")
+}
+
+/// Decodes `json` as `T`. On failure the message names the field (its JSON path) and the value
+/// found there, e.g. `occupancyPercent: "<string>" is rejected: doesn't match pattern ...`.
+pub fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, String> {
+    let deserializer = &mut serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let value = serde_json::from_str::<serde_json::Value>(json)
+            .ok()
+            .and_then(|document| value_at(&document, &path).cloned())
+            .map_or_else(|| "(no value)".to_owned(), |value| value.to_string());
+        format!("{path}: {value} is rejected: {}", error.into_inner())
+    })
+}
+
+/// The value at a serde_path_to_error path such as `connections[0].status`.
+fn value_at<'a>(document: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    if path == "." {
+        return Some(document);
+    }
+    let mut current = document;
+    for segment in path.split('.') {
+        let (key, indices) = match segment.find('[') {
+            Some(at) => (&segment[..at], &segment[at..]),
+            None => (segment, ""),
+        };
+        if !key.is_empty() {
+            current = current.get(key)?;
+        }
+        for index in indices.split(['[', ']']).filter(|s| !s.is_empty()) {
+            current = current.get(index.parse::<usize>().ok()?)?;
+        }
+    }
+    Some(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        items: Vec<Inner>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u8,
+    }
+
+    #[test]
+    fn decode_errors_name_the_field_and_the_value() {
+        let error = decode::<Outer>(r#"{"items": [{"count": 1}, {"count": 300}]}"#).unwrap_err();
+        assert!(
+            error.starts_with("items[1].count: 300 is rejected: "),
+            "{error}"
+        );
+    }
+}

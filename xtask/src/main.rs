@@ -125,18 +125,14 @@ fn extra_files(root: &Path, files: &[nectar_gen::GeneratedFile]) -> Result<Vec<S
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(format!("reading {}: {e}", dir.display())),
     };
-    let mut extra = Vec::new();
+    let mut present = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| format!("reading {}: {e}", dir.display()))?;
-        let relative = format!(
+        present.push(format!(
             "{}/{}",
             nectar_gen::GENERATED_DIR,
             entry.file_name().to_string_lossy()
-        );
-        if !files.iter().any(|f| f.path == relative) {
-            extra.push(relative);
-        }
+        ));
     }
-    extra.sort();
-    Ok(extra)
+    Ok(nectar_gen::unexpected_generated(files, present))
 }
