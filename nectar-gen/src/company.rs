@@ -50,33 +50,15 @@ pub struct Company {
     is_low_accuracy_mode_enabled: Optional<bool>,
 }
 
-/// Body of `POST /company`. Defaults are the server's; fields you leave out are not sent.
+/// Body of `POST /company`. Fields you leave out are not sent; the server applies its defaults.
 #[derive(JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CompanyCreate {
     /// Name of the company.
     #[schemars(length(min = 1, max = 200))]
     name: String,
-    /// Your own identifier for the company.
-    external_id: Option<String>,
-    /// Earliest date Nectar collects history from (server default: 1 January of the previous
-    /// year).
-    data_collection_start_date: Optional<NaiveDate>,
-    /// Turn implied metering on (server default: off).
-    is_implied_metering_enabled: Optional<bool>,
-    /// Fraction used for implied metering, as a decimal string (server default: `1.0`).
-    #[schemars(regex(path = "FRACTION_PATTERN"))]
-    implied_metering_fraction: Optional<Decimal>,
-    /// [BETA] Extract electricity demand data as well.
-    is_demand_enabled: Optional<bool>,
-    /// Label meter identifiers with the reduced set of identifier types (server default: off).
-    is_basic_identifier_mapping_enabled: Optional<bool>,
-    /// Process bills faster but less accurately.
-    is_low_accuracy_mode_enabled: Optional<bool>,
-    /// E-mail addresses of existing Nectar users to add as admins. An address without a Nectar
-    /// account makes the request fail with 400.
-    #[schemars(inner(email))]
-    users: Optional<Vec<String>>,
+    #[serde(flatten)]
+    settings: CompanySettings,
 }
 
 /// Body of `PATCH /company/{company_id}`: every field is optional; only fields sent change.
@@ -86,23 +68,36 @@ pub struct CompanyUpdate {
     /// New name of the company.
     #[schemars(length(min = 1, max = 200))]
     name: Optional<String>,
+    #[serde(flatten)]
+    settings: CompanySettings,
+}
+
+/// The optional fields shared by the create and update bodies (flattened into both; not a
+/// component of its own).
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct CompanySettings {
     /// Your own identifier for the company; `null` clears it.
     external_id: Option<String>,
-    /// Earliest date Nectar collects history from.
+    /// Earliest date Nectar collects history from (server default on creation: 1 January of the
+    /// previous year). Site- and connection-level values override it.
     data_collection_start_date: Optional<NaiveDate>,
-    /// Turn implied metering on or off.
+    /// Turn implied metering on or off (server default on creation: off).
     is_implied_metering_enabled: Optional<bool>,
-    /// Fraction used for implied metering, as a decimal string.
+    /// Fraction of water usage used to estimate sewer volume, as a decimal string (server default
+    /// on creation: `1.0`).
     #[schemars(regex(path = "FRACTION_PATTERN"))]
     implied_metering_fraction: Optional<Decimal>,
     /// [BETA] Extract electricity demand data as well.
     is_demand_enabled: Optional<bool>,
-    /// Label meter identifiers with the reduced set of identifier types.
+    /// Label meter identifiers with the reduced set of identifier types (server default on
+    /// creation: off).
     is_basic_identifier_mapping_enabled: Optional<bool>,
     /// Process bills faster but less accurately.
     is_low_accuracy_mode_enabled: Optional<bool>,
-    /// Replaces the whole list of users when present (absent: unchanged). You cannot remove
-    /// yourself; an address without a Nectar account makes the request fail with 400.
+    /// E-mail addresses of existing Nectar users to add as admins. On update, the list replaces
+    /// the whole user list (absent: unchanged; you cannot remove yourself). An address without a
+    /// Nectar account makes the request fail with 400.
     #[schemars(inner(email))]
     users: Optional<Vec<String>>,
 }

@@ -51,17 +51,8 @@ pub struct SiteCreate {
     /// Name of the site.
     #[schemars(length(min = 1, max = 255))]
     name: String,
-    /// Your own identifier for the site (used in exports).
-    external_id: Option<String>,
-    /// Full address, including state and postal code; free text is accepted.
-    #[schemars(length(max = 255))]
-    address: Optional<String>,
-    /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10.
-    #[schemars(length(max = 10), inner(length(min = 1, max = 100)))]
-    path: Optional<Vec<String>>,
-    /// Occupancy, 0 to 100, as a decimal string.
-    #[schemars(regex(path = "OCCUPANCY_PATTERN"))]
-    occupancy_percent: Option<Decimal>,
+    #[serde(flatten)]
+    fields: SiteFields,
 }
 
 /// Body of `PATCH /site/{site_id}`: every field is optional; only fields sent change.
@@ -71,12 +62,21 @@ pub struct SiteUpdate {
     /// New name of the site.
     #[schemars(length(min = 1, max = 255))]
     name: Optional<String>,
-    /// Your own identifier for the site; `null` clears it.
+    #[serde(flatten)]
+    fields: SiteFields,
+}
+
+/// The optional fields shared by the create and update bodies (flattened into both; not a
+/// component of its own).
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+struct SiteFields {
+    /// Your own identifier for the site (used in exports); `null` clears it.
     external_id: Option<String>,
-    /// Full address, including state and postal code.
+    /// Full address, including state and postal code; free text is accepted.
     #[schemars(length(max = 255))]
     address: Optional<String>,
-    /// Location tags from general to specific; at most 10.
+    /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10.
     #[schemars(length(max = 10), inner(length(min = 1, max = 100)))]
     path: Optional<Vec<String>>,
     /// Occupancy, 0 to 100, as a decimal string; `null` clears it.

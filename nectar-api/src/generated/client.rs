@@ -154,10 +154,10 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         }
     }
 
-    /// Body of `POST /company`. Defaults are the server's; fields you leave out are not sent.
+    /// Body of `POST /company`. Fields you leave out are not sent; the server applies its defaults.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CompanyCreate {
-        /// Earliest date Nectar collects history from (server default: 1 January of the previous year).
+        /// Earliest date Nectar collects history from (server default on creation: 1 January of the previous year). Site- and connection-level values override it.
         #[serde(
             rename = "dataCollectionStartDate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -165,13 +165,13 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         pub data_collection_start_date: ::std::option::Option<
             ::chrono::naive::NaiveDate,
         >,
-        /// Your own identifier for the company.
+        /// Your own identifier for the company; `null` clears it.
         #[serde(
             rename = "externalId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub external_id: ::std::option::Option<::std::string::String>,
-        /// Fraction used for implied metering, as a decimal string (server default: `1.0`).
+        /// Fraction of water usage used to estimate sewer volume, as a decimal string (server default on creation: `1.0`).
         #[serde(
             rename = "impliedMeteringFraction",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -179,7 +179,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         pub implied_metering_fraction: ::std::option::Option<
             CompanyCreateImpliedMeteringFraction,
         >,
-        /// Label meter identifiers with the reduced set of identifier types (server default: off).
+        /// Label meter identifiers with the reduced set of identifier types (server default on creation: off).
         #[serde(
             rename = "isBasicIdentifierMappingEnabled",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -191,7 +191,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub is_demand_enabled: ::std::option::Option<bool>,
-        /// Turn implied metering on (server default: off).
+        /// Turn implied metering on or off (server default on creation: off).
         #[serde(
             rename = "isImpliedMeteringEnabled",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -205,7 +205,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         pub is_low_accuracy_mode_enabled: ::std::option::Option<bool>,
         /// Name of the company.
         pub name: CompanyCreateName,
-        /// E-mail addresses of existing Nectar users to add as admins. An address without a Nectar account makes the request fail with 400.
+        /// E-mail addresses of existing Nectar users to add as admins. On update, the list replaces the whole user list (absent: unchanged; you cannot remove yourself). An address without a Nectar account makes the request fail with 400.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub users: ::std::vec::Vec<::std::string::String>,
     }
@@ -216,7 +216,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         }
     }
 
-    /// Fraction used for implied metering, as a decimal string (server default: `1.0`).
+    /// Fraction of water usage used to estimate sewer volume, as a decimal string (server default on creation: `1.0`).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CompanyCreateImpliedMeteringFraction(::std::string::String);
@@ -374,7 +374,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     /// Body of `PATCH /company/{company_id}`: every field is optional; only fields sent change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CompanyUpdate {
-        /// Earliest date Nectar collects history from.
+        /// Earliest date Nectar collects history from (server default on creation: 1 January of the previous year). Site- and connection-level values override it.
         #[serde(
             rename = "dataCollectionStartDate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -388,7 +388,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub external_id: ::std::option::Option<::std::string::String>,
-        /// Fraction used for implied metering, as a decimal string.
+        /// Fraction of water usage used to estimate sewer volume, as a decimal string (server default on creation: `1.0`).
         #[serde(
             rename = "impliedMeteringFraction",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -396,7 +396,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         pub implied_metering_fraction: ::std::option::Option<
             CompanyUpdateImpliedMeteringFraction,
         >,
-        /// Label meter identifiers with the reduced set of identifier types.
+        /// Label meter identifiers with the reduced set of identifier types (server default on creation: off).
         #[serde(
             rename = "isBasicIdentifierMappingEnabled",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -408,7 +408,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub is_demand_enabled: ::std::option::Option<bool>,
-        /// Turn implied metering on or off.
+        /// Turn implied metering on or off (server default on creation: off).
         #[serde(
             rename = "isImpliedMeteringEnabled",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -423,7 +423,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         /// New name of the company.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<CompanyUpdateName>,
-        /// Replaces the whole list of users when present (absent: unchanged). You cannot remove yourself; an address without a Nectar account makes the request fail with 400.
+        /// E-mail addresses of existing Nectar users to add as admins. On update, the list replaces the whole user list (absent: unchanged; you cannot remove yourself). An address without a Nectar account makes the request fail with 400.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub users: ::std::vec::Vec<::std::string::String>,
     }
@@ -434,7 +434,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         }
     }
 
-    /// Fraction used for implied metering, as a decimal string.
+    /// Fraction of water usage used to estimate sewer volume, as a decimal string (server default on creation: `1.0`).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CompanyUpdateImpliedMeteringFraction(::std::string::String);
@@ -1111,7 +1111,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         /// Full address, including state and postal code; free text is accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<SiteCreateAddress>,
-        /// Your own identifier for the site (used in exports).
+        /// Your own identifier for the site (used in exports); `null` clears it.
         #[serde(
             rename = "externalId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1119,7 +1119,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         pub external_id: ::std::option::Option<::std::string::String>,
         /// Name of the site.
         pub name: SiteCreateName,
-        /// Occupancy, 0 to 100, as a decimal string.
+        /// Occupancy, 0 to 100, as a decimal string; `null` clears it.
         #[serde(
             rename = "occupancyPercent",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1259,7 +1259,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         }
     }
 
-    /// Occupancy, 0 to 100, as a decimal string.
+    /// Occupancy, 0 to 100, as a decimal string; `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SiteCreateOccupancyPercent(::std::string::String);
@@ -1389,10 +1389,10 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
     /// Body of `PATCH /site/{site_id}`: every field is optional; only fields sent change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SiteUpdate {
-        /// Full address, including state and postal code.
+        /// Full address, including state and postal code; free text is accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<SiteUpdateAddress>,
-        /// Your own identifier for the site; `null` clears it.
+        /// Your own identifier for the site (used in exports); `null` clears it.
         #[serde(
             rename = "externalId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1407,7 +1407,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub occupancy_percent: ::std::option::Option<SiteUpdateOccupancyPercent>,
-        /// Location tags from general to specific; at most 10.
+        /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub path: ::std::vec::Vec<SiteUpdatePathItem>,
     }
@@ -1418,7 +1418,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         }
     }
 
-    /// Full address, including state and postal code.
+    /// Full address, including state and postal code; free text is accepted.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SiteUpdateAddress(::std::string::String);
