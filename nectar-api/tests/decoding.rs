@@ -89,6 +89,20 @@ fn every_documented_value_round_trips_through_its_variant() {
     assert_eq!(DatasourceType::KNOWN.len(), 10);
     assert_eq!(Country::KNOWN.len(), 249);
     assert!(ConnectionStatus::KNOWN.iter().all(|s| !s.is_unknown()));
+    assert!(
+        ConnectionStatus::KNOWN
+            .iter()
+            .all(|s| s.description().is_some())
+    );
+    assert_eq!(
+        ConnectionStatus::Unknown("SUSPENDED".into()).description(),
+        None
+    );
+    assert_eq!(
+        Country::Us.description(),
+        None,
+        "country codes carry no meaning text"
+    );
 }
 
 #[test]

@@ -252,6 +252,39 @@ mod tests {
     }
 
     #[test]
+    fn bindings_report_an_unsupported_spec_instead_of_panicking() {
+        let mut spec = spec().unwrap();
+        // A second error body on one operation: progenitor would panic on
+        // `assertion failed: response_types.len() <= 1`.
+        let Some(oa::ReferenceOr::Item(path)) = spec.paths.paths.get_mut("/company/{company_id}")
+        else {
+            panic!("the company path is in the spec");
+        };
+        let get = path.get.as_mut().unwrap();
+        get.responses.responses.insert(
+            oa::StatusCode::Code(500),
+            oa::ReferenceOr::Item(oa::Response {
+                description: "other".into(),
+                content: IndexMap::from([(
+                    "application/json".to_owned(),
+                    oa::MediaType {
+                        schema: Some(oa::ReferenceOr::ref_("#/components/schemas/Company")),
+                        ..Default::default()
+                    },
+                )]),
+                ..Default::default()
+            }),
+        );
+        let error = bindings(&spec).unwrap_err().to_string();
+        assert!(
+            error.contains(
+                "GET /company/{company_id} (get_company): error responses have 2 different bodies"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn stale_reports_missing_and_changed_files_with_a_diff() {
         let files = vec![
             GeneratedFile {

@@ -208,6 +208,14 @@ fn generate_one(component: &EnumComponent) -> Result<TokenStream, Error> {
             doc_attrs(&text)
         })
         .collect();
+    let meanings: Vec<TokenStream> = component
+        .values
+        .iter()
+        .map(|(_, meaning)| match meaning {
+            Some(meaning) => quote!(::std::option::Option::Some(#meaning)),
+            None => quote!(::std::option::Option::None),
+        })
+        .collect();
     let count = values.len();
     let unknown_doc = "A value this version of the bindings does not know (Nectar added it \
          after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.";
@@ -238,6 +246,15 @@ fn generate_one(component: &EnumComponent) -> Result<TokenStream, Error> {
                 match self {
                     #(#name::#variants => #values,)*
                     #name::Unknown(value) => value.as_str(),
+                }
+            }
+
+            /// What the value means, as documented; `None` for `Unknown` and for values the
+            /// documentation does not explain.
+            pub fn description(&self) -> ::std::option::Option<&'static str> {
+                match self {
+                    #(#name::#variants => #meanings,)*
+                    #name::Unknown(_) => ::std::option::Option::None,
                 }
             }
 

@@ -74,6 +74,62 @@ impl AccountStatus {
         }
     }
 
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            AccountStatus::Detected => {
+                ::std::option::Option::Some(
+                    "Discovered on the provider's website, not yet confirmed.",
+                )
+            }
+            AccountStatus::Onboarded => {
+                ::std::option::Option::Some("Confirmed and actively tracked.")
+            }
+            AccountStatus::PullCompleted => {
+                ::std::option::Option::Some("Data was collected and processed.")
+            }
+            AccountStatus::NoDocumentsFound => {
+                ::std::option::Option::Some("No bills were found for this account.")
+            }
+            AccountStatus::PdfDownloadFailed => {
+                ::std::option::Option::Some("Bills exist but could not be downloaded.")
+            }
+            AccountStatus::AccountNotFound => {
+                ::std::option::Option::Some(
+                    "The account is no longer visible on the provider's website.",
+                )
+            }
+            AccountStatus::WorkflowNotAccessible => {
+                ::std::option::Option::Some(
+                    "The parent connection has a problem (for example a wrong password).",
+                )
+            }
+            AccountStatus::OtherError => {
+                ::std::option::Option::Some("An unexpected error during collection.")
+            }
+            AccountStatus::OldAccount => {
+                ::std::option::Option::Some(
+                    "The account is closed; no new data is expected (terminal).",
+                )
+            }
+            AccountStatus::Duplicate => {
+                ::std::option::Option::Some(
+                    "Duplicates another tracked account (terminal).",
+                )
+            }
+            AccountStatus::CustomerNotTracked => {
+                ::std::option::Option::Some(
+                    "You chose not to track this account (terminal).",
+                )
+            }
+            AccountStatus::CompanyInactive => {
+                ::std::option::Option::Some("The parent company is deactivated.")
+            }
+            AccountStatus::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
     /// Whether this is a value the bindings do not know.
     pub fn is_unknown(&self) -> bool {
         matches!(self, AccountStatus::Unknown(_))
@@ -236,6 +292,74 @@ impl ConnectionStatus {
             ConnectionStatus::CompanyInactive => "COMPANY_INACTIVE",
             ConnectionStatus::UrlInaccessible => "URL_INACCESSIBLE",
             ConnectionStatus::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            ConnectionStatus::Pending => {
+                ::std::option::Option::Some(
+                    "Just created; waiting for Nectar's first check, which usually runs within a few days.",
+                )
+            }
+            ConnectionStatus::UnderInvestigation => {
+                ::std::option::Option::Some(
+                    "Nectar's team is reviewing this connection; wait, or ask support.",
+                )
+            }
+            ConnectionStatus::Connected => {
+                ::std::option::Option::Some(
+                    "Nectar can log in and collects data on its weekly schedule.",
+                )
+            }
+            ConnectionStatus::MfaTokenExpired => {
+                ::std::option::Option::Some(
+                    "The provider asks for a multi-factor challenge; the end user must complete it interactively.",
+                )
+            }
+            ConnectionStatus::PasswordIncorrect => {
+                ::std::option::Option::Some(
+                    "The provider rejected the stored credentials; the end user must supply the new password.",
+                )
+            }
+            ConnectionStatus::NewPasswordNeeded => {
+                ::std::option::Option::Some(
+                    "The provider forces a password reset; the end user must reset it there, then update Nectar.",
+                )
+            }
+            ConnectionStatus::AdditionalCredentialsNeeded => {
+                ::std::option::Option::Some(
+                    "The provider asks for more verification (security questions, PIN); the end user must supply it.",
+                )
+            }
+            ConnectionStatus::WebsiteDown => {
+                ::std::option::Option::Some(
+                    "The provider's website is down; Nectar retries on its next weekly check.",
+                )
+            }
+            ConnectionStatus::NoAccountsFound => {
+                ::std::option::Option::Some(
+                    "Nectar logged in but found no utility accounts; may resolve on the next check.",
+                )
+            }
+            ConnectionStatus::OtherError => {
+                ::std::option::Option::Some(
+                    "An unexpected problem; may resolve on retry, otherwise contact support.",
+                )
+            }
+            ConnectionStatus::CompanyInactive => {
+                ::std::option::Option::Some(
+                    "The parent company is deactivated, so its connections stop running; contact support.",
+                )
+            }
+            ConnectionStatus::UrlInaccessible => {
+                ::std::option::Option::Some(
+                    "The provider URL cannot be reached (moved or changed domain); Nectar retries.",
+                )
+            }
+            ConnectionStatus::Unknown(_) => ::std::option::Option::None,
         }
     }
 
@@ -1346,6 +1470,263 @@ impl Country {
         }
     }
 
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Country::Af => ::std::option::Option::None,
+            Country::Al => ::std::option::Option::None,
+            Country::Dz => ::std::option::Option::None,
+            Country::As => ::std::option::Option::None,
+            Country::Ad => ::std::option::Option::None,
+            Country::Ao => ::std::option::Option::None,
+            Country::Ai => ::std::option::Option::None,
+            Country::Aq => ::std::option::Option::None,
+            Country::Ag => ::std::option::Option::None,
+            Country::Ar => ::std::option::Option::None,
+            Country::Am => ::std::option::Option::None,
+            Country::Aw => ::std::option::Option::None,
+            Country::Au => ::std::option::Option::None,
+            Country::At => ::std::option::Option::None,
+            Country::Az => ::std::option::Option::None,
+            Country::Bs => ::std::option::Option::None,
+            Country::Bh => ::std::option::Option::None,
+            Country::Bd => ::std::option::Option::None,
+            Country::Bb => ::std::option::Option::None,
+            Country::By => ::std::option::Option::None,
+            Country::Be => ::std::option::Option::None,
+            Country::Bz => ::std::option::Option::None,
+            Country::Bj => ::std::option::Option::None,
+            Country::Bm => ::std::option::Option::None,
+            Country::Bt => ::std::option::Option::None,
+            Country::Bo => ::std::option::Option::None,
+            Country::Bq => ::std::option::Option::None,
+            Country::Ba => ::std::option::Option::None,
+            Country::Bw => ::std::option::Option::None,
+            Country::Bv => ::std::option::Option::None,
+            Country::Br => ::std::option::Option::None,
+            Country::Io => ::std::option::Option::None,
+            Country::Bn => ::std::option::Option::None,
+            Country::Bg => ::std::option::Option::None,
+            Country::Bf => ::std::option::Option::None,
+            Country::Bi => ::std::option::Option::None,
+            Country::Kh => ::std::option::Option::None,
+            Country::Cm => ::std::option::Option::None,
+            Country::Ca => ::std::option::Option::None,
+            Country::Cv => ::std::option::Option::None,
+            Country::Ky => ::std::option::Option::None,
+            Country::Cf => ::std::option::Option::None,
+            Country::Td => ::std::option::Option::None,
+            Country::Cl => ::std::option::Option::None,
+            Country::Cn => ::std::option::Option::None,
+            Country::Cx => ::std::option::Option::None,
+            Country::Cc => ::std::option::Option::None,
+            Country::Co => ::std::option::Option::None,
+            Country::Km => ::std::option::Option::None,
+            Country::Cg => ::std::option::Option::None,
+            Country::Cd => ::std::option::Option::None,
+            Country::Ck => ::std::option::Option::None,
+            Country::Cr => ::std::option::Option::None,
+            Country::Hr => ::std::option::Option::None,
+            Country::Cu => ::std::option::Option::None,
+            Country::Cw => ::std::option::Option::None,
+            Country::Cy => ::std::option::Option::None,
+            Country::Cz => ::std::option::Option::None,
+            Country::Ci => ::std::option::Option::None,
+            Country::Dk => ::std::option::Option::None,
+            Country::Dj => ::std::option::Option::None,
+            Country::Dm => ::std::option::Option::None,
+            Country::Do => ::std::option::Option::None,
+            Country::Ec => ::std::option::Option::None,
+            Country::Eg => ::std::option::Option::None,
+            Country::Sv => ::std::option::Option::None,
+            Country::Gq => ::std::option::Option::None,
+            Country::Er => ::std::option::Option::None,
+            Country::Ee => ::std::option::Option::None,
+            Country::Et => ::std::option::Option::None,
+            Country::Fk => ::std::option::Option::None,
+            Country::Fo => ::std::option::Option::None,
+            Country::Fj => ::std::option::Option::None,
+            Country::Fi => ::std::option::Option::None,
+            Country::Fr => ::std::option::Option::None,
+            Country::Gf => ::std::option::Option::None,
+            Country::Pf => ::std::option::Option::None,
+            Country::Tf => ::std::option::Option::None,
+            Country::Ga => ::std::option::Option::None,
+            Country::Gm => ::std::option::Option::None,
+            Country::Ge => ::std::option::Option::None,
+            Country::De => ::std::option::Option::None,
+            Country::Gh => ::std::option::Option::None,
+            Country::Gi => ::std::option::Option::None,
+            Country::Gr => ::std::option::Option::None,
+            Country::Gl => ::std::option::Option::None,
+            Country::Gd => ::std::option::Option::None,
+            Country::Gp => ::std::option::Option::None,
+            Country::Gu => ::std::option::Option::None,
+            Country::Gt => ::std::option::Option::None,
+            Country::Gg => ::std::option::Option::None,
+            Country::Gn => ::std::option::Option::None,
+            Country::Gw => ::std::option::Option::None,
+            Country::Gy => ::std::option::Option::None,
+            Country::Ht => ::std::option::Option::None,
+            Country::Hm => ::std::option::Option::None,
+            Country::Va => ::std::option::Option::None,
+            Country::Hn => ::std::option::Option::None,
+            Country::Hk => ::std::option::Option::None,
+            Country::Hu => ::std::option::Option::None,
+            Country::Is => ::std::option::Option::None,
+            Country::In => ::std::option::Option::None,
+            Country::Id => ::std::option::Option::None,
+            Country::Ir => ::std::option::Option::None,
+            Country::Iq => ::std::option::Option::None,
+            Country::Ie => ::std::option::Option::None,
+            Country::Im => ::std::option::Option::None,
+            Country::Il => ::std::option::Option::None,
+            Country::It => ::std::option::Option::None,
+            Country::Jm => ::std::option::Option::None,
+            Country::Jp => ::std::option::Option::None,
+            Country::Je => ::std::option::Option::None,
+            Country::Jo => ::std::option::Option::None,
+            Country::Kz => ::std::option::Option::None,
+            Country::Ke => ::std::option::Option::None,
+            Country::Ki => ::std::option::Option::None,
+            Country::Kp => ::std::option::Option::None,
+            Country::Kr => ::std::option::Option::None,
+            Country::Kw => ::std::option::Option::None,
+            Country::Kg => ::std::option::Option::None,
+            Country::La => ::std::option::Option::None,
+            Country::Lv => ::std::option::Option::None,
+            Country::Lb => ::std::option::Option::None,
+            Country::Ls => ::std::option::Option::None,
+            Country::Lr => ::std::option::Option::None,
+            Country::Ly => ::std::option::Option::None,
+            Country::Li => ::std::option::Option::None,
+            Country::Lt => ::std::option::Option::None,
+            Country::Lu => ::std::option::Option::None,
+            Country::Mo => ::std::option::Option::None,
+            Country::Mk => ::std::option::Option::None,
+            Country::Mg => ::std::option::Option::None,
+            Country::Mw => ::std::option::Option::None,
+            Country::My => ::std::option::Option::None,
+            Country::Mv => ::std::option::Option::None,
+            Country::Ml => ::std::option::Option::None,
+            Country::Mt => ::std::option::Option::None,
+            Country::Mh => ::std::option::Option::None,
+            Country::Mq => ::std::option::Option::None,
+            Country::Mr => ::std::option::Option::None,
+            Country::Mu => ::std::option::Option::None,
+            Country::Yt => ::std::option::Option::None,
+            Country::Mx => ::std::option::Option::None,
+            Country::Fm => ::std::option::Option::None,
+            Country::Md => ::std::option::Option::None,
+            Country::Mc => ::std::option::Option::None,
+            Country::Mn => ::std::option::Option::None,
+            Country::Me => ::std::option::Option::None,
+            Country::Ms => ::std::option::Option::None,
+            Country::Ma => ::std::option::Option::None,
+            Country::Mz => ::std::option::Option::None,
+            Country::Mm => ::std::option::Option::None,
+            Country::Na => ::std::option::Option::None,
+            Country::Nr => ::std::option::Option::None,
+            Country::Np => ::std::option::Option::None,
+            Country::Nl => ::std::option::Option::None,
+            Country::Nc => ::std::option::Option::None,
+            Country::Nz => ::std::option::Option::None,
+            Country::Ni => ::std::option::Option::None,
+            Country::Ne => ::std::option::Option::None,
+            Country::Ng => ::std::option::Option::None,
+            Country::Nu => ::std::option::Option::None,
+            Country::Nf => ::std::option::Option::None,
+            Country::Mp => ::std::option::Option::None,
+            Country::No => ::std::option::Option::None,
+            Country::Om => ::std::option::Option::None,
+            Country::Pk => ::std::option::Option::None,
+            Country::Pw => ::std::option::Option::None,
+            Country::Ps => ::std::option::Option::None,
+            Country::Pa => ::std::option::Option::None,
+            Country::Pg => ::std::option::Option::None,
+            Country::Py => ::std::option::Option::None,
+            Country::Pe => ::std::option::Option::None,
+            Country::Ph => ::std::option::Option::None,
+            Country::Pn => ::std::option::Option::None,
+            Country::Pl => ::std::option::Option::None,
+            Country::Pt => ::std::option::Option::None,
+            Country::Pr => ::std::option::Option::None,
+            Country::Qa => ::std::option::Option::None,
+            Country::Ro => ::std::option::Option::None,
+            Country::Ru => ::std::option::Option::None,
+            Country::Rw => ::std::option::Option::None,
+            Country::Re => ::std::option::Option::None,
+            Country::Bl => ::std::option::Option::None,
+            Country::Sh => ::std::option::Option::None,
+            Country::Kn => ::std::option::Option::None,
+            Country::Lc => ::std::option::Option::None,
+            Country::Mf => ::std::option::Option::None,
+            Country::Pm => ::std::option::Option::None,
+            Country::Vc => ::std::option::Option::None,
+            Country::Ws => ::std::option::Option::None,
+            Country::Sm => ::std::option::Option::None,
+            Country::St => ::std::option::Option::None,
+            Country::Sa => ::std::option::Option::None,
+            Country::Sn => ::std::option::Option::None,
+            Country::Rs => ::std::option::Option::None,
+            Country::Sc => ::std::option::Option::None,
+            Country::Sl => ::std::option::Option::None,
+            Country::Sg => ::std::option::Option::None,
+            Country::Sx => ::std::option::Option::None,
+            Country::Sk => ::std::option::Option::None,
+            Country::Si => ::std::option::Option::None,
+            Country::Sb => ::std::option::Option::None,
+            Country::So => ::std::option::Option::None,
+            Country::Za => ::std::option::Option::None,
+            Country::Gs => ::std::option::Option::None,
+            Country::Ss => ::std::option::Option::None,
+            Country::Es => ::std::option::Option::None,
+            Country::Lk => ::std::option::Option::None,
+            Country::Sd => ::std::option::Option::None,
+            Country::Sr => ::std::option::Option::None,
+            Country::Sj => ::std::option::Option::None,
+            Country::Sz => ::std::option::Option::None,
+            Country::Se => ::std::option::Option::None,
+            Country::Ch => ::std::option::Option::None,
+            Country::Sy => ::std::option::Option::None,
+            Country::Tw => ::std::option::Option::None,
+            Country::Tj => ::std::option::Option::None,
+            Country::Tz => ::std::option::Option::None,
+            Country::Th => ::std::option::Option::None,
+            Country::Tl => ::std::option::Option::None,
+            Country::Tg => ::std::option::Option::None,
+            Country::Tk => ::std::option::Option::None,
+            Country::To => ::std::option::Option::None,
+            Country::Tt => ::std::option::Option::None,
+            Country::Tn => ::std::option::Option::None,
+            Country::Tr => ::std::option::Option::None,
+            Country::Tm => ::std::option::Option::None,
+            Country::Tc => ::std::option::Option::None,
+            Country::Tv => ::std::option::Option::None,
+            Country::Ug => ::std::option::Option::None,
+            Country::Ua => ::std::option::Option::None,
+            Country::Ae => ::std::option::Option::None,
+            Country::Gb => ::std::option::Option::None,
+            Country::Us => ::std::option::Option::None,
+            Country::Um => ::std::option::Option::None,
+            Country::Uy => ::std::option::Option::None,
+            Country::Uz => ::std::option::Option::None,
+            Country::Vu => ::std::option::Option::None,
+            Country::Ve => ::std::option::Option::None,
+            Country::Vn => ::std::option::Option::None,
+            Country::Vg => ::std::option::Option::None,
+            Country::Vi => ::std::option::Option::None,
+            Country::Wf => ::std::option::Option::None,
+            Country::Eh => ::std::option::Option::None,
+            Country::Ye => ::std::option::Option::None,
+            Country::Zm => ::std::option::Option::None,
+            Country::Zw => ::std::option::Option::None,
+            Country::Ax => ::std::option::Option::None,
+            Country::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
     /// Whether this is a value the bindings do not know.
     pub fn is_unknown(&self) -> bool {
         matches!(self, Country::Unknown(_))
@@ -1731,6 +2112,28 @@ impl DatasourceType {
         }
     }
 
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            DatasourceType::Electricity => ::std::option::Option::Some("Electricity."),
+            DatasourceType::Gas => ::std::option::Option::Some("Gas."),
+            DatasourceType::Water => ::std::option::Option::Some("Water."),
+            DatasourceType::District => {
+                ::std::option::Option::Some(
+                    "District energy (steam, chilled water, hot water).",
+                )
+            }
+            DatasourceType::Waste => ::std::option::Option::Some("Waste."),
+            DatasourceType::Fuel => ::std::option::Option::Some("Fuel."),
+            DatasourceType::Misc => ::std::option::Option::Some("Miscellaneous."),
+            DatasourceType::Refrigerant => ::std::option::Option::Some("Refrigerant."),
+            DatasourceType::Solar => ::std::option::Option::Some("Solar."),
+            DatasourceType::Telecom => ::std::option::Option::Some("Telecom."),
+            DatasourceType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
     /// Whether this is a value the bindings do not know.
     pub fn is_unknown(&self) -> bool {
         matches!(self, DatasourceType::Unknown(_))
@@ -1846,6 +2249,25 @@ impl TrackingStatus {
             TrackingStatus::Disabled => "DISABLED",
             TrackingStatus::Unset => "UNSET",
             TrackingStatus::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            TrackingStatus::Enabled => {
+                ::std::option::Option::Some("The account is actively tracked.")
+            }
+            TrackingStatus::Disabled => {
+                ::std::option::Option::Some("Tracking was turned off.")
+            }
+            TrackingStatus::Unset => {
+                ::std::option::Option::Some(
+                    "No tracking decision has been made yet (treated as tracked by the legacy `isTracked`).",
+                )
+            }
+            TrackingStatus::Unknown(_) => ::std::option::Option::None,
         }
     }
 
