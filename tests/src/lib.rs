@@ -1,7 +1,15 @@
-//! Cross-crate tests of nectar-rs: freshness of the generated files, snapshots of the API
-//! surface and of every schema, and decoding of the examples from Nectar's public documentation.
+//! Cross-crate tests of nectar-rs, and the emulator they run against.
 //!
-//! The tests live in `tests/tests/`; this library holds what they share.
+//! - [`sandbox`]: a stateful emulator of the Nectar API on loopback, the embedded default for the
+//!   examples and end-to-end tests (`cargo run -p nectar-tests --bin nectar-sandbox`).
+//! - [`spec`]: `spec/openapi.json` as a JSON Schema validator, used by the emulator for request
+//!   bodies and by the conformance test for every response.
+//! - The tests in `tests/tests/`: freshness of the generated files, snapshots of the API surface
+//!   and of every schema, decoding of the documentation's examples, end-to-end flows and
+//!   conformance.
+
+pub mod sandbox;
+pub mod spec;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,447 @@
+//! The emulator's HTTP surface: every operation of the spec, under `/v2.2`.
+
+use std::{
+    sync::{Arc, MutexGuard, atomic::Ordering},
+    time::Duration,
+};
+
+use axum::{
+    Router,
+    body::{Body, Bytes},
+    extract::{FromRequestParts, Path, RawQuery, Request, State},
+    http::{HeaderValue, StatusCode, header, request::Parts},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use nectar_api::types::ConnectionStatus;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    RequestRecord, Shared,
+    faults::{Fault, RetryAfter},
+    store::{ConnectionFilter, Failure, Store},
+};
+
+/// Marker put on each request by the server loop: notifying it closes the connection.
+#[derive(Clone)]
+pub(crate) struct DropConnection(pub(crate) Arc<tokio::sync::Notify>);
+
+/// The API's path prefix, part of the base URL.
+pub(crate) const PREFIX: &str = "/v2.2";
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    let api = Router::new()
+        .route("/ping", get(ping))
+        .route("/company", get(list_companies).post(create_company))
+        .route(
+            "/company/{company_id}",
+            get(get_company)
+                .patch(update_company)
+                .delete(delete_company),
+        )
+        .route(
+            "/site/company/{company_id}",
+            axum::routing::post(create_site),
+        )
+        .route("/site/{site_id}", get(get_site).patch(update_site))
+        .route(
+            "/connection/company/{company_id}",
+            get(list_connections).post(create_connection),
+        )
+        .route(
+            "/connection/company/{company_id}/link",
+            get(company_magic_link),
+        )
+        .route(
+            "/connection/{connection_id}/details",
+            get(get_connection).patch(update_connection),
+        )
+        .route(
+            "/connection/{connection_id}/status",
+            axum::routing::patch(confirm_accounts),
+        )
+        .route("/connection/{connection_id}", get(connection_magic_link))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .nest(PREFIX, api)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(shared.clone(), faults))
+        .with_state(shared)
+}
+
+type Answer = Result<Response, Failure>;
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        json_response(self.status, &json!({ "detail": self.detail }))
+    }
+}
+
+fn json_response(status: u16, body: &Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(body)).into_response()
+}
+
+fn ok(body: Value) -> Answer {
+    Ok(json_response(200, &body))
+}
+
+fn store(shared: &Shared) -> MutexGuard<'_, Store> {
+    // A panic while holding the lock poisons it; the emulator's state is still usable.
+    shared
+        .store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+// ---- faults and the request log -------------------------------------------------------------
+
+async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let n = shared.counter.fetch_add(1, Ordering::SeqCst) + 1;
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let fault = shared.faults.decide(n);
+    let record = |status: Option<u16>| RequestRecord {
+        n,
+        method: method.clone(),
+        path: path.clone(),
+        fault: fault.clone(),
+        status,
+    };
+    let latency = shared.faults.added_latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let response = match &fault {
+        None => next.run(request).await,
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(*delay).await;
+            next.run(request).await
+        }
+        Some(Fault::TooManyRequests(retry_after)) => {
+            let seconds = match retry_after {
+                Some(RetryAfter::Seconds(s)) => *s,
+                Some(RetryAfter::Date(d)) => d.as_secs(),
+                None => 1,
+            };
+            let mut response = json_response(
+                429,
+                &json!({ "detail": format!("Request was throttled. Expected available in {seconds} seconds.") }),
+            );
+            let value = match retry_after {
+                Some(RetryAfter::Seconds(s)) => Some(s.to_string()),
+                Some(RetryAfter::Date(d)) => Some(http_date(*d)),
+                None => None,
+            };
+            if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Some(Fault::BadGateway) => (
+            StatusCode::BAD_GATEWAY,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        )
+            .into_response(),
+        Some(Fault::ServiceUnavailable) => json_response(
+            503,
+            &json!({ "detail": "Service temporarily unavailable, try again later." }),
+        ),
+        Some(Fault::Drop) => {
+            shared.log(record(None));
+            if let Some(DropConnection(notify)) = request.extensions().get::<DropConnection>() {
+                notify.notify_one();
+            }
+            // The server loop drops the connection; this answer is never sent.
+            std::future::pending::<()>().await;
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    shared.log(record(Some(response.status().as_u16())));
+    response
+}
+
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) this far from now.
+fn http_date(from_now: Duration) -> String {
+    let when = chrono::Utc::now() + chrono::Duration::seconds(from_now.as_secs() as i64);
+    when.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+// ---- extraction ------------------------------------------------------------------------------
+
+/// The authenticated user, from `X-API-Key` (header names are case-insensitive).
+struct User(String);
+
+impl FromRequestParts<Arc<Shared>> for User {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Failure> {
+        let Some(key) = parts.headers.get("x-api-key") else {
+            return Err(Failure {
+                status: 401,
+                detail: "Authentication credentials were not provided.".to_owned(),
+            });
+        };
+        let user = key
+            .to_str()
+            .ok()
+            .and_then(|key| store(shared).user(key).map(str::to_owned));
+        user.map(User).ok_or_else(|| Failure {
+            status: 401,
+            detail: "Invalid API key.".to_owned(),
+        })
+    }
+}
+
+fn uuid_param(name: &str, value: &str) -> Result<Uuid, Failure> {
+    value
+        .parse()
+        .map_err(|_| Failure::bad_request(format!("{name}: {value:?} is not a valid UUID.")))
+}
+
+/// A JSON body, checked against the operation's request schema in the spec.
+fn body(shared: &Shared, operation: &str, bytes: &Bytes) -> Result<Value, Failure> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| Failure::bad_request(format!("JSON parse error - {e}")))?;
+    let schema = shared
+        .spec
+        .operation(operation)
+        .and_then(|op| op.request_body.clone())
+        .ok_or_else(|| Failure::bad_request(format!("{operation} takes no body")))?;
+    shared
+        .spec
+        .check_component(&schema, &value)
+        .map_err(|mismatch| Failure::bad_request(mismatch.to_string()))?;
+    Ok(value)
+}
+
+/// The list query: filters, `page` and `limit`, validated as the spec states them.
+fn list_query(query: Option<&str>) -> Result<(ConnectionFilter, i64, usize), Failure> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
+        .map_err(|e| Failure::bad_request(format!("query string: {e}")))?;
+    let mut filter = ConnectionFilter::default();
+    let (mut page, mut limit) = (1_i64, 100_usize);
+    for (key, value) in pairs {
+        match key.as_str() {
+            "page" => {
+                page = value.parse().map_err(|_| {
+                    Failure::bad_request(format!("page: {value:?} is not an integer."))
+                })?;
+            }
+            "limit" => {
+                let parsed: i64 = value.parse().map_err(|_| {
+                    Failure::bad_request(format!("limit: {value:?} is not an integer."))
+                })?;
+                if !(1..=500).contains(&parsed) {
+                    return Err(Failure::bad_request(format!(
+                        "limit: {parsed} is out of range; it must be between 1 and 500."
+                    )));
+                }
+                limit = parsed as usize;
+            }
+            "status" => {
+                let status = ConnectionStatus::from(value.as_str());
+                if status.is_unknown() {
+                    let valid: Vec<&str> =
+                        ConnectionStatus::KNOWN.iter().map(|s| s.as_str()).collect();
+                    return Err(Failure::bad_request(format!(
+                        "status: {value:?} is not a valid choice; valid choices are {}.",
+                        valid.join(", ")
+                    )));
+                }
+                filter.status = Some(status);
+            }
+            "sites" => filter.sites.push(uuid_param("sites", &value)?),
+            "connectionOwnerEmail" => {
+                let valid = value.split_once('@').is_some_and(|(user, domain)| {
+                    !user.is_empty() && domain.contains('.') && !domain.ends_with('.')
+                });
+                if !valid {
+                    return Err(Failure::bad_request(format!(
+                        "connectionOwnerEmail: {value:?} is not a valid e-mail address."
+                    )));
+                }
+                filter.owner_email = Some(value);
+            }
+            // Like the real API, parameters it does not know are ignored.
+            _ => {}
+        }
+    }
+    Ok((filter, page, limit))
+}
+
+// ---- handlers ----------------------------------------------------------------------------------
+
+async fn not_found() -> Failure {
+    Failure {
+        status: 404,
+        detail: "Not found.".to_owned(),
+    }
+}
+
+async fn method_not_allowed() -> Failure {
+    Failure {
+        status: 405,
+        detail: "Method not allowed.".to_owned(),
+    }
+}
+
+async fn ping(_user: User) -> Answer {
+    ok(json!({ "version": "v2.2", "emulator": "nectar-sandbox" }))
+}
+
+async fn list_companies(State(shared): State<Arc<Shared>>, User(user): User) -> Answer {
+    ok(store(&shared).list_companies(&user))
+}
+
+async fn create_company(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    bytes: Bytes,
+) -> Answer {
+    let body = body(&shared, "create_company", &bytes)?;
+    let company = store(&shared).create_company(&user, &body)?;
+    Ok(json_response(201, &company))
+}
+
+async fn get_company(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(id): Path<String>,
+) -> Answer {
+    let id = uuid_param("company_id", &id)?;
+    ok(store(&shared).get_company(&user, id)?)
+}
+
+async fn update_company(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Answer {
+    let id = uuid_param("company_id", &id)?;
+    let body = body(&shared, "update_company", &bytes)?;
+    ok(store(&shared).update_company(&user, id, &body)?)
+}
+
+async fn delete_company(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(id): Path<String>,
+) -> Answer {
+    let id = uuid_param("company_id", &id)?;
+    store(&shared).delete_company(&user, id)?;
+    Ok(Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::empty())
+        .unwrap_or_default())
+}
+
+async fn create_site(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(company_id): Path<String>,
+    bytes: Bytes,
+) -> Answer {
+    let company_id = uuid_param("company_id", &company_id)?;
+    let body = body(&shared, "create_site", &bytes)?;
+    let site = store(&shared).create_site(&user, company_id, &body)?;
+    Ok(json_response(201, &site))
+}
+
+async fn get_site(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(id): Path<String>,
+) -> Answer {
+    let id = uuid_param("site_id", &id)?;
+    ok(store(&shared).get_site(&user, id)?)
+}
+
+async fn update_site(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Answer {
+    let id = uuid_param("site_id", &id)?;
+    let body = body(&shared, "update_site", &bytes)?;
+    ok(store(&shared).update_site(&user, id, &body)?)
+}
+
+async fn list_connections(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(company_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Answer {
+    let company_id = uuid_param("company_id", &company_id)?;
+    let (filter, page, limit) = list_query(query.as_deref())?;
+    ok(store(&shared).list_connections(&user, company_id, &filter, page, limit)?)
+}
+
+async fn create_connection(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(company_id): Path<String>,
+    bytes: Bytes,
+) -> Answer {
+    let company_id = uuid_param("company_id", &company_id)?;
+    let body = body(&shared, "create_connection", &bytes)?;
+    let (id, connection, outcome) = store(&shared).create_connection(&user, company_id, &body)?;
+    shared.schedule_validation(id, outcome);
+    Ok(json_response(201, &connection))
+}
+
+async fn get_connection(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(id): Path<String>,
+) -> Answer {
+    let id = uuid_param("connection_id", &id)?;
+    ok(store(&shared).get_connection(&user, id)?)
+}
+
+async fn update_connection(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Answer {
+    let id = uuid_param("connection_id", &id)?;
+    let body = body(&shared, "update_connection", &bytes)?;
+    ok(store(&shared).update_connection(&user, id, &body)?)
+}
+
+async fn confirm_accounts(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Answer {
+    let id = uuid_param("connection_id", &id)?;
+    let body = body(&shared, "confirm_connection_accounts", &bytes)?;
+    ok(store(&shared).confirm_accounts(&user, id, &body)?)
+}
+
+async fn connection_magic_link(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(id): Path<String>,
+) -> Answer {
+    let id = uuid_param("connection_id", &id)?;
+    ok(store(&shared).get_connection(&user, id)?)
+}
+
+async fn company_magic_link(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    Path(company_id): Path<String>,
+) -> Answer {
+    let company_id = uuid_param("company_id", &company_id)?;
+    ok(store(&shared).company_magic_link(&user, company_id)?)
+}

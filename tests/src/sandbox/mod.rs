@@ -1,0 +1,322 @@
+//! A stateful emulator of the Nectar API on loopback: our stripe-mock, with state and faults.
+//!
+//! Every operation of `spec/openapi.json` is served under `/v2.2` with the documented
+//! behaviour: API keys, access to companies, validation of bodies against the spec and of query
+//! parameters as documented, the sandbox provider (`PENDING`, then `CONNECTED` or
+//! `PASSWORD_INCORRECT` after a validation delay), Nectar's pagination, and deterministic fault
+//! injection.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use nectar_tests::sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::start().await?;
+//! let ping = reqwest::Client::new()
+//!     .get(format!("{}/ping", sandbox.base_url()))
+//!     .header("X-API-Key", sandbox.api_key())
+//!     .send()
+//!     .await?;
+//! assert_eq!(ping.status(), 200);
+//! # Ok(())
+//! # }
+//! ```
+
+mod faults;
+mod http;
+mod server;
+mod store;
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex, atomic::AtomicU64},
+    time::Duration,
+};
+
+use tokio::{net::TcpListener, task::JoinHandle};
+use uuid::Uuid;
+
+pub use faults::{Fault, Faults, RetryAfter};
+pub use store::{SANDBOX_MAX_SITES, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Seeded};
+use store::{Store, Validation};
+
+use crate::spec::Spec;
+
+/// One request as the emulator saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// Number of the request, from 1, in the order received.
+    pub n: u64,
+    /// HTTP method.
+    pub method: String,
+    /// Path, including the `/v2.2` prefix.
+    pub path: String,
+    /// The fault injected, if any.
+    pub fault: Option<Fault>,
+    /// The status answered; `None` when the connection was dropped.
+    pub status: Option<u16>,
+}
+
+/// State shared by the server's tasks.
+pub(crate) struct Shared {
+    store: Mutex<Store>,
+    spec: Spec,
+    faults: Faults,
+    validation_delay: Duration,
+    counter: AtomicU64,
+    requests: Mutex<Vec<RequestRecord>>,
+}
+
+impl Shared {
+    fn log(&self, record: RequestRecord) {
+        self.requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(record);
+    }
+
+    /// Runs the connection's first check after the validation delay.
+    fn schedule_validation(self: &Arc<Self>, id: Uuid, outcome: Validation) {
+        let shared = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(shared.validation_delay).await;
+            let mut store = shared
+                .store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            store.validate_connection(id, outcome);
+        });
+    }
+}
+
+/// A configuration or start-up problem, naming the setting.
+#[derive(Debug)]
+pub struct SandboxError(String);
+
+impl std::fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sandbox: {}", self.0)
+    }
+}
+
+impl std::error::Error for SandboxError {}
+
+/// Configures a [`Sandbox`]: API keys, seed data, timings, faults.
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    users: Vec<(String, String)>,
+    seed: u64,
+    validation_delay: Duration,
+    faults: Faults,
+    port: u16,
+    companies: Vec<(String, usize, usize)>,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            users: Vec::new(),
+            seed: 0x6E65_6374_6172,
+            validation_delay: Duration::from_millis(500),
+            faults: Faults::default(),
+            port: 0,
+            companies: Vec::new(),
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Adds a user with this API key and e-mail. Without any, one user exists:
+    /// [`Sandbox::DEFAULT_API_KEY`] / [`Sandbox::DEFAULT_USER`].
+    pub fn user(mut self, api_key: impl Into<String>, email: impl Into<String>) -> Self {
+        self.users.push((api_key.into(), email.into()));
+        self
+    }
+
+    /// Seed of the emulator's ids and of fault decisions (default: fixed).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// How long a new connection stays `PENDING` before its first check (default 500 ms; the
+    /// real sandbox takes up to about 30 s).
+    pub fn validation_delay(mut self, delay: Duration) -> Self {
+        self.validation_delay = delay;
+        self
+    }
+
+    /// Fault injection; see [`Faults`].
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Port on 127.0.0.1 (default 0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// A company for the first user, with `sites` sites and `connections` connections made at
+    /// start; see [`Sandbox::seed`] for how they are spread. [`Sandbox::seeded`] lists them.
+    pub fn seed_company(
+        mut self,
+        name: impl Into<String>,
+        sites: usize,
+        connections: usize,
+    ) -> Self {
+        self.companies.push((name.into(), sites, connections));
+        self
+    }
+
+    /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
+    pub async fn start(self) -> Result<Sandbox, SandboxError> {
+        self.faults.validate().map_err(SandboxError)?;
+        let mut users = self.users;
+        if users.is_empty() {
+            users.push((
+                Sandbox::DEFAULT_API_KEY.to_owned(),
+                Sandbox::DEFAULT_USER.to_owned(),
+            ));
+        }
+        for (key, email) in &users {
+            if key.is_empty() || email.is_empty() {
+                return Err(SandboxError(format!(
+                    "user: API key {key:?} and e-mail {email:?} must both be non-empty"
+                )));
+            }
+        }
+        let first = users[0].clone();
+        let mut store = Store::new(users.iter().cloned().collect::<HashMap<_, _>>(), self.seed);
+        let seeded = self
+            .companies
+            .iter()
+            .map(|(name, sites, connections)| store.seed(&first.1, name, *sites, *connections))
+            .collect();
+        let shared = Arc::new(Shared {
+            store: Mutex::new(store),
+            spec: Spec::load(),
+            faults: self.faults,
+            validation_delay: self.validation_delay,
+            counter: AtomicU64::new(0),
+            requests: Mutex::new(Vec::new()),
+        });
+        let listener = TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .map_err(|e| SandboxError(format!("port: cannot bind 127.0.0.1:{}: {e}", self.port)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| SandboxError(format!("local address: {e}")))?;
+        let task = tokio::spawn(server::serve(listener, http::router(Arc::clone(&shared))));
+        Ok(Sandbox {
+            addr,
+            base_url: format!("http://{addr}{}", http::PREFIX),
+            api_key: first.0,
+            user: first.1,
+            shared,
+            task,
+            seeded,
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    base_url: String,
+    api_key: String,
+    user: String,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+    seeded: Vec<Seeded>,
+}
+
+impl Sandbox {
+    /// API key of the default user.
+    pub const DEFAULT_API_KEY: &'static str = "sandbox-api-key";
+    /// E-mail of the default user.
+    pub const DEFAULT_USER: &'static str = "developer@example.com";
+
+    /// An emulator with the defaults, on a free port.
+    pub async fn start() -> Result<Self, SandboxError> {
+        Self::builder().start().await
+    }
+
+    /// Configure an emulator.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// The base URL to give a client: `http://127.0.0.1:<port>/v2.2`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The socket address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The first user's API key.
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// A generated client for this emulator, authenticated with the first user's key.
+    pub fn client(&self) -> nectar_api::Client {
+        self.client_with_key(&self.api_key)
+    }
+
+    /// A generated client for this emulator that sends `api_key` (any string, for testing
+    /// rejections; an empty one sends no key at all).
+    pub fn client_with_key(&self, api_key: &str) -> nectar_api::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(mut value) = reqwest::header::HeaderValue::from_str(api_key) {
+            value.set_sensitive(true);
+            if !api_key.is_empty() {
+                headers.insert("x-api-key", value);
+            }
+        }
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap_or_default();
+        nectar_api::Client::new_with_client(&self.base_url, http)
+    }
+
+    /// Creates a company for the first user with `sites` sites and `connections` connections.
+    /// Connection `i` has status `ConnectionStatus::KNOWN[i % 12]`, site `i % sites` and owner
+    /// `owner{i % 10}@example.com`; all use the sandbox provider and keep their status.
+    pub fn seed(&self, name: &str, sites: usize, connections: usize) -> Seeded {
+        self.store().seed(&self.user, name, sites, connections)
+    }
+
+    /// The companies seeded by [`SandboxBuilder::seed_company`], in order.
+    pub fn seeded(&self) -> &[Seeded] {
+        &self.seeded
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.shared
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
