@@ -1,1 +1,124 @@
-fn main() {}
+//! Serves the Nectar API emulator on loopback until interrupted.
+//!
+//! ```sh
+//! cargo run -p nectar-tests --bin nectar-sandbox -- --port 8080
+//! ```
+//!
+//! Options: `--port N` (default 8080; 0 picks a free port), `--api-key KEY` (default
+//! `sandbox-api-key`), `--validation-delay-ms N` (default 2000), `--seed N`,
+//! `--seed-connections N` (a company with 3 sites and N connections), `--fault-rate R` with
+//! `--fault-seed N` (429/502/503/drop, evenly), `--latency-ms N`.
+
+use std::{process::ExitCode, time::Duration};
+
+use nectar_tests::sandbox::{Fault, Faults, RetryAfter, Sandbox};
+
+const USAGE: &str = "usage: nectar-sandbox [--port N] [--api-key KEY] [--validation-delay-ms N] \
+[--seed N] [--seed-connections N] [--fault-rate R] [--fault-seed N] [--latency-ms N]";
+
+struct Options {
+    port: u16,
+    api_key: String,
+    validation_delay_ms: u64,
+    seed: u64,
+    seed_connections: usize,
+    fault_rate: f64,
+    fault_seed: u64,
+    latency_ms: u64,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut options = Options {
+        port: 8080,
+        api_key: Sandbox::DEFAULT_API_KEY.to_owned(),
+        validation_delay_ms: 2000,
+        seed: 1,
+        seed_connections: 0,
+        fault_rate: 0.0,
+        fault_seed: 1,
+        latency_ms: 0,
+    };
+    let mut iter = args.iter();
+    while let Some(flag) = iter.next() {
+        if flag == "--help" || flag == "-h" {
+            return Err(USAGE.to_owned());
+        }
+        let value = iter
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let number = |name: &str| -> Result<u64, String> {
+            value
+                .parse()
+                .map_err(|_| format!("{name}: {value:?} is not a whole number"))
+        };
+        match flag.as_str() {
+            "--port" => {
+                options.port = u16::try_from(number("--port")?)
+                    .map_err(|_| format!("--port: {value} is not a port (0 to 65535)"))?;
+            }
+            "--api-key" => options.api_key = value.clone(),
+            "--validation-delay-ms" => options.validation_delay_ms = number(flag)?,
+            "--seed" => options.seed = number(flag)?,
+            "--seed-connections" => options.seed_connections = number(flag)? as usize,
+            "--fault-seed" => options.fault_seed = number(flag)?,
+            "--latency-ms" => options.latency_ms = number(flag)?,
+            "--fault-rate" => {
+                options.fault_rate = value
+                    .parse()
+                    .map_err(|_| format!("--fault-rate: {value:?} is not a number"))?;
+            }
+            other => return Err(format!("unknown option {other}\n{USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse(&args) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let faults = Faults::seeded(options.fault_seed)
+        .rate(
+            options.fault_rate,
+            [
+                Fault::TooManyRequests(Some(RetryAfter::Seconds(1))),
+                Fault::BadGateway,
+                Fault::ServiceUnavailable,
+                Fault::Drop,
+            ],
+        )
+        .latency(Duration::from_millis(options.latency_ms));
+    let mut builder = Sandbox::builder()
+        .user(&options.api_key, Sandbox::DEFAULT_USER)
+        .port(options.port)
+        .seed(options.seed)
+        .validation_delay(Duration::from_millis(options.validation_delay_ms))
+        .faults(faults);
+    if options.seed_connections > 0 {
+        builder = builder.seed_company("Seeded Company", 3, options.seed_connections);
+    }
+    let sandbox = match builder.start().await {
+        Ok(sandbox) => sandbox,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("Nectar emulator serving {}", sandbox.base_url());
+    println!("API key: {}", sandbox.api_key());
+    for seeded in sandbox.seeded() {
+        println!(
+            "Seeded company {} with {} connections",
+            seeded.company_id, seeded.connections
+        );
+    }
+    println!("Press Ctrl-C to stop.");
+    std::future::pending::<()>().await;
+    ExitCode::SUCCESS
+}

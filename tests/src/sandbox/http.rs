@@ -7,8 +7,8 @@ use std::{
 
 use axum::{
     Router,
-    body::{Body, Bytes},
-    extract::{FromRequestParts, Path, RawQuery, Request, State},
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, MatchedPath, Path, RawQuery, Request, State},
     http::{HeaderValue, StatusCode, header, request::Parts},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -62,7 +62,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/connection/{connection_id}/status",
             axum::routing::patch(confirm_accounts),
         )
-        .route("/connection/{connection_id}", get(connection_magic_link))
+        .route("/connection/{connection_id}", get(get_connection))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
@@ -87,6 +87,10 @@ fn json_response(status: u16, body: &Value) -> Response {
 
 fn ok(body: Value) -> Answer {
     Ok(json_response(200, &body))
+}
+
+fn created(body: Value) -> Answer {
+    Ok(json_response(201, &body))
 }
 
 fn store(shared: &Shared) -> MutexGuard<'_, Store> {
@@ -203,20 +207,56 @@ fn uuid_param(name: &str, value: &str) -> Result<Uuid, Failure> {
         .map_err(|_| Failure::bad_request(format!("{name}: {value:?} is not a valid UUID.")))
 }
 
-/// A JSON body, checked against the operation's request schema in the spec.
-fn body(shared: &Shared, operation: &str, bytes: &Bytes) -> Result<Value, Failure> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| Failure::bad_request(format!("JSON parse error - {e}")))?;
-    let schema = shared
-        .spec
-        .operation(operation)
-        .and_then(|op| op.request_body.clone())
-        .ok_or_else(|| Failure::bad_request(format!("{operation} takes no body")))?;
-    shared
-        .spec
-        .check_component(&schema, &value)
-        .map_err(|mismatch| Failure::bad_request(mismatch.to_string()))?;
-    Ok(value)
+/// The one id in the path (`company_id`, `site_id`, `connection_id`), parsed; a malformed one is
+/// a 400 that names the parameter.
+struct ObjectId(Uuid);
+
+impl FromRequestParts<Arc<Shared>> for ObjectId {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Failure> {
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, shared)
+            .await
+            .map_err(|e| Failure::bad_request(e.body_text()))?;
+        match params.as_slice() {
+            [(name, value)] => uuid_param(name, value).map(ObjectId),
+            _ => Err(Failure::bad_request("expected one id in the path")),
+        }
+    }
+}
+
+/// A JSON body, checked against the request schema that the spec gives the operation of the
+/// matched route, so validation follows the spec without naming schemas here.
+struct Body(Value);
+
+impl FromRequest<Arc<Shared>> for Body {
+    type Rejection = Failure;
+
+    async fn from_request(request: Request, shared: &Arc<Shared>) -> Result<Self, Failure> {
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|p| p.as_str().trim_start_matches(PREFIX).to_owned())
+            .unwrap_or_default();
+        let method = request.method().to_string();
+        let schema = shared
+            .spec
+            .operations()
+            .iter()
+            .find(|op| op.path == route && op.method == method)
+            .and_then(|op| op.request_body.clone())
+            .ok_or_else(|| Failure::bad_request(format!("{method} {route} takes no body")))?;
+        let bytes = Bytes::from_request(request, shared)
+            .await
+            .map_err(|e| Failure::bad_request(e.body_text()))?;
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| Failure::bad_request(format!("JSON parse error - {e}")))?;
+        shared
+            .spec
+            .check_component(&schema, &value)
+            .map_err(|mismatch| Failure::bad_request(mismatch.to_string()))?;
+        Ok(Body(value))
+    }
 }
 
 /// The list query: filters, `page` and `limit`, validated as the spec states them.
@@ -301,85 +341,69 @@ async fn list_companies(State(shared): State<Arc<Shared>>, User(user): User) -> 
 async fn create_company(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    bytes: Bytes,
+    Body(body): Body,
 ) -> Answer {
-    let body = body(&shared, "create_company", &bytes)?;
-    let company = store(&shared).create_company(&user, &body)?;
-    Ok(json_response(201, &company))
+    created(store(&shared).create_company(&user, &body)?)
 }
 
 async fn get_company(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(id): Path<String>,
+    ObjectId(id): ObjectId,
 ) -> Answer {
-    let id = uuid_param("company_id", &id)?;
     ok(store(&shared).get_company(&user, id)?)
 }
 
 async fn update_company(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(id): Path<String>,
-    bytes: Bytes,
+    ObjectId(id): ObjectId,
+    Body(body): Body,
 ) -> Answer {
-    let id = uuid_param("company_id", &id)?;
-    let body = body(&shared, "update_company", &bytes)?;
     ok(store(&shared).update_company(&user, id, &body)?)
 }
 
 async fn delete_company(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(id): Path<String>,
+    ObjectId(id): ObjectId,
 ) -> Answer {
-    let id = uuid_param("company_id", &id)?;
     store(&shared).delete_company(&user, id)?;
-    Ok(Response::builder()
-        .status(StatusCode::NO_CONTENT)
-        .body(Body::empty())
-        .unwrap_or_default())
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn create_site(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(company_id): Path<String>,
-    bytes: Bytes,
+    ObjectId(company_id): ObjectId,
+    Body(body): Body,
 ) -> Answer {
-    let company_id = uuid_param("company_id", &company_id)?;
-    let body = body(&shared, "create_site", &bytes)?;
-    let site = store(&shared).create_site(&user, company_id, &body)?;
-    Ok(json_response(201, &site))
+    created(store(&shared).create_site(&user, company_id, &body)?)
 }
 
 async fn get_site(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(id): Path<String>,
+    ObjectId(id): ObjectId,
 ) -> Answer {
-    let id = uuid_param("site_id", &id)?;
     ok(store(&shared).get_site(&user, id)?)
 }
 
 async fn update_site(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(id): Path<String>,
-    bytes: Bytes,
+    ObjectId(id): ObjectId,
+    Body(body): Body,
 ) -> Answer {
-    let id = uuid_param("site_id", &id)?;
-    let body = body(&shared, "update_site", &bytes)?;
     ok(store(&shared).update_site(&user, id, &body)?)
 }
 
 async fn list_connections(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(company_id): Path<String>,
+    ObjectId(company_id): ObjectId,
     RawQuery(query): RawQuery,
 ) -> Answer {
-    let company_id = uuid_param("company_id", &company_id)?;
     let (filter, page, limit) = list_query(query.as_deref())?;
     ok(store(&shared).list_connections(&user, company_id, &filter, page, limit)?)
 }
@@ -387,61 +411,46 @@ async fn list_connections(
 async fn create_connection(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(company_id): Path<String>,
-    bytes: Bytes,
+    ObjectId(company_id): ObjectId,
+    Body(body): Body,
 ) -> Answer {
-    let company_id = uuid_param("company_id", &company_id)?;
-    let body = body(&shared, "create_connection", &bytes)?;
     let (id, connection, outcome) = store(&shared).create_connection(&user, company_id, &body)?;
     shared.schedule_validation(id, outcome);
-    Ok(json_response(201, &connection))
+    created(connection)
 }
 
+/// `GET /connection/{id}/details`, and the deprecated magic link `GET /connection/{id}`, which
+/// answers the same connection with its secret.
 async fn get_connection(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(id): Path<String>,
+    ObjectId(id): ObjectId,
 ) -> Answer {
-    let id = uuid_param("connection_id", &id)?;
     ok(store(&shared).get_connection(&user, id)?)
 }
 
 async fn update_connection(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(id): Path<String>,
-    bytes: Bytes,
+    ObjectId(id): ObjectId,
+    Body(body): Body,
 ) -> Answer {
-    let id = uuid_param("connection_id", &id)?;
-    let body = body(&shared, "update_connection", &bytes)?;
     ok(store(&shared).update_connection(&user, id, &body)?)
 }
 
 async fn confirm_accounts(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(id): Path<String>,
-    bytes: Bytes,
+    ObjectId(id): ObjectId,
+    Body(body): Body,
 ) -> Answer {
-    let id = uuid_param("connection_id", &id)?;
-    let body = body(&shared, "confirm_connection_accounts", &bytes)?;
     ok(store(&shared).confirm_accounts(&user, id, &body)?)
-}
-
-async fn connection_magic_link(
-    State(shared): State<Arc<Shared>>,
-    User(user): User,
-    Path(id): Path<String>,
-) -> Answer {
-    let id = uuid_param("connection_id", &id)?;
-    ok(store(&shared).get_connection(&user, id)?)
 }
 
 async fn company_magic_link(
     State(shared): State<Arc<Shared>>,
     User(user): User,
-    Path(company_id): Path<String>,
+    ObjectId(company_id): ObjectId,
 ) -> Answer {
-    let company_id = uuid_param("company_id", &company_id)?;
     ok(store(&shared).company_magic_link(&user, company_id)?)
 }

@@ -239,6 +239,12 @@ impl Store {
     }
 
     fn company(&self, user: &str, id: Uuid) -> Result<&Company, Failure> {
+        self.company_for(user, id, "company")
+    }
+
+    /// The company, if it exists (else 404) and the user is one of its users (else 403, naming
+    /// `what` was asked for: the company itself, or one of its sites or connections).
+    fn company_for(&self, user: &str, id: Uuid, what: &str) -> Result<&Company, Failure> {
         let company = self
             .companies
             .get(&id)
@@ -246,7 +252,7 @@ impl Store {
         if company.users.iter().any(|u| u == user) {
             Ok(company)
         } else {
-            Err(Failure::forbidden("company"))
+            Err(Failure::forbidden(what))
         }
     }
 
@@ -262,11 +268,7 @@ impl Store {
             .sites
             .get(&site_id)
             .ok_or_else(|| Failure::not_found("Site"))?;
-        self.company(user, site.company_id)
-            .map_err(|e| match e.status {
-                403 => Failure::forbidden("site"),
-                _ => e,
-            })?;
+        self.company_for(user, site.company_id, "site")?;
         Ok(site.company_id)
     }
 
@@ -275,11 +277,7 @@ impl Store {
             .connections
             .get(&id)
             .ok_or_else(|| Failure::not_found("Connection"))?;
-        self.company(user, connection.company_id)
-            .map_err(|e| match e.status {
-                403 => Failure::forbidden("connection"),
-                _ => e,
-            })?;
+        self.company_for(user, connection.company_id, "connection")?;
         Ok(connection)
     }
 

@@ -1,0 +1,225 @@
+//! The getting-started flow: create a company, two sites and a sandbox connection, wait until
+//! Nectar has checked the connection, then list the company's connections with what each status
+//! asks of you.
+//!
+//! ```sh
+//! cargo run -p nectar-tests --example quickstart                       # embedded emulator
+//! NECTAR_API_KEY=... cargo run -p nectar-tests --example quickstart    # Nectar (use a sandbox key)
+//! ```
+//!
+//! `NECTAR_BASE_URL` overrides the base URL (default: Nectar v2.2 with a key, the embedded
+//! emulator without one).
+
+use std::{
+    error::Error,
+    time::{Duration, Instant},
+};
+
+use nectar_api::{
+    Client,
+    types::{Connection, ConnectionCreate, ConnectionStatus, Country},
+};
+use nectar_tests::sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let key = std::env::var("NECTAR_API_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
+    let base_url = std::env::var("NECTAR_BASE_URL").ok();
+    // Without a key, the emulator runs in this process for as long as `_sandbox` lives.
+    let (client, _sandbox, deadline) = match &key {
+        Some(key) => {
+            let url = base_url.unwrap_or_else(|| nectar_api::DEFAULT_BASE_URL.to_owned());
+            println!("Talking to Nectar at {url}");
+            (client_for(&url, key)?, None, Duration::from_secs(300))
+        }
+        None => {
+            let sandbox = Sandbox::builder()
+                .validation_delay(Duration::from_secs(2))
+                .start()
+                .await?;
+            println!(
+                "NECTAR_API_KEY is not set: talking to the embedded emulator at {}",
+                sandbox.base_url()
+            );
+            (sandbox.client(), Some(sandbox), Duration::from_secs(30))
+        }
+    };
+
+    let company = client
+        .create_company()
+        .body_map(|b| {
+            b.name("Quickstart Company")
+                .external_id(Some("quickstart-1".to_owned()))
+        })
+        .send()
+        .await?
+        .into_inner();
+    println!("1. Created company {} ({})", company.name, company.id);
+
+    let mut sites = Vec::new();
+    for (name, address) in [
+        ("Headquarters", "123 Main St, San Francisco, CA 94105"),
+        ("Warehouse", "500 Harbor Blvd, Oakland, CA 94607"),
+    ] {
+        let site = client
+            .create_site()
+            .company_id(company.id)
+            .body_map(|b| {
+                b.name(name)
+                    .address(Some(address.try_into().expect("a short address")))
+            })
+            .send()
+            .await?
+            .into_inner();
+        println!("2. Created site {} ({})", site.name, site.id);
+        sites.push(site.id);
+    }
+
+    let body: ConnectionCreate = ConnectionCreate::builder()
+        .url(SANDBOX_URL)
+        .username(SANDBOX_USERNAME)
+        .password(SANDBOX_PASSWORD)
+        .initial_sites(sites.clone())
+        .country(Country::Us)
+        .try_into()?;
+    let connection = client
+        .create_connection()
+        .company_id(company.id)
+        .body(body)
+        .send()
+        .await?
+        .into_inner();
+    println!(
+        "3. Created sandbox connection {} with status {}",
+        connection.id,
+        status_text(&connection)
+    );
+
+    print!("4. Waiting for Nectar to check it");
+    let started = Instant::now();
+    let checked = loop {
+        let current = client
+            .get_connection()
+            .connection_id(connection.id)
+            .send()
+            .await?
+            .into_inner();
+        if current.status != Some(ConnectionStatus::Pending) {
+            break current;
+        }
+        if started.elapsed() > deadline {
+            println!();
+            return Err(format!(
+                "still PENDING after {deadline:?}; Nectar's first check can take days"
+            )
+            .into());
+        }
+        print!(".");
+        use std::io::Write as _;
+        std::io::stdout().flush()?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    println!(
+        " {} after {:.1} s, {} account(s) found",
+        status_text(&checked),
+        started.elapsed().as_secs_f64(),
+        checked.accounts.len()
+    );
+
+    let mut connections = Vec::new();
+    let mut page = 1_u32;
+    loop {
+        let body = client
+            .list_company_connections()
+            .company_id(company.id)
+            .page(page)
+            .send()
+            .await?
+            .into_inner();
+        connections.extend(body.connections);
+        if !body.has_next {
+            break;
+        }
+        page += 1;
+    }
+    println!("5. The company's connections:\n");
+    print_table(&connections, &sites);
+    Ok(())
+}
+
+/// A client that sends the API key on every request, marked sensitive.
+fn client_for(base_url: &str, key: &str) -> Result<Client, Box<dyn Error>> {
+    let mut value = reqwest::header::HeaderValue::from_str(key)?;
+    value.set_sensitive(true);
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-api-key", value);
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?;
+    Ok(Client::new_with_client(base_url, http))
+}
+
+fn status_text(connection: &Connection) -> String {
+    connection
+        .status
+        .as_ref()
+        .map_or_else(|| "(none)".to_owned(), ToString::to_string)
+}
+
+fn print_table(connections: &[Connection], sites: &[uuid::Uuid]) {
+    let rows: Vec<[String; 5]> = connections
+        .iter()
+        .map(|c| {
+            let site_names: Vec<String> = c
+                .initial_sites
+                .iter()
+                .map(|id| match sites.iter().position(|s| s == id) {
+                    Some(index) => format!("site {}", index + 1),
+                    None => id.to_string()[..8].to_owned(),
+                })
+                .collect();
+            let what_to_do = c
+                .status
+                .as_ref()
+                .and_then(|s| s.description())
+                .unwrap_or("Unknown status: see Nectar's connection-status guide.");
+            [
+                c.id.to_string()[..8].to_owned(),
+                c.datasource
+                    .as_ref()
+                    .map_or("?".to_owned(), |d| d.name.clone()),
+                site_names.join(", "),
+                status_text(c),
+                what_to_do.to_owned(),
+            ]
+        })
+        .collect();
+    let header = [
+        "ID",
+        "PROVIDER",
+        "SITES",
+        "STATUS",
+        "WHAT IT MEANS / WHAT TO DO",
+    ];
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 5]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("  {}", padded.join("  ").trim_end());
+    };
+    line(header);
+    line(widths.map(|w| "-".repeat(w)).each_ref().map(String::as_str));
+    for row in &rows {
+        line(row.each_ref().map(String::as_str));
+    }
+}

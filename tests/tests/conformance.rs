@@ -1,0 +1,397 @@
+//! Conformance of the emulator to `spec/openapi.json`: every operation is driven through every
+//! status the spec documents for it, with raw HTTP, and every answer's status must be documented
+//! and its body must validate against the documented schema. The emulator and the spec cannot
+//! drift apart without this test failing.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Duration,
+};
+
+use nectar_tests::{
+    sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox},
+    spec::Spec,
+};
+use serde_json::{Value, json};
+
+struct Harness {
+    spec: Spec,
+    http: reqwest::Client,
+    base: String,
+    /// (operation, status) pairs seen, with how many bodies were validated.
+    seen: BTreeMap<(String, u16), usize>,
+}
+
+impl Harness {
+    /// Calls an operation and checks the answer against the spec; returns status and body.
+    async fn call(
+        &mut self,
+        operation: &str,
+        params: &[(&str, String)],
+        query: &str,
+        body: Option<&Value>,
+        key: &str,
+    ) -> (u16, Value) {
+        let op = self
+            .spec
+            .operation(operation)
+            .unwrap_or_else(|| panic!("{operation} is not in the spec"));
+        let mut path = op.path.clone();
+        for (name, value) in params {
+            path = path.replace(&format!("{{{name}}}"), value);
+        }
+        let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("a method");
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}{query}", self.base));
+        if !key.is_empty() {
+            request = request.header("X-API-Key", key);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("the emulator answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        let documented = op.responses.get(&status).unwrap_or_else(|| {
+            panic!("{operation} answered {status}, which the spec does not document: {text}")
+        });
+        let value = match documented {
+            Some(schema) => {
+                let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+                    panic!("{operation} {status}: body is not JSON ({e}): {text}")
+                });
+                if let Err(mismatch) = self.spec.check(schema, &value) {
+                    panic!(
+                        "{operation} {status}: body does not match the spec: {mismatch}\n{value:#}"
+                    );
+                }
+                value
+            }
+            None => {
+                assert!(
+                    text.is_empty(),
+                    "{operation} {status}: documented without a body, got {text}"
+                );
+                Value::Null
+            }
+        };
+        *self.seen.entry((operation.to_owned(), status)).or_default() += 1;
+        (status, value)
+    }
+}
+
+const OWNER: &str = "owner-key";
+const OTHER: &str = "other-key";
+const WRONG: &str = "wrong-key";
+const NIL: &str = "00000000-0000-0000-0000-000000000000";
+
+#[tokio::test]
+async fn every_operation_and_documented_status_conforms_to_the_spec() {
+    let sandbox = Sandbox::builder()
+        .user(OWNER, "owner@example.com")
+        .user(OTHER, "other@example.com")
+        .validation_delay(Duration::from_millis(20))
+        .start()
+        .await
+        .expect("the emulator starts");
+    let mut h = Harness {
+        spec: Spec::load(),
+        http: reqwest::Client::new(),
+        base: sandbox.base_url().to_owned(),
+        seen: BTreeMap::new(),
+    };
+
+    // ---- success answers, building the objects the error cases use ----
+    h.call("ping", &[], "", None, OWNER).await;
+    let company_body = json!({"name": "Conformance Co", "externalId": "c-1", "dataCollectionStartDate": "2024-01-01",
+        "isImpliedMeteringEnabled": true, "impliedMeteringFraction": "0.85", "users": ["other@example.com"]});
+    let (_, company) = h
+        .call("create_company", &[], "", Some(&company_body), OWNER)
+        .await;
+    let company_id = company["id"].as_str().expect("an id").to_owned();
+    // A company the other user cannot see, for 403s.
+    let (_, private) = h
+        .call(
+            "create_company",
+            &[],
+            "",
+            Some(&json!({"name": "Private"})),
+            OWNER,
+        )
+        .await;
+    let private_id = private["id"].as_str().expect("an id").to_owned();
+    h.call("list_companies", &[], "", None, OWNER).await;
+    h.call(
+        "get_company",
+        &[("company_id", company_id.clone())],
+        "",
+        None,
+        OWNER,
+    )
+    .await;
+    h.call(
+        "update_company",
+        &[("company_id", company_id.clone())],
+        "",
+        Some(&json!({"isDemandEnabled": true})),
+        OWNER,
+    )
+    .await;
+
+    let site_body = json!({"name": "Plant", "address": "1 Main St", "path": ["US", "CA"], "occupancyPercent": "80.5", "externalId": null});
+    let (_, site) = h
+        .call(
+            "create_site",
+            &[("company_id", company_id.clone())],
+            "",
+            Some(&site_body),
+            OWNER,
+        )
+        .await;
+    let site_id = site["id"].as_str().expect("an id").to_owned();
+    let (_, private_site) = h
+        .call(
+            "create_site",
+            &[("company_id", private_id.clone())],
+            "",
+            Some(&json!({"name": "Hidden"})),
+            OWNER,
+        )
+        .await;
+    let private_site_id = private_site["id"].as_str().expect("an id").to_owned();
+    h.call("get_site", &[("site_id", site_id.clone())], "", None, OWNER)
+        .await;
+    h.call(
+        "update_site",
+        &[("site_id", site_id.clone())],
+        "",
+        Some(&json!({"occupancyPercent": null})),
+        OWNER,
+    )
+    .await;
+
+    let connection_body = json!({"url": SANDBOX_URL, "username": SANDBOX_USERNAME, "password": SANDBOX_PASSWORD,
+        "initialSites": [site_id], "country": "US", "initialDatasourceTypes": ["ELECTRICITY"],
+        "workflowOwnerEmail": "owner@example.com", "multiplyByOccupancy": true});
+    let (_, connection) = h
+        .call(
+            "create_connection",
+            &[("company_id", company_id.clone())],
+            "",
+            Some(&connection_body),
+            OWNER,
+        )
+        .await;
+    let connection_id = connection["id"].as_str().expect("an id").to_owned();
+    let private_connection_body = json!({"url": "https://utility.example", "username": "u", "password": "p",
+        "initialSites": [private_site_id], "country": "GB"});
+    let (_, private_connection) = h
+        .call(
+            "create_connection",
+            &[("company_id", private_id.clone())],
+            "",
+            Some(&private_connection_body),
+            OWNER,
+        )
+        .await;
+    let private_connection_id = private_connection["id"].as_str().expect("an id").to_owned();
+    tokio::time::sleep(Duration::from_millis(100)).await; // both connections are checked by now
+    let (_, connected) = h
+        .call(
+            "get_connection",
+            &[("connection_id", connection_id.clone())],
+            "",
+            None,
+            OWNER,
+        )
+        .await;
+    assert_eq!(connected["status"], "CONNECTED");
+    let (_, failed) = h
+        .call(
+            "get_connection",
+            &[("connection_id", private_connection_id.clone())],
+            "",
+            None,
+            OWNER,
+        )
+        .await;
+    assert_eq!(failed["status"], "PASSWORD_INCORRECT");
+    h.call(
+        "list_company_connections",
+        &[("company_id", company_id.clone())],
+        "?limit=1&page=1&status=CONNECTED",
+        None,
+        OWNER,
+    )
+    .await;
+    h.call(
+        "list_company_connections",
+        &[("company_id", company_id.clone())],
+        &format!("?sites={site_id}&sites={NIL}&connectionOwnerEmail=owner%40example.com"),
+        None,
+        OWNER,
+    )
+    .await;
+    h.call(
+        "update_connection",
+        &[("connection_id", connection_id.clone())],
+        "",
+        Some(&json!({"dataCollectionStartDate": "2023-06-01", "multiplyByOccupancy": false})),
+        OWNER,
+    )
+    .await;
+    h.call(
+        "confirm_connection_accounts",
+        &[("connection_id", connection_id.clone())],
+        "",
+        Some(&json!({"confirm": true})),
+        OWNER,
+    )
+    .await;
+    h.call(
+        "create_connection_magic_link",
+        &[("connection_id", connection_id.clone())],
+        "",
+        None,
+        OWNER,
+    )
+    .await;
+    h.call(
+        "create_company_magic_link",
+        &[("company_id", company_id.clone())],
+        "",
+        None,
+        OWNER,
+    )
+    .await;
+
+    // ---- documented errors, generically per operation ----
+    let objects: BTreeMap<&str, (String, String)> = BTreeMap::from([
+        ("company_id", (company_id.clone(), private_id.clone())),
+        ("site_id", (site_id.clone(), private_site_id.clone())),
+        (
+            "connection_id",
+            (connection_id.clone(), private_connection_id.clone()),
+        ),
+    ]);
+    let valid_bodies: BTreeMap<&str, Value> = BTreeMap::from([
+        ("create_company", json!({"name": "Another"})),
+        ("update_company", json!({"name": "Renamed"})),
+        ("create_site", json!({"name": "Another site"})),
+        ("update_site", json!({"address": "2 Main St"})),
+        (
+            "create_connection",
+            json!({"url": SANDBOX_URL, "username": "u", "password": "p", "initialSites": [site_id], "country": "US"}),
+        ),
+        ("update_connection", json!({"multiplyByOccupancy": true})),
+        ("confirm_connection_accounts", json!({"confirm": false})),
+    ]);
+    let operations: Vec<(String, String, Vec<u16>)> = h
+        .spec
+        .operations()
+        .iter()
+        .map(|op| {
+            (
+                op.id.clone(),
+                op.path.clone(),
+                op.responses.keys().copied().filter(|s| *s >= 400).collect(),
+            )
+        })
+        .collect();
+    for (id, path, errors) in &operations {
+        let param = objects
+            .keys()
+            .copied()
+            .find(|name| path.contains(&format!("{{{name}}}")));
+        let body = valid_bodies.get(id.as_str());
+        let with = |value: &str| -> Vec<(&str, String)> {
+            param
+                .map(|p| vec![(p, value.to_owned())])
+                .unwrap_or_default()
+        };
+        for status in errors {
+            let (got, answer) = match status {
+                401 => h.call(id, &with(NIL), "", body, WRONG).await,
+                403 => {
+                    let hidden = &objects[param.expect("403 needs an object")].1;
+                    h.call(id, &with(hidden), "", body, OTHER).await
+                }
+                404 => h.call(id, &with(NIL), "", body, OWNER).await,
+                400 => match param {
+                    Some(_) => h.call(id, &with("not-a-uuid"), "", body, OWNER).await,
+                    None => h.call(id, &[], "", Some(&json!({"name": ""})), OWNER).await,
+                },
+                other => panic!("{id}: no way to provoke documented status {other}"),
+            };
+            assert_eq!(got, *status, "{id}: expected {status}, got {got}: {answer}");
+        }
+    }
+    // Missing key (not just a wrong one) and query validation are documented errors too.
+    assert_eq!(h.call("ping", &[], "", None, "").await.0, 401);
+    for query in [
+        "?limit=0",
+        "?limit=501",
+        "?status=SUSPENDED",
+        "?page=x",
+        "?sites=nope",
+    ] {
+        let (status, _) = h
+            .call(
+                "list_company_connections",
+                &[("company_id", company_id.clone())],
+                query,
+                None,
+                OWNER,
+            )
+            .await;
+        assert_eq!(status, 400, "{query}");
+    }
+    // Delete last: it removes the objects above.
+    h.call(
+        "delete_company",
+        &[("company_id", company_id.clone())],
+        "",
+        None,
+        OWNER,
+    )
+    .await;
+    assert_eq!(
+        h.call(
+            "get_company",
+            &[("company_id", company_id.clone())],
+            "",
+            None,
+            OWNER
+        )
+        .await
+        .0,
+        404
+    );
+
+    // ---- coverage: every operation answered with success, and every documented error ----
+    let mut missing = Vec::new();
+    for op in h.spec.operations() {
+        let statuses: BTreeSet<u16> = h
+            .seen
+            .keys()
+            .filter(|(id, _)| *id == op.id)
+            .map(|(_, s)| *s)
+            .collect();
+        if !statuses.iter().any(|s| *s < 300) {
+            missing.push(format!("{}: no success answer", op.id));
+        }
+        for status in op.responses.keys().filter(|s| **s >= 400) {
+            if !statuses.contains(status) {
+                missing.push(format!("{}: documented {status} never seen", op.id));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not covered:\n{}", missing.join("\n"));
+    let validated: usize = h.seen.values().sum();
+    println!(
+        "conformance: {} operations, {} (operation, status) pairs, {validated} responses validated against spec/openapi.json",
+        h.spec.operations().len(),
+        h.seen.len()
+    );
+}
