@@ -144,7 +144,7 @@ impl Spec {
 fn compile(schema: &Value, definitions: &Value) -> Result<jsonschema::Validator, String> {
     let root = json!({ "allOf": [schema], "definitions": definitions });
     jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft7)
+        .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
         .build(&root)
         .map_err(|e| e.to_string())
@@ -174,7 +174,7 @@ fn component_name(reference: &str) -> String {
     reference.rsplit('/').next().unwrap_or(reference).to_owned()
 }
 
-/// OpenAPI 3.0 schema -> JSON Schema draft 7: `nullable: true` becomes a `null` alternative,
+/// OpenAPI 3.0 schema -> JSON Schema 2020-12 (which, unlike draft 7, knows the `uuid` format): `nullable: true` becomes a `null` alternative,
 /// references point into `definitions`, and extensions and `example` go.
 pub fn to_json_schema(schema: &Value) -> Value {
     match schema {
