@@ -28,6 +28,7 @@ mod company;
 mod connection;
 mod misc;
 mod open_enum;
+mod pages;
 mod schema;
 mod site;
 mod surface;
@@ -185,6 +186,10 @@ pub fn generate() -> Result<Vec<GeneratedFile>, Error> {
         GeneratedFile {
             path: "nectar-api/src/generated/enums.rs",
             contents: bindings.enums,
+        },
+        GeneratedFile {
+            path: "nectar-api/src/generated/pages.rs",
+            contents: bindings.pages,
         },
     ])
 }

@@ -32,7 +32,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Some(key) => {
             let url = base_url.unwrap_or_else(|| nectar_api::DEFAULT_BASE_URL.to_owned());
             println!("Talking to Nectar at {url}");
-            (client_for(&url, key)?, None, Duration::from_secs(300))
+            let client = Client::builder()
+                .api_key(key.as_str())
+                .base_url(url)
+                .build()?;
+            (client, None, Duration::from_secs(300))
         }
         None => {
             let sandbox = Sandbox::builder()
@@ -147,18 +151,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("5. The company's connections:\n");
     print_table(&connections, &sites);
     Ok(())
-}
-
-/// A client that sends the API key on every request, marked sensitive.
-fn client_for(base_url: &str, key: &str) -> Result<Client, Box<dyn Error>> {
-    let mut value = reqwest::header::HeaderValue::from_str(key)?;
-    value.set_sensitive(true);
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("x-api-key", value);
-    let http = reqwest::Client::builder()
-        .default_headers(headers)
-        .build()?;
-    Ok(Client::new_with_client(base_url, http))
 }
 
 fn status_text(connection: &Connection) -> String {

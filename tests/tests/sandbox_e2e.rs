@@ -4,8 +4,8 @@
 use std::{collections::HashSet, time::Duration};
 
 use nectar_api::{
-    Client, Error,
-    types::{ApiError, Connection, ConnectionCreate, ConnectionStatus, Country},
+    Client, OperationError, RetryPolicy,
+    types::{Connection, ConnectionCreate, ConnectionStatus, Country},
 };
 use nectar_tests::sandbox::{
     Fault, Faults, RetryAfter, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox,
@@ -82,12 +82,11 @@ async fn settle(client: &Client, id: Uuid) -> Connection {
     panic!("connection {id} stayed PENDING");
 }
 
-fn api_error(error: Error<ApiError>) -> (u16, String) {
-    match error {
-        Error::ErrorResponse(response) => {
-            (response.status().as_u16(), response.into_inner().detail)
-        }
-        other => panic!("expected a documented error answer, got {other:?}"),
+fn api_error(error: OperationError) -> (u16, String) {
+    let error = nectar_api::Error::from(error);
+    match (error.status(), error.detail()) {
+        (Some(status), Some(detail)) => (status.as_u16(), detail.to_owned()),
+        _ => panic!("expected an error answer with a detail, got {error:?}"),
     }
 }
 
@@ -203,10 +202,14 @@ async fn keys_and_access_are_enforced() {
     let a = sandbox.client();
     let (company_id, sites) = company_with_sites(&a, 1).await;
 
-    let (status, detail) = api_error(sandbox.client_with_key("").ping().send().await.unwrap_err());
+    let no_key = reqwest::get(format!("{}/ping", sandbox.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(no_key.status(), 401);
+    let body: serde_json::Value = no_key.json().await.unwrap();
     assert_eq!(
-        (status, detail.as_str()),
-        (401, "Authentication credentials were not provided.")
+        body["detail"],
+        "Authentication credentials were not provided."
     );
     let (status, detail) = api_error(
         sandbox
@@ -635,10 +638,15 @@ async fn faults_are_injected_as_configured_and_deterministically() {
         .on_request(5, Fault::Drop)
         .on_request(6, Fault::Delay(Duration::from_millis(100)));
     let sandbox = Sandbox::builder().faults(faults).start().await.unwrap();
-    let client = sandbox.client();
+    // Without retries, every injected fault reaches the caller.
+    let client = sandbox
+        .client_builder()
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
 
-    let response = |result: Result<_, Error<ApiError>>| match result {
-        Err(Error::UnexpectedResponse(response)) => response,
+    let response = |result: Result<_, OperationError>| match result {
+        Err(progenitor_client::Error::UnexpectedResponse(response)) => response,
         other => panic!("expected an undocumented status, got {other:?}"),
     };
     let first = response(client.ping().send().await);
@@ -652,8 +660,8 @@ async fn faults_are_injected_as_configured_and_deterministically() {
     assert_eq!(third.status(), 502);
     assert_eq!(third.headers()["content-type"], "text/html");
     assert_eq!(response(client.ping().send().await).status(), 503);
-    match client.ping().send().await {
-        Err(Error::CommunicationError(error)) => assert!(!error.is_status(), "{error}"),
+    match client.ping().send().await.map_err(nectar_api::Error::from) {
+        Err(error) => assert_eq!(error.kind(), nectar_api::ErrorKind::Transport, "{error}"),
         other => panic!("a dropped connection is a transport error, got {other:?}"),
     }
     let started = std::time::Instant::now();
@@ -689,7 +697,11 @@ async fn a_fault_rate_hits_the_same_requests_on_every_run() {
     let run = || async {
         let faults = Faults::seeded(11).rate(0.3, [Fault::ServiceUnavailable, Fault::BadGateway]);
         let sandbox = Sandbox::builder().faults(faults).start().await.unwrap();
-        let client = sandbox.client();
+        let client = sandbox
+            .client_builder()
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
         for _ in 0..50 {
             let _ = client.ping().send().await;
         }

@@ -5,3 +5,4 @@
 
 pub mod client;
 pub mod enums;
+pub mod pages;

@@ -264,26 +264,29 @@ impl Sandbox {
         &self.api_key
     }
 
-    /// A generated client for this emulator, authenticated with the first user's key.
+    /// A client builder for this emulator: its base URL and the first user's key, default
+    /// retry policy and timeouts. Adjust it (e.g. `.retry_policy(RetryPolicy::none())` to see
+    /// injected faults) and `.build()`.
+    pub fn client_builder(&self) -> nectar_api::ClientBuilder {
+        nectar_api::Client::builder()
+            .api_key(self.api_key.as_str())
+            .base_url(&self.base_url)
+    }
+
+    /// A client for this emulator with the first user's key.
     pub fn client(&self) -> nectar_api::Client {
         self.client_with_key(&self.api_key)
     }
 
-    /// A generated client for this emulator that sends `api_key` (any string, for testing
-    /// rejections; an empty one sends no key at all).
+    /// A client for this emulator that sends `api_key` (any non-empty string, for testing
+    /// rejections).
     pub fn client_with_key(&self, api_key: &str) -> nectar_api::Client {
-        let mut headers = reqwest::header::HeaderMap::new();
-        if let Ok(mut value) = reqwest::header::HeaderValue::from_str(api_key) {
-            value.set_sensitive(true);
-            if !api_key.is_empty() {
-                headers.insert("x-api-key", value);
-            }
-        }
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
+        self.client_builder()
+            .api_key(api_key)
             .build()
-            .unwrap_or_default();
-        nectar_api::Client::new_with_client(&self.base_url, http)
+            // Proven: the base URL is loopback http, which the builder accepts, and tests pass
+            // non-empty keys; a failure here is a bug in the test, so say which key.
+            .unwrap_or_else(|e| panic!("client for the emulator with key {api_key:?}: {e}"))
     }
 
     /// Creates a company for the first user with `sites` sites and `connections` connections.

@@ -1,0 +1,566 @@
+//! Building a client, and what happens around every request: the API key, retries with backoff,
+//! timeouts, tracing.
+
+use std::{
+    fmt,
+    hash::{BuildHasher, Hasher},
+    net::IpAddr,
+    time::{Duration, Instant},
+};
+
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::{Method, StatusCode, header::HeaderValue};
+use tracing::Instrument;
+
+use crate::{
+    Client, DEFAULT_BASE_URL, Secret,
+    error::{BufferedBody, Error, ErrorKind, RETRY_AFTER, parse_retry_after},
+};
+
+/// The environment variable the builder reads the API key from when none is given.
+pub const API_KEY_ENV: &str = "NECTAR_API_KEY";
+
+/// The most bytes of an error answer the client reads (the rest is discarded).
+const MAX_BUFFERED_ERROR: usize = 64 * 1024;
+
+/// When and how often a failed request is sent again.
+///
+/// GET, HEAD, PUT and DELETE are retried on 408, 429, 5xx and transport failures. POST and
+/// PATCH are retried only when they cannot have been applied: on 429 and when the connection
+/// could not be made. Waits grow exponentially with full jitter (a random wait between zero and
+/// the exponential bound) and honour `Retry-After`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1: no retries).
+    pub max_attempts: u32,
+    /// Upper bound of the first wait.
+    pub initial_backoff: Duration,
+    /// Upper bound of any wait (a longer `Retry-After` is still honoured, within the total
+    /// timeout).
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The exponential bound for the wait after attempt `attempt` (from 1).
+    fn bound(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
+    }
+}
+
+/// The client's own state, read by the hooks on every request.
+#[derive(Clone)]
+pub struct Inner {
+    api_key: HeaderValue,
+    retry: RetryPolicy,
+    attempt_timeout: Duration,
+    total_timeout: Duration,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inner")
+            .field("api_key", &"***")
+            .field("retry", &self.retry)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("total_timeout", &self.total_timeout)
+            .finish()
+    }
+}
+
+/// Configures a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// use nectar_api::{Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .api_key("my-key")
+///     .base_url("https://external.nectarclimate.com/v2.2/")
+///     .total_timeout(Duration::from_secs(60))
+///     .retry_policy(RetryPolicy { max_attempts: 6, ..RetryPolicy::default() })
+///     .build()
+///     .expect("a valid configuration");
+/// assert_eq!(nectar_api::ClientInfo::baseurl(&client), "https://external.nectarclimate.com/v2.2");
+/// assert!(!format!("{client:?}").contains("my-key"));
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    api_key: Option<Secret>,
+    base_url: String,
+    connect_timeout: Duration,
+    attempt_timeout: Duration,
+    total_timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+    allow_insecure_http: bool,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key)
+            .field("base_url", &self.base_url)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("total_timeout", &self.total_timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            connect_timeout: Duration::from_secs(10),
+            attempt_timeout: Duration::from_secs(30),
+            total_timeout: Duration::from_secs(120),
+            retry: RetryPolicy::default(),
+            user_agent: concat!("nectar-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            allow_insecure_http: false,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The API key (default: the `NECTAR_API_KEY` environment variable).
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The base URL (default: `https://external.nectarclimate.com/v2.2`). A trailing `/` is
+    /// removed. Plain `http://` is refused unless the host is loopback or
+    /// [`allow_insecure_http`](Self::allow_insecure_http) is set.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// How long to wait for a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take, answer included (default 30 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// How long a request may take over all its attempts and waits (default 120 s).
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = timeout;
+        self
+    }
+
+    /// The retry policy (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` (default `nectar-rs/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Allows a plain `http://` base URL on a host that is not loopback (the key would travel
+    /// unencrypted).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let config = |message: String| Error::new(ErrorKind::Config, message);
+        let key = match self.api_key {
+            Some(key) => key,
+            None => Secret::new(std::env::var(API_KEY_ENV).map_err(|_| {
+                config(format!(
+                    "no API key: call .api_key(..) or set {API_KEY_ENV}"
+                ))
+            })?),
+        };
+        if key.expose_secret().trim().is_empty() {
+            return Err(config("the API key is empty".to_owned()));
+        }
+        let mut api_key = HeaderValue::from_str(key.expose_secret())
+            .map_err(|_| config("the API key has characters a header cannot carry".to_owned()))?;
+        api_key.set_sensitive(true);
+
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        let url = reqwest::Url::parse(&base_url)
+            .map_err(|e| config(format!("base URL {base_url:?} is not a URL: {e}")))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_insecure_http || is_loopback(&url) => {}
+            "http" => {
+                return Err(config(format!(
+                    "base URL {base_url:?} is plain http on a host that is not loopback; the API \
+                     key would travel unencrypted (use https, or .allow_insecure_http(true))"
+                )));
+            }
+            other => {
+                return Err(config(format!(
+                    "base URL {base_url:?}: scheme {other:?} is not http(s)"
+                )));
+            }
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(config(format!(
+                "base URL {base_url:?} must not have a query or fragment"
+            )));
+        }
+        for (name, value) in [
+            ("connect timeout", self.connect_timeout),
+            ("attempt timeout", self.attempt_timeout),
+            ("total timeout", self.total_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(config(format!("the {name} is zero")));
+            }
+        }
+        if self.retry.max_attempts == 0 {
+            return Err(config(
+                "retry policy: max_attempts is 0 (1 means no retries)".to_owned(),
+            ));
+        }
+
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .user_agent(self.user_agent)
+            .build()
+            .map_err(|e| config("the HTTP client could not be built".to_owned()).with_source(e))?;
+        let inner = Inner {
+            api_key,
+            retry: self.retry,
+            attempt_timeout: self.attempt_timeout,
+            total_timeout: self.total_timeout,
+        };
+        Ok(Client::new_with_client(&base_url, http, inner))
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+impl Client {
+    /// Configure a client; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+}
+
+/// Why the retry loop would send a request again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    No,
+    Yes { after: Option<Duration> },
+}
+
+/// GET, HEAD, PUT, DELETE, OPTIONS: sending them twice does no harm.
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    )
+}
+
+fn classify(method: &Method, outcome: &reqwest::Result<reqwest::Response>) -> Retry {
+    let idempotent = is_idempotent(method);
+    match outcome {
+        Ok(response) => {
+            let status = response.status();
+            let after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                // Throttled: the request was not applied, whatever its method.
+                Retry::Yes { after }
+            } else if idempotent
+                && (status == StatusCode::REQUEST_TIMEOUT || status.is_server_error())
+            {
+                Retry::Yes { after }
+            } else {
+                Retry::No
+            }
+        }
+        // No connection was made, so nothing was sent.
+        Err(error) if error.is_connect() => Retry::Yes { after: None },
+        Err(_) if idempotent => Retry::Yes { after: None },
+        Err(_) => Retry::No,
+    }
+}
+
+/// A random number from the standard library's per-process random keys (no extra dependency).
+fn random_u64() -> u64 {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+    );
+    hasher.finish()
+}
+
+/// Full jitter: uniformly between zero and `bound`.
+fn jitter(bound: Duration) -> Duration {
+    let nanos = bound.as_nanos().min(u128::from(u64::MAX)) as u64;
+    if nanos == 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_nanos(random_u64() % (nanos + 1))
+}
+
+/// Reads an error answer's body (bounded) into the response's extensions, so the error can be
+/// built without another read and the generated code can still decode the body.
+async fn buffer_error(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let mut response = response;
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_BUFFERED_ERROR.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if room == 0 {
+            break;
+        }
+    }
+    let body = bytes::Bytes::from(body);
+    let mut rebuilt = http::Response::new(reqwest::Body::from(body.clone()));
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    rebuilt.extensions_mut().insert(BufferedBody(body));
+    Ok(reqwest::Response::from(rebuilt))
+}
+
+impl ClientHooks<Inner> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        request
+            .headers_mut()
+            .insert("x-api-key", self.inner().api_key.clone());
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let inner = self.inner();
+        let method = request.method().clone();
+        let span = tracing::info_span!(
+            "nectar.request",
+            operation = info.operation_id,
+            method = %method,
+            path = request.url().path(),
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        async move {
+            let started = Instant::now();
+            let mut attempt = 1_u32;
+            loop {
+                let remaining = inner.total_timeout.saturating_sub(started.elapsed());
+                let Some(mut this) = request.try_clone() else {
+                    // A body that cannot be copied (a stream) is sent once, without retries.
+                    let mut request = request;
+                    *request.timeout_mut() = Some(inner.attempt_timeout.min(remaining));
+                    return match self.client().execute(request).await {
+                        Ok(response) => buffer_error(response).await,
+                        Err(error) => Err(error),
+                    };
+                };
+                *this.timeout_mut() = Some(inner.attempt_timeout.min(remaining));
+                let outcome = match self.client().execute(this).await {
+                    Ok(response) => buffer_error(response).await,
+                    Err(error) => Err(error),
+                };
+                let decision = classify(&method, &outcome);
+                let done = |outcome: reqwest::Result<reqwest::Response>| {
+                    let span = tracing::Span::current();
+                    span.record("attempts", attempt);
+                    if let Ok(response) = &outcome {
+                        span.record("status", response.status().as_u16());
+                    }
+                    outcome
+                };
+                let Retry::Yes { after } = decision else {
+                    return done(outcome);
+                };
+                if attempt >= inner.retry.max_attempts {
+                    return done(outcome);
+                }
+                let wait = after.unwrap_or_else(|| jitter(inner.retry.bound(attempt)));
+                if started.elapsed() + wait >= inner.total_timeout {
+                    return done(outcome);
+                }
+                let reason = match &outcome {
+                    Ok(response) => response.status().to_string(),
+                    Err(error) => error.to_string(),
+                };
+                tracing::warn!(
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    retry_after = after.is_some(),
+                    %reason,
+                    "retrying"
+                );
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(url: &str) -> Result<Client, Error> {
+        Client::builder().api_key("k").base_url(url).build()
+    }
+
+    #[test]
+    fn base_urls_are_checked_and_trailing_slashes_dropped() {
+        assert_eq!(
+            build("https://example.com/v2.2/").unwrap().baseurl(),
+            "https://example.com/v2.2"
+        );
+        for ok in [
+            "http://127.0.0.1:8080/v2.2",
+            "http://localhost:1",
+            "http://[::1]:9/x",
+        ] {
+            assert!(build(ok).is_ok(), "{ok}");
+        }
+        let error = build("http://nectar.example.com/v2.2")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("plain http") && error.contains("nectar.example.com"),
+            "{error}"
+        );
+        assert!(
+            Client::builder()
+                .api_key("k")
+                .base_url("http://10.0.0.1")
+                .allow_insecure_http(true)
+                .build()
+                .is_ok()
+        );
+        let error = build("ftp://example.com").unwrap_err().to_string();
+        assert!(error.contains("scheme \"ftp\""), "{error}");
+        let error = build("not a url").unwrap_err().to_string();
+        assert!(error.contains("\"not a url\" is not a URL"), "{error}");
+    }
+
+    #[test]
+    fn the_key_is_required_sensitive_and_never_printed() {
+        let error = Client::builder()
+            .api_key("  ")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("API key is empty"), "{error}");
+        let client = Client::builder()
+            .api_key("super-secret-key")
+            .build()
+            .unwrap();
+        assert!(client.inner().api_key.is_sensitive());
+        let debug = format!(
+            "{client:?} {:?}",
+            Client::builder().api_key("super-secret-key")
+        );
+        assert!(!debug.contains("super-secret-key"), "{debug}");
+    }
+
+    #[test]
+    fn post_is_retried_only_when_it_cannot_have_been_applied() {
+        let answer = |status: u16| {
+            Ok(reqwest::Response::from(
+                http::Response::builder()
+                    .status(status)
+                    .body(reqwest::Body::from(""))
+                    .unwrap(),
+            ))
+        };
+        let yes = |d: Retry| matches!(d, Retry::Yes { .. });
+        assert!(yes(classify(&Method::GET, &answer(503))));
+        assert!(yes(classify(&Method::DELETE, &answer(502))));
+        assert!(yes(classify(&Method::POST, &answer(429))));
+        assert!(yes(classify(&Method::PATCH, &answer(429))));
+        assert!(!yes(classify(&Method::POST, &answer(502))));
+        assert!(!yes(classify(&Method::PATCH, &answer(503))));
+        assert!(!yes(classify(&Method::GET, &answer(404))));
+        assert!(!yes(classify(&Method::GET, &answer(200))));
+    }
+
+    #[test]
+    fn backoff_grows_exponentially_under_the_cap_with_full_jitter() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(1),
+        };
+        assert_eq!(policy.bound(1), Duration::from_millis(100));
+        assert_eq!(policy.bound(3), Duration::from_millis(400));
+        assert_eq!(policy.bound(9), Duration::from_secs(1));
+        let waits: Vec<Duration> = (0..200)
+            .map(|_| jitter(Duration::from_millis(100)))
+            .collect();
+        assert!(waits.iter().all(|w| *w <= Duration::from_millis(100)));
+        assert!(
+            waits.iter().any(|w| *w < Duration::from_millis(50))
+                && waits.iter().any(|w| *w > Duration::from_millis(50))
+        );
+    }
+}

@@ -1,0 +1,233 @@
+//! One pager for every page/limit list endpoint.
+//!
+//! Nectar pages lists with `page` (from 1) and, on some endpoints, `limit`, and answers an
+//! envelope `{total<Items>, perPage, totalPages, currentPage, hasNext, hasPrevious, <items>}`.
+//! The generated code implements [`Page`] for every envelope and [`PagedRequest`] for every list
+//! operation's builder; [`Paginate`] then gives every list builder `.pages()` and `.items()`:
+//!
+//! ```no_run
+//! use futures_util::TryStreamExt;
+//! use nectar_api::{pager::Paginate, types::ConnectionStatus};
+//!
+//! # async fn run(client: &nectar_api::Client, company: uuid::Uuid) -> Result<(), nectar_api::Error> {
+//! let broken: Vec<_> = client
+//!     .list_company_connections()
+//!     .company_id(company)
+//!     .status(ConnectionStatus::PasswordIncorrect) // kept on every page
+//!     .limit(500u32)
+//!     .items()
+//!     .try_collect()
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The first page is fetched alone; once it tells how many pages there are, the rest are fetched
+//! concurrently (at most [`DEFAULT_CONCURRENCY`] at a time unless configured) and yielded in
+//! order. The pager stops at `hasNext == false`, at an empty page, or past `totalPages`, and
+//! refuses a server that answers a page other than the one asked for (a repeated page would
+//! duplicate items; a skipped one would lose them).
+
+use std::{future::Future, pin::Pin};
+
+use futures_util::{
+    StreamExt, TryStreamExt,
+    stream::{self, BoxStream, FuturesOrdered},
+};
+
+use crate::{Error, ResponseValue, error::ErrorKind, types::ApiError};
+
+/// How many pages are fetched at once by default (Nectar asks for at most 10 concurrent
+/// requests per integration).
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// A page envelope. Implemented by the generated code for every envelope of the spec.
+pub trait Page: Send + 'static {
+    /// What the page lists.
+    type Item: Send + 'static;
+    /// This page's number, from 1.
+    fn current_page(&self) -> u64;
+    /// How many pages there are.
+    fn total_pages(&self) -> u64;
+    /// How many items match, over all pages.
+    fn total_items(&self) -> u64;
+    /// Whether a later page exists.
+    fn has_next(&self) -> bool;
+    /// The items of this page.
+    fn items(&self) -> &[Self::Item];
+    /// The items of this page, owned.
+    fn into_items(self) -> Vec<Self::Item>;
+}
+
+/// A list operation's request builder, with its filters set. Implemented by the generated code
+/// for every operation that answers a [`Page`].
+pub trait PagedRequest<'a>: Clone + Send + Sized + 'a {
+    /// The envelope it answers.
+    type Page: Page;
+    /// The same request for page `page`.
+    fn with_page(self, page: u32) -> Self;
+    /// Sends it.
+    fn send_page(
+        self,
+    ) -> impl Future<Output = Result<ResponseValue<Self::Page>, progenitor_client::Error<ApiError>>>
+    + Send
+    + 'a;
+}
+
+/// `.pages()`, `.items()` and `.pager()` on every list builder.
+pub trait Paginate<'a>: PagedRequest<'a> {
+    /// A configurable pager for this request.
+    fn pager(self) -> Pager<Self> {
+        Pager {
+            request: self,
+            concurrency: DEFAULT_CONCURRENCY,
+            first_page: 1,
+        }
+    }
+
+    /// Every page, in order, with the default concurrency.
+    fn pages(self) -> BoxStream<'a, Result<Self::Page, Error>> {
+        self.pager().pages()
+    }
+
+    /// Every item of every page, in order, with the default concurrency.
+    fn items(self) -> BoxStream<'a, Result<<Self::Page as Page>::Item, Error>> {
+        self.pager().items()
+    }
+}
+
+impl<'a, R: PagedRequest<'a>> Paginate<'a> for R {}
+
+/// A pager over one list request; see the [module documentation](self).
+#[derive(Debug, Clone)]
+pub struct Pager<R> {
+    request: R,
+    concurrency: usize,
+    first_page: u32,
+}
+
+type PageFuture<'a, P> = Pin<
+    Box<
+        dyn Future<
+                Output = (
+                    u32,
+                    Result<ResponseValue<P>, progenitor_client::Error<ApiError>>,
+                ),
+            > + Send
+            + 'a,
+    >,
+>;
+
+struct State<'a, R: PagedRequest<'a>> {
+    request: R,
+    concurrency: usize,
+    /// The next page number to send for.
+    next: u32,
+    /// Pages known to exist, from the latest answer (0 before the first).
+    total_pages: u64,
+    in_flight: FuturesOrdered<PageFuture<'a, R::Page>>,
+    done: bool,
+}
+
+impl<'a, R: PagedRequest<'a>> State<'a, R> {
+    fn launch(&mut self, page: u32) {
+        let request = self.request.clone().with_page(page);
+        self.in_flight
+            .push_back(Box::pin(async move { (page, request.send_page().await) }));
+    }
+
+    async fn next_page(&mut self) -> Option<Result<R::Page, Error>> {
+        if self.done {
+            return None;
+        }
+        if self.total_pages == 0 {
+            // The first page goes alone: it tells how many there are.
+            if self.in_flight.is_empty() {
+                self.launch(self.next);
+                self.next += 1;
+            }
+        } else {
+            while self.in_flight.len() < self.concurrency
+                && u64::from(self.next) <= self.total_pages
+            {
+                self.launch(self.next);
+                self.next += 1;
+            }
+        }
+        let (asked, result) = self.in_flight.next().await?;
+        let page = match result {
+            Ok(page) => page.into_inner(),
+            Err(error) => return self.stop(Some(Err(Error::from(error)))),
+        };
+        let answered = page.current_page();
+        if answered != u64::from(asked) {
+            if page.total_pages() < u64::from(asked) {
+                // The list shrank while we read it: the server clamped to its last page,
+                // which was already read. The end is reached.
+                return self.stop(None);
+            }
+            return self.stop(Some(Err(Error::new(
+                ErrorKind::Pagination,
+                format!(
+                    "asked for page {asked}, Nectar answered page {answered} of {}; stopping so \
+                     no item is duplicated or lost",
+                    page.total_pages()
+                ),
+            ))));
+        }
+        self.total_pages = page.total_pages();
+        if page.items().is_empty() && asked > 1 {
+            return self.stop(None);
+        }
+        if !page.has_next() || u64::from(asked) >= self.total_pages {
+            self.done = true;
+            self.in_flight = FuturesOrdered::new();
+        }
+        Some(Ok(page))
+    }
+
+    fn stop(&mut self, last: Option<Result<R::Page, Error>>) -> Option<Result<R::Page, Error>> {
+        self.done = true;
+        self.in_flight = FuturesOrdered::new();
+        last
+    }
+}
+
+impl<'a, R: PagedRequest<'a>> Pager<R> {
+    /// How many pages may be in flight at once (at least 1; 1 reads page after page).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// Start at this page instead of 1.
+    pub fn starting_at(mut self, page: u32) -> Self {
+        self.first_page = page.max(1);
+        self
+    }
+
+    /// Every page, in order. After an error the stream ends.
+    pub fn pages(self) -> BoxStream<'a, Result<R::Page, Error>> {
+        let state = State {
+            request: self.request,
+            concurrency: self.concurrency,
+            next: self.first_page,
+            total_pages: 0,
+            in_flight: FuturesOrdered::new(),
+            done: false,
+        };
+        stream::unfold(state, |mut state| async move {
+            let page = state.next_page().await?;
+            Some((page, state))
+        })
+        .boxed()
+    }
+
+    /// Every item of every page, in order. After an error the stream ends.
+    pub fn items(self) -> BoxStream<'a, Result<<R::Page as Page>::Item, Error>> {
+        self.pages()
+            .map_ok(|page| stream::iter(page.into_items().into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+}
