@@ -1,0 +1,489 @@
+//! The handwritten layer against the emulator: retries under faults, what is (not) repeated,
+//! timeouts, the pager's guarantees and guards, the waiter.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, atomic::AtomicU64},
+    time::{Duration, Instant},
+};
+
+use axum::{Json, Router, extract::RawQuery, routing::get};
+use futures_util::{StreamExt, TryStreamExt};
+use nectar_api::{
+    Client, ErrorKind, Paginate, RetryPolicy,
+    status::ConnectionCategory,
+    types::{ConnectionCreate, ConnectionStatus, Country},
+};
+use nectar_tests::sandbox::{
+    Fault, Faults, RetryAfter, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Fast retries for tests: many attempts, millisecond waits.
+fn patient() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 10,
+        initial_backoff: Duration::from_millis(2),
+        max_backoff: Duration::from_millis(20),
+    }
+}
+
+#[tokio::test]
+async fn listing_20000_connections_under_20_percent_faults_sees_each_id_once() {
+    let faults = Faults::seeded(2026).rate(
+        0.2,
+        [
+            Fault::TooManyRequests(Some(RetryAfter::Seconds(1))),
+            Fault::TooManyRequests(None),
+            Fault::BadGateway,
+            Fault::ServiceUnavailable,
+            Fault::Drop,
+        ],
+    );
+    let sandbox = Sandbox::builder()
+        .faults(faults)
+        .seed_company("Faulty", 3, 20_000)
+        .start()
+        .await
+        .unwrap();
+    let company = sandbox.seeded()[0].company_id;
+    let client = sandbox
+        .client_builder()
+        .retry_policy(patient())
+        .build()
+        .unwrap();
+
+    let ids: Vec<Uuid> = client
+        .list_company_connections()
+        .company_id(company)
+        .limit(500_u32)
+        .pager()
+        .concurrency(8)
+        .items()
+        .map_ok(|connection| connection.id)
+        .try_collect()
+        .await
+        .expect("every page arrives despite the faults");
+
+    let unique: HashSet<Uuid> = ids.iter().copied().collect();
+    let requests = sandbox.requests();
+    let faulted: Vec<_> = requests.iter().filter_map(|r| r.fault.as_ref()).collect();
+    let count = |kind: &str| faulted.iter().filter(|f| f.kind() == kind).count();
+    println!(
+        "fault test: {} requests sent, {} faults injected (429: {}, 502: {}, 503: {}, drop: {}), \
+         {} ids seen, {} unique, {} duplicates, {} lost",
+        requests.len(),
+        faulted.len(),
+        count("429"),
+        count("502"),
+        count("503"),
+        count("drop"),
+        ids.len(),
+        unique.len(),
+        ids.len() - unique.len(),
+        20_000 - unique.len(),
+    );
+    assert_eq!(ids.len(), 20_000, "nothing lost or duplicated");
+    assert_eq!(unique.len(), 20_000);
+    assert!(
+        faulted.len() >= 5,
+        "the rate injected faults: {}",
+        faulted.len()
+    );
+    assert_eq!(
+        requests.len(),
+        40 + faulted.len(),
+        "one extra request per fault, no more"
+    );
+}
+
+#[tokio::test]
+async fn a_post_is_repeated_only_when_it_cannot_have_been_applied() {
+    let faults = Faults::seeded(1)
+        .on_request(1, Fault::BadGateway)
+        .on_request(2, Fault::Drop)
+        .on_request(3, Fault::TooManyRequests(Some(RetryAfter::Seconds(0))))
+        .on_request(6, Fault::ServiceUnavailable);
+    let sandbox = Sandbox::builder().faults(faults).start().await.unwrap();
+    let client = sandbox
+        .client_builder()
+        .retry_policy(patient())
+        .build()
+        .unwrap();
+    let create = || client.create_company().body_map(|b| b.name("Once"));
+
+    let error = nectar_api::Error::from(create().send().await.unwrap_err());
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(502), "{error}");
+    let error = nectar_api::Error::from(create().send().await.unwrap_err());
+    assert_eq!(
+        error.kind(),
+        ErrorKind::Transport,
+        "a dropped POST is not resent: {error}"
+    );
+    // Request 3 is throttled (not applied), so it is sent again as request 4 and succeeds.
+    create().send().await.expect("a throttled POST is retried");
+    // Request 5 lists; 6 is a GET answered 503 and retried as 7.
+    assert_eq!(client.list_companies().send().await.unwrap().len(), 1);
+    assert_eq!(client.list_companies().send().await.unwrap().len(), 1);
+
+    let trail: Vec<(String, Option<u16>)> = sandbox
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.status))
+        .collect();
+    let expected = [
+        ("POST", Some(502)),
+        ("POST", None),
+        ("POST", Some(429)),
+        ("POST", Some(201)),
+        ("GET", Some(200)),
+        ("GET", Some(503)),
+        ("GET", Some(200)),
+    ];
+    assert_eq!(
+        trail,
+        expected.map(|(m, s)| (m.to_owned(), s)).to_vec(),
+        "the 502 and the dropped POST were each sent once"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_in_seconds_and_as_a_date() {
+    let faults = Faults::seeded(1)
+        .on_request(1, Fault::TooManyRequests(Some(RetryAfter::Seconds(1))))
+        .on_request(
+            3,
+            Fault::TooManyRequests(Some(RetryAfter::Date(Duration::from_secs(2)))),
+        );
+    let sandbox = Sandbox::builder().faults(faults).start().await.unwrap();
+    let client = sandbox
+        .client_builder()
+        .retry_policy(patient())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    client.ping().send().await.expect("answered after the wait");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let started = Instant::now();
+    client.ping().send().await.expect("answered after the wait");
+    // An HTTP date has whole seconds, so the wait is between 1 and 2 s.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_attempt_cap_and_report_the_last_answer() {
+    let faults = Faults::seeded(1).rate(1.0, [Fault::ServiceUnavailable]);
+    let sandbox = Sandbox::builder().faults(faults).start().await.unwrap();
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        ..patient()
+    };
+    let client = sandbox
+        .client_builder()
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    let error = nectar_api::Error::from(client.ping().send().await.unwrap_err());
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(
+        error.detail(),
+        Some("Service temporarily unavailable, try again later.")
+    );
+    assert!(error.is_retryable());
+    assert_eq!(sandbox.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn the_attempt_timeout_cuts_a_slow_answer() {
+    let faults = Faults::seeded(1).on_request(1, Fault::Delay(Duration::from_secs(3)));
+    let sandbox = Sandbox::builder().faults(faults).start().await.unwrap();
+    let client = sandbox
+        .client_builder()
+        .attempt_timeout(Duration::from_millis(200))
+        .retry_policy(patient())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    // The slow first attempt times out; the GET is retried and the second attempt is fast.
+    client.ping().send().await.expect("the retry succeeds");
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    let faults = Faults::seeded(1).on_request(1, Fault::Delay(Duration::from_secs(3)));
+    let sandbox = Sandbox::builder().faults(faults).start().await.unwrap();
+    let client = sandbox
+        .client_builder()
+        .attempt_timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let error = nectar_api::Error::from(client.ping().send().await.unwrap_err());
+    assert_eq!(error.kind(), ErrorKind::Transport);
+    assert!(
+        error.to_string().starts_with("the request timed out"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_trailing_slash_in_the_base_url_gives_no_double_slash() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox
+        .client_builder()
+        .base_url(format!("{}/", sandbox.base_url()))
+        .build()
+        .unwrap();
+    client.list_companies().send().await.expect("listed");
+    let paths: Vec<String> = sandbox.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/v2.2/company"]);
+}
+
+#[tokio::test]
+async fn errors_tell_what_to_do_and_never_show_the_key() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = sandbox.client_with_key("not-the-real-key");
+    let error = nectar_api::Error::from(client.list_companies().send().await.unwrap_err());
+    let text = error.to_string();
+    assert!(
+        text.contains("401") && text.contains("check the API key"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("not-the-real-key") && !format!("{error:?}").contains("not-the-real-key")
+    );
+    assert!(!format!("{client:?}").contains("not-the-real-key"));
+    println!("Debug of a client built with a key: {client:?}");
+}
+
+#[tokio::test]
+async fn concurrent_pages_arrive_in_order_with_filters_kept() {
+    let sandbox = Sandbox::builder()
+        .seed_company("Ordered", 3, 5_000)
+        .start()
+        .await
+        .unwrap();
+    let seeded = &sandbox.seeded()[0];
+    let client = sandbox.client();
+    let request = || {
+        client
+            .list_company_connections()
+            .company_id(seeded.company_id)
+            .sites(vec![seeded.site_ids[1]])
+            .limit(100_u32)
+    };
+    let sequential: Vec<Uuid> = request()
+        .pager()
+        .concurrency(1)
+        .items()
+        .map_ok(|c| c.id)
+        .try_collect()
+        .await
+        .unwrap();
+    let concurrent: Vec<Uuid> = request()
+        .pager()
+        .concurrency(8)
+        .items()
+        .map_ok(|c| c.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        sequential.len(),
+        1_667,
+        "every third connection is on site 1"
+    );
+    assert_eq!(concurrent, sequential, "same items, same order");
+    // Every page request carried the filter.
+    let pages = sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/v2.2/connection/company/"))
+        .count();
+    assert_eq!(pages, 2 * 17);
+}
+
+#[tokio::test]
+async fn a_failed_page_ends_the_stream_with_its_error() {
+    // Pages are requests 1, 2, 3...; the third fails and is not retried.
+    let faults = Faults::seeded(1).on_request(3, Fault::ServiceUnavailable);
+    let sandbox = Sandbox::builder()
+        .faults(faults)
+        .seed_company("Broken", 1, 1_000)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .client_builder()
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let pages: Vec<Result<u64, nectar_api::Error>> = client
+        .list_company_connections()
+        .company_id(sandbox.seeded()[0].company_id)
+        .limit(100_u32)
+        .pager()
+        .concurrency(1)
+        .pages()
+        .map_ok(|page| page.current_page)
+        .collect()
+        .await;
+    assert_eq!(pages.len(), 3, "two pages, then the error, then nothing");
+    assert_eq!(pages[0].as_ref().ok(), Some(&1));
+    assert_eq!(pages[1].as_ref().ok(), Some(&2));
+    let error = pages[2].as_ref().unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+}
+
+/// A fake list endpoint whose pages are built by `answer(requested_page)`.
+async fn fake_server(
+    answer: fn(u64) -> Value,
+) -> (String, Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
+    let hits = Arc::new(AtomicU64::new(0));
+    let counter = hits.clone();
+    let router = Router::new().route(
+        "/v2.2/connection/company/{company_id}",
+        get(move |RawQuery(query): RawQuery| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+            let page = pairs
+                .iter()
+                .find(|(k, _)| k == "page")
+                .and_then(|(_, p)| p.parse().ok())
+                .unwrap_or(1);
+            async move { Json(answer(page)) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v2.2", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    (url, hits, task)
+}
+
+fn page_json(current: u64, total_pages: u64, has_next: bool, items: usize) -> Value {
+    let connection = |n: usize| {
+        json!({"id": Uuid::from_u128(n as u128), "created": "2024-01-01T00:00:00Z",
+               "publicCompanyId": "p", "statusLastUpdateTime": null, "statusFirstSeenTime": null,
+               "statusErrorDetail": null})
+    };
+    json!({"totalConnections": total_pages * 2, "perPage": 2, "totalPages": total_pages,
+           "currentPage": current, "hasNext": has_next, "hasPrevious": current > 1,
+           "connections": (0..items).map(|i| connection(current as usize * 10 + i)).collect::<Vec<_>>()})
+}
+
+async fn pages_from(url: &str, concurrency: usize) -> Vec<Result<u64, ErrorKind>> {
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(url)
+        .build()
+        .unwrap();
+    client
+        .list_company_connections()
+        .company_id(Uuid::nil())
+        .pager()
+        .concurrency(concurrency)
+        .pages()
+        .map(|page| page.map(|p| p.current_page).map_err(|e| e.kind()))
+        .collect()
+        .await
+}
+
+#[tokio::test]
+async fn the_pager_refuses_a_server_that_repeats_a_page() {
+    // Ignores `page`: always answers page 1 of 3.
+    let (url, _, _task) = fake_server(|_| page_json(1, 3, true, 2)).await;
+    for concurrency in [1, 4] {
+        let pages = pages_from(&url, concurrency).await;
+        assert_eq!(
+            pages,
+            [Ok(1), Err(ErrorKind::Pagination)],
+            "concurrency {concurrency}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_pager_stops_at_an_empty_page_and_at_total_pages() {
+    // Claims more pages, but page 2 is empty.
+    let (url, _, _task) =
+        fake_server(|page| page_json(page, 5, true, if page == 1 { 2 } else { 0 })).await;
+    assert_eq!(pages_from(&url, 1).await, [Ok(1)]);
+
+    // Says hasNext forever, but totalPages is 2.
+    let (url, hits, _task) = fake_server(|page| page_json(page, 2, true, 2)).await;
+    assert_eq!(pages_from(&url, 4).await, [Ok(1), Ok(2)]);
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "no request past totalPages"
+    );
+}
+
+#[tokio::test]
+async fn the_waiter_returns_once_the_connection_leaves_pending() {
+    let sandbox = Sandbox::builder()
+        .validation_delay(Duration::from_millis(200))
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client();
+    let company = client
+        .create_company()
+        .body_map(|b| b.name("Waiting"))
+        .send()
+        .await
+        .unwrap();
+    let site = client
+        .create_site()
+        .company_id(company.id)
+        .body_map(|b| b.name("Site"))
+        .send()
+        .await
+        .unwrap();
+    let body: ConnectionCreate = ConnectionCreate::builder()
+        .url(SANDBOX_URL)
+        .username(SANDBOX_USERNAME)
+        .password(SANDBOX_PASSWORD)
+        .initial_sites(vec![site.id])
+        .country(Country::Us)
+        .try_into()
+        .unwrap();
+    let created = client
+        .create_connection()
+        .company_id(company.id)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+
+    let settled = client
+        .wait_for_connection(created.id)
+        .interval(Duration::from_millis(20))
+        .timeout(Duration::from_secs(10))
+        .await
+        .expect("settles");
+    let status = settled.status.expect("a status");
+    assert_eq!(status, ConnectionStatus::Connected);
+    assert_eq!(status.category(), ConnectionCategory::Healthy);
+
+    // Waiting for a category it never reaches ends at the deadline, saying where it stands.
+    let error = client
+        .wait_for_connection(created.id)
+        .until_category(ConnectionCategory::CredentialError)
+        .interval(Duration::from_millis(20))
+        .timeout(Duration::from_millis(150))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout);
+    assert!(error.to_string().contains("still CONNECTED"), "{error}");
+}
