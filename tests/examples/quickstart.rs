@@ -1,6 +1,7 @@
 //! The getting-started flow: create a company, two sites and a sandbox connection, wait until
 //! Nectar has checked the connection, then list the company's connections with what each status
-//! asks of you.
+//! asks of you. Shows the client builder, the waiter, the pager (with a status filter) and a
+//! match on status categories.
 //!
 //! ```sh
 //! cargo run -p nectar-tests --example quickstart                       # embedded emulator
@@ -15,8 +16,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+use futures_util::TryStreamExt;
 use nectar_api::{
-    Client,
+    Client, Paginate,
+    status::ConnectionCategory,
     types::{Connection, ConnectionCreate, ConnectionStatus, Country},
 };
 use nectar_tests::sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox};
@@ -101,55 +104,51 @@ async fn main() -> Result<(), Box<dyn Error>> {
         status_text(&connection)
     );
 
-    print!("4. Waiting for Nectar to check it");
+    println!("4. Waiting for Nectar to check it...");
     let started = Instant::now();
-    let checked = loop {
-        let current = client
-            .get_connection()
-            .connection_id(connection.id)
-            .send()
-            .await?
-            .into_inner();
-        if current.status != Some(ConnectionStatus::Pending) {
-            break current;
-        }
-        if started.elapsed() > deadline {
-            println!();
-            return Err(format!(
-                "still PENDING after {deadline:?}; Nectar's first check can take days"
-            )
-            .into());
-        }
-        print!(".");
-        use std::io::Write as _;
-        std::io::stdout().flush()?;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    let checked = client
+        .wait_for_connection(connection.id)
+        .interval(Duration::from_millis(500))
+        .timeout(deadline)
+        .await?;
     println!(
-        " {} after {:.1} s, {} account(s) found",
+        "   {} after {:.1} s, {} account(s) found",
         status_text(&checked),
         started.elapsed().as_secs_f64(),
         checked.accounts.len()
     );
 
-    let mut connections = Vec::new();
-    let mut page = 1_u32;
-    loop {
-        let body = client
-            .list_company_connections()
-            .company_id(company.id)
-            .page(page)
-            .send()
-            .await?
-            .into_inner();
-        connections.extend(body.connections);
-        if !body.has_next {
-            break;
-        }
-        page += 1;
-    }
+    // Every connection of the company, over all pages (fetched concurrently, in order).
+    let connections: Vec<Connection> = client
+        .list_company_connections()
+        .company_id(company.id)
+        .items()
+        .try_collect()
+        .await?;
     println!("5. The company's connections:\n");
     print_table(&connections, &sites);
+
+    // The connections that need the end user: one filtered listing per credential error.
+    let mut needs_user = 0;
+    for status in ConnectionStatus::KNOWN
+        .iter()
+        .filter(|s| s.requires_user_action())
+    {
+        let mut listed = client
+            .list_company_connections()
+            .company_id(company.id)
+            .status(status.clone())
+            .items();
+        while let Some(connection) = listed.try_next().await? {
+            needs_user += 1;
+            println!(
+                "   {} needs the end user: {}",
+                connection.id,
+                status.recommended_action()
+            );
+        }
+    }
+    println!("\n6. {needs_user} connection(s) need the end user.");
     Ok(())
 }
 
@@ -161,7 +160,7 @@ fn status_text(connection: &Connection) -> String {
 }
 
 fn print_table(connections: &[Connection], sites: &[uuid::Uuid]) {
-    let rows: Vec<[String; 5]> = connections
+    let rows: Vec<[String; 6]> = connections
         .iter()
         .map(|c| {
             let site_names: Vec<String> = c
@@ -172,11 +171,17 @@ fn print_table(connections: &[Connection], sites: &[uuid::Uuid]) {
                     None => id.to_string()[..8].to_owned(),
                 })
                 .collect();
+            let category = match c.status.as_ref().map(ConnectionStatus::category) {
+                Some(ConnectionCategory::Healthy) => "healthy",
+                Some(ConnectionCategory::CredentialError) => "needs the end user",
+                Some(ConnectionCategory::ProviderError) => "provider problem",
+                Some(ConnectionCategory::System) => "system",
+                Some(ConnectionCategory::Unknown) | None => "unknown",
+            };
             let what_to_do = c
                 .status
                 .as_ref()
-                .and_then(|s| s.description())
-                .unwrap_or("Unknown status: see Nectar's connection-status guide.");
+                .map_or("No status yet.", ConnectionStatus::recommended_action);
             [
                 c.id.to_string()[..8].to_owned(),
                 c.datasource
@@ -184,6 +189,7 @@ fn print_table(connections: &[Connection], sites: &[uuid::Uuid]) {
                     .map_or("?".to_owned(), |d| d.name.clone()),
                 site_names.join(", "),
                 status_text(c),
+                category.to_owned(),
                 what_to_do.to_owned(),
             ]
         })
@@ -193,7 +199,8 @@ fn print_table(connections: &[Connection], sites: &[uuid::Uuid]) {
         "PROVIDER",
         "SITES",
         "STATUS",
-        "WHAT IT MEANS / WHAT TO DO",
+        "CATEGORY",
+        "WHAT TO DO",
     ];
     let mut widths = header.map(str::len);
     for row in &rows {
@@ -201,7 +208,7 @@ fn print_table(connections: &[Connection], sites: &[uuid::Uuid]) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; 5]| {
+    let line = |cells: [&str; 6]| {
         let padded: Vec<String> = cells
             .iter()
             .zip(widths)

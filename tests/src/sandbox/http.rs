@@ -405,7 +405,8 @@ async fn list_connections(
     RawQuery(query): RawQuery,
 ) -> Answer {
     let (filter, page, limit) = list_query(query.as_deref())?;
-    ok(store(&shared).list_connections(&user, company_id, &filter, page, limit)?)
+    let page = store(&shared).list_connections(&user, company_id, &filter, page, limit)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], page).into_response())
 }
 
 async fn create_connection(

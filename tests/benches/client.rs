@@ -1,0 +1,255 @@
+//! The client's speed and memory, against the emulator on loopback.
+//!
+//! `cargo bench -p nectar-tests --bench client`
+//!
+//! 1. `list 20000`: 20,000 connections, limit 500 (40 pages), 25 ms added latency per request;
+//!    page after page against the pager at concurrency 8. Floor: 25 ms x (1 + ceil(39/8)) = 150 ms.
+//! 2. `decode page of 500`: one page's bytes as `ConnectionPage`, as `serde_json::Value`, and as
+//!    `serde::de::IgnoredAny`.
+//! 3. `stream 100000 (memory)`: peak heap of the client while streaming 100,000 connections item
+//!    by item at concurrency 4, against the peak of fetching one page; printed as a ratio.
+//!
+//! The emulator runs on its own multi-threaded runtime; the client on a current-thread runtime
+//! on the bench thread, the only thread the counting allocator counts.
+
+use std::{
+    alloc::{GlobalAlloc, Layout, System},
+    cell::Cell,
+    hint::black_box,
+    sync::atomic::{AtomicUsize, Ordering},
+    time::Duration,
+};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use futures_util::TryStreamExt;
+use nectar_api::{Paginate, types::ConnectionPage};
+use nectar_tests::sandbox::{Faults, Sandbox};
+
+// ---- a heap counter for the client's thread -------------------------------------------------
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static COUNTED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn counted() -> bool {
+    COUNTED.try_with(Cell::get).unwrap_or(false)
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the counters only observe.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if counted() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if counted() {
+            CURRENT.fetch_sub(
+                layout.size().min(CURRENT.load(Ordering::Relaxed)),
+                Ordering::Relaxed,
+            );
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if counted() {
+            if new_size >= layout.size() {
+                let grow = new_size - layout.size();
+                let now = CURRENT.fetch_add(grow, Ordering::Relaxed) + grow;
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                let shrink = (layout.size() - new_size).min(CURRENT.load(Ordering::Relaxed));
+                CURRENT.fetch_sub(shrink, Ordering::Relaxed);
+            }
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Peak bytes held above the level at the start, while `f` runs on the counted thread.
+fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    COUNTED.with(|c| c.set(true));
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let out = f();
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    COUNTED.with(|c| c.set(false));
+    (out, peak)
+}
+
+// ---- benches ----------------------------------------------------------------------------------
+
+fn server(latency: Duration, connections: usize) -> (tokio::runtime::Runtime, Sandbox) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a server runtime");
+    let sandbox = runtime
+        .block_on(
+            Sandbox::builder()
+                .faults(Faults::seeded(1).latency(latency))
+                .seed_company("Bench", 3, connections)
+                .start(),
+        )
+        .expect("the emulator starts");
+    (runtime, sandbox)
+}
+
+fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a client runtime")
+}
+
+fn list_20000(c: &mut Criterion) {
+    let (_server, sandbox) = server(Duration::from_millis(25), 20_000);
+    let company = sandbox.seeded()[0].company_id;
+    let client = sandbox.client();
+    let runtime = client_runtime();
+    let mut group = c.benchmark_group("list 20000 (limit 500, 25 ms latency)");
+    group.sample_size(10);
+    for concurrency in [1, 8] {
+        group.bench_function(format!("concurrency {concurrency}"), |b| {
+            b.to_async(&runtime).iter(|| async {
+                let count = client
+                    .list_company_connections()
+                    .company_id(company)
+                    .limit(500_u32)
+                    .pager()
+                    .concurrency(concurrency)
+                    .items()
+                    .try_fold(0_usize, |n, _| async move { Ok(n + 1) })
+                    .await
+                    .expect("listed");
+                assert_eq!(count, 20_000);
+            });
+        });
+    }
+    group.finish();
+}
+
+fn decode_page(c: &mut Criterion) {
+    let (_server, sandbox) = server(Duration::ZERO, 500);
+    let url = format!(
+        "{}/connection/company/{}?limit=500",
+        sandbox.base_url(),
+        sandbox.seeded()[0].company_id
+    );
+    let bytes = client_runtime()
+        .block_on(async {
+            reqwest::Client::new()
+                .get(url)
+                .header("X-API-Key", sandbox.api_key())
+                .send()
+                .await?
+                .bytes()
+                .await
+        })
+        .expect("a page");
+    let mut group = c.benchmark_group(format!("decode page of 500 ({} KiB)", bytes.len() / 1024));
+    group.bench_function("typed ConnectionPage", |b| {
+        b.iter(|| serde_json::from_slice::<ConnectionPage>(black_box(&bytes)).expect("decodes"));
+    });
+    group.bench_function("serde_json::Value", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).expect("decodes"));
+    });
+    group.bench_function("serde::de::IgnoredAny", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&bytes)).expect("decodes")
+        });
+    });
+    group.finish();
+}
+
+fn stream_memory(c: &mut Criterion) {
+    let (_server, sandbox) = server(Duration::ZERO, 100_000);
+    let company = sandbox.seeded()[0].company_id;
+    let client = sandbox.client();
+    let runtime = client_runtime();
+    // Warm the connection pool so neither measurement pays for connecting.
+    runtime.block_on(client.ping().send()).expect("ping");
+
+    let (page, one_page) = peak_during(|| {
+        runtime.block_on(async {
+            client
+                .list_company_connections()
+                .company_id(company)
+                .limit(500_u32)
+                .send()
+                .await
+                .expect("a page")
+        })
+    });
+    drop(page);
+    let concurrency = 4;
+    let (count, streaming) = peak_during(|| {
+        runtime.block_on(async {
+            client
+                .list_company_connections()
+                .company_id(company)
+                .limit(500_u32)
+                .pager()
+                .concurrency(concurrency)
+                .items()
+                .try_fold(0_usize, |n, connection| async move {
+                    drop(black_box(connection));
+                    Ok(n + 1)
+                })
+                .await
+                .expect("streamed")
+        })
+    });
+    assert_eq!(count, 100_000);
+    let budget = (concurrency + 2) * one_page;
+    println!(
+        "stream 100000 (memory): peak {:.1} MiB while streaming at concurrency {concurrency}; one page \
+         peaks at {:.2} MiB; budget (concurrency + 2) pages = {:.1} MiB; ratio {:.2} pages -> {}",
+        streaming as f64 / 1048576.0,
+        one_page as f64 / 1048576.0,
+        budget as f64 / 1048576.0,
+        streaming as f64 / one_page as f64,
+        if streaming < budget {
+            "within budget"
+        } else {
+            "OVER BUDGET"
+        }
+    );
+
+    let mut group = c.benchmark_group("stream 100000 (limit 500)");
+    group.sample_size(10);
+    group.bench_function(format!("concurrency {concurrency}, item by item"), |b| {
+        b.to_async(&runtime).iter(|| async {
+            client
+                .list_company_connections()
+                .company_id(company)
+                .limit(500_u32)
+                .pager()
+                .concurrency(concurrency)
+                .items()
+                .try_fold(0_usize, |n, _| async move { Ok(n + 1) })
+                .await
+                .expect("streamed")
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, list_20000, decode_page, stream_memory);
+criterion_main!(benches);
