@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use crate::{
     Client, DEFAULT_BASE_URL, Secret,
-    error::{BufferedBody, Error, ErrorKind, RETRY_AFTER, parse_retry_after},
+    error::{BufferedBody, Error, ErrorKind, retry_after_of},
 };
 
 /// The environment variable the builder reads the API key from when none is given.
@@ -306,11 +306,7 @@ fn classify(method: &Method, outcome: &reqwest::Result<reqwest::Response>) -> Re
     match outcome {
         Ok(response) => {
             let status = response.status();
-            let after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
+            let after = retry_after_of(response.headers());
             if status == StatusCode::TOO_MANY_REQUESTS {
                 // Throttled: the request was not applied, whatever its method.
                 Retry::Yes { after }

@@ -196,7 +196,15 @@ impl std::error::Error for Error {
 #[derive(Clone, Debug)]
 pub(crate) struct BufferedBody(pub(crate) bytes::Bytes);
 
-pub(crate) use reqwest::header::RETRY_AFTER;
+use reqwest::header::RETRY_AFTER;
+
+/// The wait a response's `Retry-After` header asks for, if it has a valid one.
+pub(crate) fn retry_after_of(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after)
+}
 
 /// Parses `Retry-After`: whole seconds, or an HTTP date.
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
@@ -227,11 +235,7 @@ impl From<progenitor_client::Error<ApiError>> for Error {
         match error {
             E::ErrorResponse(response) => {
                 let status = response.status();
-                let retry_after = response
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_retry_after);
+                let retry_after = retry_after_of(response.headers());
                 let detail = response.into_inner().detail;
                 let body = serde_json::to_vec(&serde_json::json!({ "detail": detail }))
                     .unwrap_or_default();
@@ -239,11 +243,7 @@ impl From<progenitor_client::Error<ApiError>> for Error {
             }
             E::UnexpectedResponse(response) => {
                 let status = response.status();
-                let retry_after = response
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_retry_after);
+                let retry_after = retry_after_of(response.headers());
                 let body = response
                     .extensions()
                     .get::<BufferedBody>()

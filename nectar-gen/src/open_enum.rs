@@ -323,7 +323,8 @@ fn generate_one(component: &EnumComponent) -> Result<TokenStream, Error> {
     })
 }
 
-fn ident(name: &str) -> Result<Ident, Error> {
+/// `name` as an identifier, or an error naming it.
+pub(crate) fn ident(name: &str) -> Result<Ident, Error> {
     syn::parse_str::<Ident>(name)
         .map(|_| Ident::new(name, Span::call_site()))
         .map_err(|_| Error::Spec(format!("{name:?} is not a valid Rust identifier")))

@@ -4,10 +4,10 @@
 //! every list endpoint, present and future, with no code per endpoint.
 
 use openapiv3 as oa;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::{Error, validate};
+use crate::{Error, open_enum::ident, validate};
 
 /// The fields every page envelope has (besides `total<Items>` and `<items>`).
 const ENVELOPE: [&str; 5] = [
@@ -87,12 +87,6 @@ fn snake(name: &str) -> String {
 /// `list_company_connections` -> `ListCompanyConnections`.
 fn camel(name: &str) -> String {
     crate::open_enum::variant_name(name)
-}
-
-fn ident(name: &str) -> Result<Ident, Error> {
-    syn::parse_str::<Ident>(name)
-        .map(|_| Ident::new(name, Span::call_site()))
-        .map_err(|_| Error::Spec(format!("{name:?} is not a valid Rust identifier")))
 }
 
 /// The tokens of `generated/pages.rs`.
