@@ -326,7 +326,7 @@ fn classify(method: &Method, outcome: &reqwest::Result<reqwest::Response>) -> Re
 }
 
 /// A random number from the standard library's per-process random keys (no extra dependency).
-fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(
         std::time::SystemTime::now()

@@ -38,6 +38,7 @@
 //!
 //! Modules: [`client`] (builder, retry policy), [`pager`] (one pager for every list),
 //! [`status`] (what each status asks of you), [`waiter`] (wait for a connection to settle),
+//! [`webhooks`] (verify Svix-signed deliveries, typed events),
 //! [`types`] (the generated data types).
 
 #![warn(missing_docs)]
@@ -53,6 +54,7 @@ mod secret;
 pub mod status;
 mod timestamp;
 pub mod waiter;
+pub mod webhooks;
 
 pub use client::{ClientBuilder, RetryPolicy};
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY};

@@ -45,6 +45,16 @@ impl Api {
         }
     }
 
+    /// Adds `T` (and what it refers to) to the components without an operation.
+    pub(crate) fn component<T: JsonSchema>(&mut self) {
+        if let Err(error) = self.schemas.reference::<T>() {
+            self.errors.push(Error::Spec(format!(
+                "component {}: {error}",
+                T::schema_name()
+            )));
+        }
+    }
+
     /// The paths (sorted) and the components (sorted); every problem met on the way.
     pub(crate) fn finish(
         self,

@@ -33,6 +33,7 @@ mod schema;
 mod site;
 mod surface;
 pub mod validate;
+mod webhook;
 
 use indexmap::IndexMap;
 use openapiv3 as oa;
@@ -89,6 +90,7 @@ pub fn spec() -> Result<oa::OpenAPI, Error> {
     company::register(&mut api);
     site::register(&mut api);
     connection::register(&mut api);
+    webhook::register(&mut api);
     let (paths, schemas) = api.finish()?;
 
     let security_scheme = oa::SecurityScheme::APIKey {

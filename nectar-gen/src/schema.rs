@@ -226,6 +226,7 @@ fn to_openapi(name: &str, schema: &Schema) -> Result<oa::ReferenceOr<oa::Schema>
     let mut value = serde_json::to_value(schema)
         .map_err(|e| Error::Spec(format!("schema {name} does not serialize: {e}")))?;
     integral_bounds(&mut value);
+    capture_extra_properties(&mut value);
     serde_json::from_value(value.clone()).map_err(|e| {
         Error::Spec(format!(
             "schema {name} is not representable in OpenAPI 3.0 ({e}): {value}"
@@ -251,6 +252,27 @@ fn integral_bounds(value: &mut serde_json::Value) {
             }
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(integral_bounds),
+        _ => {}
+    }
+}
+
+/// A map flattened into a struct (`#[serde(flatten)] other: BTreeMap<String, serde_json::Value>`)
+/// reaches the spec as `additionalProperties: true`, which typify reads as "allowed, drop them".
+/// The field says "keep them", so it is written as the equivalent `additionalProperties: {}`,
+/// which typify turns into a captured `extra` map. (A schema-valued map value would be lost:
+/// schemars' flatten keeps only `true`.)
+fn capture_extra_properties(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if key == "additionalProperties" && *child == serde_json::Value::Bool(true) {
+                    *child = serde_json::json!({});
+                } else {
+                    capture_extra_properties(child);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(capture_extra_properties),
         _ => {}
     }
 }

@@ -109,11 +109,11 @@ const EXAMPLES: &[(&str, Expect)] = &[
     ),
     (
         "webhook.connection.created.v2.svix-2025-11__request",
-        OutOfScope("webhooks: issue 5"),
+        Decodes(as_::<types::ConnectionEvent>),
     ),
     (
         "webhook.connection.updated.svix-2025-05__request",
-        OutOfScope("webhooks: issue 5"),
+        Decodes(as_::<types::ConnectionUpdatedEvent>),
     ),
 ];
 

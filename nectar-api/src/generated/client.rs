@@ -679,6 +679,22 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         }
     }
 
+    /// Previous values in `connection.updated.v2`: only the fields that changed are present.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ConnectionChanges {
+        /// The previous status, when the status changed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::generated::enums::ConnectionStatus>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+
+    impl ConnectionChanges {
+        pub fn builder() -> builder::ConnectionChanges {
+            Default::default()
+        }
+    }
+
     /// The company a connection belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConnectionCompany {
@@ -902,6 +918,171 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         }
     }
 
+    /// Payload of `connection.created.v2` and `connection.validated.v2` (and of the legacy `connection.created` and `connection.validated`): the connection, in the shape the REST Connection converges to. Timestamps carry no offset (UTC) and up to nine fractional digits.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ConnectionEvent {
+        /// The accounts found on the portal.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub accounts: ::std::vec::Vec<ConnectionEventAccount>,
+        /// The company (payloads before late 2025 only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company: ::std::option::Option<ConnectionCompany>,
+        /// Country of the provider.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<crate::generated::enums::Country>,
+        /// When the connection was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created: ::std::option::Option<crate::Timestamp>,
+        /// Earliest date data is collected from.
+        #[serde(
+            rename = "dataCollectionStartDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub data_collection_start_date: ::std::option::Option<
+            ::chrono::naive::NaiveDate,
+        >,
+        /// The provider (payloads before late 2025 only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub datasource: ::std::option::Option<ConnectionDatasource>,
+        /// Notification e-mails (payloads before late 2025 only).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub emails: ::std::vec::Vec<::std::string::String>,
+        /// The event's name, e.g. `connection.created.v2`.
+        #[serde(
+            rename = "eventType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub event_type: ::std::option::Option<::std::string::String>,
+        /// Identifier of the connection.
+        pub id: ::uuid::Uuid,
+        /// Datasource types chosen when the connection was created.
+        #[serde(
+            rename = "initialDatasourceTypes",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub initial_datasource_types: ::std::vec::Vec<
+            crate::generated::enums::DatasourceType,
+        >,
+        /// Sites chosen when the connection was created.
+        #[serde(
+            rename = "initialSites",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub initial_sites: ::std::vec::Vec<::uuid::Uuid>,
+        /// Whether usage is multiplied by the site's occupancy.
+        #[serde(
+            rename = "multiplyByOccupancy",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub multiply_by_occupancy: ::std::option::Option<bool>,
+        /// Its status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::generated::enums::ConnectionStatus>,
+        /// When it last changed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated: ::std::option::Option<crate::Timestamp>,
+        /// URL of the provider's login page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        /// Username on the provider's portal.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
+        /// The data owner's e-mail.
+        #[serde(
+            rename = "workflowOwnerEmail",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub workflow_owner_email: ::std::option::Option<::std::string::String>,
+    }
+
+    impl ConnectionEvent {
+        pub fn builder() -> builder::ConnectionEvent {
+            Default::default()
+        }
+    }
+
+    /// An account inside a connection event. Older payloads carry `startDate`/`endDate` and no id.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ConnectionEventAccount {
+        /// The provider's account number.
+        #[serde(
+            rename = "accountNumber",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub account_number: ::std::option::Option<::std::string::String>,
+        /// Earliest date data is collected from.
+        #[serde(
+            rename = "dataCollectionStartDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub data_collection_start_date: ::std::option::Option<
+            ::chrono::naive::NaiveDate,
+        >,
+        /// Datasource types of its meters, as sent.
+        #[serde(
+            rename = "datasourceTypes",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub datasource_types: ::std::vec::Vec<::std::string::String>,
+        /// End of the collected period (payloads of 2025-04/05).
+        #[serde(
+            rename = "endDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub end_date: ::std::option::Option<::chrono::naive::NaiveDate>,
+        /// Identifier of the account (payloads from mid 2025).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::uuid::Uuid>,
+        /// Whether invoice data is collected.
+        #[serde(
+            rename = "isCollectingInvoiceData",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_collecting_invoice_data: ::std::option::Option<bool>,
+        /// Whether smart-meter data is collected.
+        #[serde(
+            rename = "isCollectingSmartMeterData",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_collecting_smart_meter_data: ::std::option::Option<bool>,
+        /// Whether it duplicates another account (a boolean in 2025-05..07 payloads, a string later).
+        #[serde(
+            rename = "isDuplicated",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_duplicated: ::std::option::Option<DuplicateFlag>,
+        /// Legacy tracking flag.
+        #[serde(
+            rename = "isTracked",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_tracked: ::std::option::Option<bool>,
+        /// The date the provider closed the account.
+        #[serde(
+            rename = "lastServiceDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_service_date: ::std::option::Option<::chrono::naive::NaiveDate>,
+        /// The account's meters.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub meters: ::std::vec::Vec<::uuid::Uuid>,
+        /// Start of the collected period (payloads of 2025-04/05).
+        #[serde(
+            rename = "startDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub start_date: ::std::option::Option<::chrono::naive::NaiveDate>,
+    }
+
+    impl ConnectionEventAccount {
+        pub fn builder() -> builder::ConnectionEventAccount {
+            Default::default()
+        }
+    }
+
     /// A page of a company's connections.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConnectionPage {
@@ -954,6 +1135,220 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
 
     impl ConnectionUpdate {
         pub fn builder() -> builder::ConnectionUpdate {
+            Default::default()
+        }
+    }
+
+    /// Payload of `connection.updated.v2` (and legacy `connection.updated`): the connection after the change, which fields changed, and their previous values.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ConnectionUpdatedEvent {
+        /// The accounts found on the portal.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub accounts: ::std::vec::Vec<ConnectionEventAccount>,
+        /// The company (payloads before late 2025 only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company: ::std::option::Option<ConnectionCompany>,
+        /// Country of the provider.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<crate::generated::enums::Country>,
+        /// When the connection was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created: ::std::option::Option<crate::Timestamp>,
+        /// Earliest date data is collected from.
+        #[serde(
+            rename = "dataCollectionStartDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub data_collection_start_date: ::std::option::Option<
+            ::chrono::naive::NaiveDate,
+        >,
+        /// The provider (payloads before late 2025 only).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub datasource: ::std::option::Option<ConnectionDatasource>,
+        /// Notification e-mails (payloads before late 2025 only).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub emails: ::std::vec::Vec<::std::string::String>,
+        /// The event's name, e.g. `connection.created.v2`.
+        #[serde(
+            rename = "eventType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub event_type: ::std::option::Option<::std::string::String>,
+        /// Identifier of the connection.
+        pub id: ::uuid::Uuid,
+        /// Datasource types chosen when the connection was created.
+        #[serde(
+            rename = "initialDatasourceTypes",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub initial_datasource_types: ::std::vec::Vec<
+            crate::generated::enums::DatasourceType,
+        >,
+        /// Sites chosen when the connection was created.
+        #[serde(
+            rename = "initialSites",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub initial_sites: ::std::vec::Vec<::uuid::Uuid>,
+        /// Whether usage is multiplied by the site's occupancy.
+        #[serde(
+            rename = "multiplyByOccupancy",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub multiply_by_occupancy: ::std::option::Option<bool>,
+        /// The previous values of the changed fields.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub old: ::std::option::Option<ConnectionChanges>,
+        /// Names of the fields that changed, e.g. `["status"]`.
+        #[serde(
+            rename = "protectedChanges",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub protected_changes: ::std::vec::Vec<::std::string::String>,
+        /// Its status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<crate::generated::enums::ConnectionStatus>,
+        /// When it last changed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated: ::std::option::Option<crate::Timestamp>,
+        /// URL of the provider's login page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        /// Username on the provider's portal.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub username: ::std::option::Option<::std::string::String>,
+        /// The data owner's e-mail.
+        #[serde(
+            rename = "workflowOwnerEmail",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub workflow_owner_email: ::std::option::Option<::std::string::String>,
+    }
+
+    impl ConnectionUpdatedEvent {
+        pub fn builder() -> builder::ConnectionUpdatedEvent {
+            Default::default()
+        }
+    }
+
+    /// Payload of `document.created.v2`, `document.deleted.v2` (and legacy `document.created`): a bill. The v2.2 document schema is documented only in part; the fields below are typed, every other field is kept as sent (in `extra`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct DocumentEvent {
+        /// End date of the billing period.
+        #[serde(
+            rename = "billDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub bill_date: ::std::option::Option<::chrono::naive::NaiveDate>,
+        /// Currency of the charges, e.g. `USD`.
+        #[serde(
+            rename = "chargesUnits",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub charges_units: ::std::option::Option<::std::string::String>,
+        /// When the document was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created: ::std::option::Option<crate::Timestamp>,
+        /// Payment due date.
+        #[serde(
+            rename = "dueDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub due_date: ::std::option::Option<::chrono::naive::NaiveDate>,
+        /// The event's name, e.g. `document.created.v2`.
+        #[serde(
+            rename = "eventType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub event_type: ::std::option::Option<::std::string::String>,
+        /// Name of the uploaded file.
+        #[serde(
+            rename = "fileName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub file_name: ::std::option::Option<::std::string::String>,
+        /// Identifier of the document.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::uuid::Uuid>,
+        /// Total amount due, as a decimal string.
+        #[serde(
+            rename = "totalCharges",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_charges: ::std::option::Option<::std::string::String>,
+        /// When it last changed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated: ::std::option::Option<crate::Timestamp>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+
+    impl DocumentEvent {
+        pub fn builder() -> builder::DocumentEvent {
+            Default::default()
+        }
+    }
+
+    /// Payload of `document.updated.v2`: the document after the change, and the previous values.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct DocumentUpdatedEvent {
+        /// End date of the billing period.
+        #[serde(
+            rename = "billDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub bill_date: ::std::option::Option<::chrono::naive::NaiveDate>,
+        /// Currency of the charges, e.g. `USD`.
+        #[serde(
+            rename = "chargesUnits",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub charges_units: ::std::option::Option<::std::string::String>,
+        /// When the document was created.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created: ::std::option::Option<crate::Timestamp>,
+        /// Payment due date.
+        #[serde(
+            rename = "dueDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub due_date: ::std::option::Option<::chrono::naive::NaiveDate>,
+        /// The event's name, e.g. `document.created.v2`.
+        #[serde(
+            rename = "eventType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub event_type: ::std::option::Option<::std::string::String>,
+        /// Name of the uploaded file.
+        #[serde(
+            rename = "fileName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub file_name: ::std::option::Option<::std::string::String>,
+        /// Identifier of the document.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::uuid::Uuid>,
+        /// The previous values of the changed fields, as sent.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub old: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        /// Total amount due, as a decimal string.
+        #[serde(
+            rename = "totalCharges",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_charges: ::std::option::Option<::std::string::String>,
+        /// When it last changed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated: ::std::option::Option<crate::Timestamp>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+
+    impl DocumentUpdatedEvent {
+        pub fn builder() -> builder::DocumentUpdatedEvent {
             Default::default()
         }
     }
@@ -3256,6 +3651,79 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         }
 
         #[derive(Clone, Debug)]
+        pub struct ConnectionChanges {
+            status: ::std::result::Result<
+                ::std::option::Option<crate::generated::enums::ConnectionStatus>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ConnectionChanges {
+            fn default() -> Self {
+                Self {
+                    status: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+
+        impl ConnectionChanges {
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::generated::enums::ConnectionStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ConnectionChanges> for super::ConnectionChanges {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ConnectionChanges,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    status: value.status?,
+                    extra: value.extra?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ConnectionChanges> for ConnectionChanges {
+            fn from(value: super::ConnectionChanges) -> Self {
+                Self {
+                    status: Ok(value.status),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct ConnectionCompany {
             external_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -3661,6 +4129,659 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         }
 
         #[derive(Clone, Debug)]
+        pub struct ConnectionEvent {
+            accounts: ::std::result::Result<
+                ::std::vec::Vec<super::ConnectionEventAccount>,
+                ::std::string::String,
+            >,
+            company: ::std::result::Result<
+                ::std::option::Option<super::ConnectionCompany>,
+                ::std::string::String,
+            >,
+            country: ::std::result::Result<
+                ::std::option::Option<crate::generated::enums::Country>,
+                ::std::string::String,
+            >,
+            created: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            data_collection_start_date: ::std::result::Result<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::string::String,
+            >,
+            datasource: ::std::result::Result<
+                ::std::option::Option<super::ConnectionDatasource>,
+                ::std::string::String,
+            >,
+            emails: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            event_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            initial_datasource_types: ::std::result::Result<
+                ::std::vec::Vec<crate::generated::enums::DatasourceType>,
+                ::std::string::String,
+            >,
+            initial_sites: ::std::result::Result<
+                ::std::vec::Vec<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            multiply_by_occupancy: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::generated::enums::ConnectionStatus>,
+                ::std::string::String,
+            >,
+            updated: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            workflow_owner_email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ConnectionEvent {
+            fn default() -> Self {
+                Self {
+                    accounts: Ok(Default::default()),
+                    company: Ok(Default::default()),
+                    country: Ok(Default::default()),
+                    created: Ok(Default::default()),
+                    data_collection_start_date: Ok(Default::default()),
+                    datasource: Ok(Default::default()),
+                    emails: Ok(Default::default()),
+                    event_type: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    initial_datasource_types: Ok(Default::default()),
+                    initial_sites: Ok(Default::default()),
+                    multiply_by_occupancy: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    updated: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                    username: Ok(Default::default()),
+                    workflow_owner_email: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl ConnectionEvent {
+            pub fn accounts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::ConnectionEventAccount>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.accounts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for accounts: {e}")
+                    });
+                self
+            }
+            pub fn company<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ConnectionCompany>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for company: {e}")
+                    });
+                self
+            }
+            pub fn country<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::generated::enums::Country>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for country: {e}")
+                    });
+                self
+            }
+            pub fn created<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created: {e}")
+                    });
+                self
+            }
+            pub fn data_collection_start_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::naive::NaiveDate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_collection_start_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_collection_start_date: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn datasource<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ConnectionDatasource>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.datasource = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for datasource: {e}")
+                    });
+                self
+            }
+            pub fn emails<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emails = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for emails: {e}")
+                    });
+                self
+            }
+            pub fn event_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event_type: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn initial_datasource_types<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<crate::generated::enums::DatasourceType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.initial_datasource_types = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for initial_datasource_types: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn initial_sites<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.initial_sites = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for initial_sites: {e}")
+                    });
+                self
+            }
+            pub fn multiply_by_occupancy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.multiply_by_occupancy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for multiply_by_occupancy: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::generated::enums::ConnectionStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn updated<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            pub fn username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for username: {e}")
+                    });
+                self
+            }
+            pub fn workflow_owner_email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflow_owner_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workflow_owner_email: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ConnectionEvent> for super::ConnectionEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ConnectionEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    accounts: value.accounts?,
+                    company: value.company?,
+                    country: value.country?,
+                    created: value.created?,
+                    data_collection_start_date: value.data_collection_start_date?,
+                    datasource: value.datasource?,
+                    emails: value.emails?,
+                    event_type: value.event_type?,
+                    id: value.id?,
+                    initial_datasource_types: value.initial_datasource_types?,
+                    initial_sites: value.initial_sites?,
+                    multiply_by_occupancy: value.multiply_by_occupancy?,
+                    status: value.status?,
+                    updated: value.updated?,
+                    url: value.url?,
+                    username: value.username?,
+                    workflow_owner_email: value.workflow_owner_email?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ConnectionEvent> for ConnectionEvent {
+            fn from(value: super::ConnectionEvent) -> Self {
+                Self {
+                    accounts: Ok(value.accounts),
+                    company: Ok(value.company),
+                    country: Ok(value.country),
+                    created: Ok(value.created),
+                    data_collection_start_date: Ok(value.data_collection_start_date),
+                    datasource: Ok(value.datasource),
+                    emails: Ok(value.emails),
+                    event_type: Ok(value.event_type),
+                    id: Ok(value.id),
+                    initial_datasource_types: Ok(value.initial_datasource_types),
+                    initial_sites: Ok(value.initial_sites),
+                    multiply_by_occupancy: Ok(value.multiply_by_occupancy),
+                    status: Ok(value.status),
+                    updated: Ok(value.updated),
+                    url: Ok(value.url),
+                    username: Ok(value.username),
+                    workflow_owner_email: Ok(value.workflow_owner_email),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct ConnectionEventAccount {
+            account_number: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            data_collection_start_date: ::std::result::Result<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::string::String,
+            >,
+            datasource_types: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            end_date: ::std::result::Result<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            is_collecting_invoice_data: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            is_collecting_smart_meter_data: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            is_duplicated: ::std::result::Result<
+                ::std::option::Option<super::DuplicateFlag>,
+                ::std::string::String,
+            >,
+            is_tracked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            last_service_date: ::std::result::Result<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::string::String,
+            >,
+            meters: ::std::result::Result<
+                ::std::vec::Vec<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            start_date: ::std::result::Result<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ConnectionEventAccount {
+            fn default() -> Self {
+                Self {
+                    account_number: Ok(Default::default()),
+                    data_collection_start_date: Ok(Default::default()),
+                    datasource_types: Ok(Default::default()),
+                    end_date: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    is_collecting_invoice_data: Ok(Default::default()),
+                    is_collecting_smart_meter_data: Ok(Default::default()),
+                    is_duplicated: Ok(Default::default()),
+                    is_tracked: Ok(Default::default()),
+                    last_service_date: Ok(Default::default()),
+                    meters: Ok(Default::default()),
+                    start_date: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl ConnectionEventAccount {
+            pub fn account_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.account_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for account_number: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn data_collection_start_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::naive::NaiveDate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_collection_start_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_collection_start_date: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn datasource_types<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.datasource_types = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for datasource_types: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn end_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::naive::NaiveDate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end_date: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn is_collecting_invoice_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_collecting_invoice_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_collecting_invoice_data: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn is_collecting_smart_meter_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_collecting_smart_meter_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_collecting_smart_meter_data: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn is_duplicated<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::DuplicateFlag>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_duplicated = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_duplicated: {e}")
+                    });
+                self
+            }
+            pub fn is_tracked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_tracked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_tracked: {e}")
+                    });
+                self
+            }
+            pub fn last_service_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::naive::NaiveDate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_service_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_service_date: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn meters<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.meters = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for meters: {e}")
+                    });
+                self
+            }
+            pub fn start_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::naive::NaiveDate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_date: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ConnectionEventAccount>
+        for super::ConnectionEventAccount {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ConnectionEventAccount,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    account_number: value.account_number?,
+                    data_collection_start_date: value.data_collection_start_date?,
+                    datasource_types: value.datasource_types?,
+                    end_date: value.end_date?,
+                    id: value.id?,
+                    is_collecting_invoice_data: value.is_collecting_invoice_data?,
+                    is_collecting_smart_meter_data: value
+                        .is_collecting_smart_meter_data?,
+                    is_duplicated: value.is_duplicated?,
+                    is_tracked: value.is_tracked?,
+                    last_service_date: value.last_service_date?,
+                    meters: value.meters?,
+                    start_date: value.start_date?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ConnectionEventAccount>
+        for ConnectionEventAccount {
+            fn from(value: super::ConnectionEventAccount) -> Self {
+                Self {
+                    account_number: Ok(value.account_number),
+                    data_collection_start_date: Ok(value.data_collection_start_date),
+                    datasource_types: Ok(value.datasource_types),
+                    end_date: Ok(value.end_date),
+                    id: Ok(value.id),
+                    is_collecting_invoice_data: Ok(value.is_collecting_invoice_data),
+                    is_collecting_smart_meter_data: Ok(
+                        value.is_collecting_smart_meter_data,
+                    ),
+                    is_duplicated: Ok(value.is_duplicated),
+                    is_tracked: Ok(value.is_tracked),
+                    last_service_date: Ok(value.last_service_date),
+                    meters: Ok(value.meters),
+                    start_date: Ok(value.start_date),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
         pub struct ConnectionPage {
             connections: ::std::result::Result<
                 ::std::vec::Vec<super::Connection>,
@@ -3881,6 +5002,893 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
                 Self {
                     data_collection_start_date: Ok(value.data_collection_start_date),
                     multiply_by_occupancy: Ok(value.multiply_by_occupancy),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct ConnectionUpdatedEvent {
+            accounts: ::std::result::Result<
+                ::std::vec::Vec<super::ConnectionEventAccount>,
+                ::std::string::String,
+            >,
+            company: ::std::result::Result<
+                ::std::option::Option<super::ConnectionCompany>,
+                ::std::string::String,
+            >,
+            country: ::std::result::Result<
+                ::std::option::Option<crate::generated::enums::Country>,
+                ::std::string::String,
+            >,
+            created: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            data_collection_start_date: ::std::result::Result<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::string::String,
+            >,
+            datasource: ::std::result::Result<
+                ::std::option::Option<super::ConnectionDatasource>,
+                ::std::string::String,
+            >,
+            emails: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            event_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
+            initial_datasource_types: ::std::result::Result<
+                ::std::vec::Vec<crate::generated::enums::DatasourceType>,
+                ::std::string::String,
+            >,
+            initial_sites: ::std::result::Result<
+                ::std::vec::Vec<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            multiply_by_occupancy: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            old: ::std::result::Result<
+                ::std::option::Option<super::ConnectionChanges>,
+                ::std::string::String,
+            >,
+            protected_changes: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<crate::generated::enums::ConnectionStatus>,
+                ::std::string::String,
+            >,
+            updated: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            username: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            workflow_owner_email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for ConnectionUpdatedEvent {
+            fn default() -> Self {
+                Self {
+                    accounts: Ok(Default::default()),
+                    company: Ok(Default::default()),
+                    country: Ok(Default::default()),
+                    created: Ok(Default::default()),
+                    data_collection_start_date: Ok(Default::default()),
+                    datasource: Ok(Default::default()),
+                    emails: Ok(Default::default()),
+                    event_type: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    initial_datasource_types: Ok(Default::default()),
+                    initial_sites: Ok(Default::default()),
+                    multiply_by_occupancy: Ok(Default::default()),
+                    old: Ok(Default::default()),
+                    protected_changes: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    updated: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                    username: Ok(Default::default()),
+                    workflow_owner_email: Ok(Default::default()),
+                }
+            }
+        }
+
+        impl ConnectionUpdatedEvent {
+            pub fn accounts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::ConnectionEventAccount>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.accounts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for accounts: {e}")
+                    });
+                self
+            }
+            pub fn company<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ConnectionCompany>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for company: {e}")
+                    });
+                self
+            }
+            pub fn country<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::generated::enums::Country>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for country: {e}")
+                    });
+                self
+            }
+            pub fn created<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created: {e}")
+                    });
+                self
+            }
+            pub fn data_collection_start_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::naive::NaiveDate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_collection_start_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_collection_start_date: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn datasource<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ConnectionDatasource>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.datasource = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for datasource: {e}")
+                    });
+                self
+            }
+            pub fn emails<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.emails = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for emails: {e}")
+                    });
+                self
+            }
+            pub fn event_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event_type: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::uuid::Uuid>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn initial_datasource_types<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<crate::generated::enums::DatasourceType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.initial_datasource_types = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for initial_datasource_types: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn initial_sites<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.initial_sites = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for initial_sites: {e}")
+                    });
+                self
+            }
+            pub fn multiply_by_occupancy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.multiply_by_occupancy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for multiply_by_occupancy: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn old<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ConnectionChanges>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.old = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for old: {e}")
+                    });
+                self
+            }
+            pub fn protected_changes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.protected_changes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for protected_changes: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::generated::enums::ConnectionStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn updated<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+            pub fn username<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.username = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for username: {e}")
+                    });
+                self
+            }
+            pub fn workflow_owner_email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflow_owner_email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workflow_owner_email: {e}"
+                        )
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<ConnectionUpdatedEvent>
+        for super::ConnectionUpdatedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ConnectionUpdatedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    accounts: value.accounts?,
+                    company: value.company?,
+                    country: value.country?,
+                    created: value.created?,
+                    data_collection_start_date: value.data_collection_start_date?,
+                    datasource: value.datasource?,
+                    emails: value.emails?,
+                    event_type: value.event_type?,
+                    id: value.id?,
+                    initial_datasource_types: value.initial_datasource_types?,
+                    initial_sites: value.initial_sites?,
+                    multiply_by_occupancy: value.multiply_by_occupancy?,
+                    old: value.old?,
+                    protected_changes: value.protected_changes?,
+                    status: value.status?,
+                    updated: value.updated?,
+                    url: value.url?,
+                    username: value.username?,
+                    workflow_owner_email: value.workflow_owner_email?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::ConnectionUpdatedEvent>
+        for ConnectionUpdatedEvent {
+            fn from(value: super::ConnectionUpdatedEvent) -> Self {
+                Self {
+                    accounts: Ok(value.accounts),
+                    company: Ok(value.company),
+                    country: Ok(value.country),
+                    created: Ok(value.created),
+                    data_collection_start_date: Ok(value.data_collection_start_date),
+                    datasource: Ok(value.datasource),
+                    emails: Ok(value.emails),
+                    event_type: Ok(value.event_type),
+                    id: Ok(value.id),
+                    initial_datasource_types: Ok(value.initial_datasource_types),
+                    initial_sites: Ok(value.initial_sites),
+                    multiply_by_occupancy: Ok(value.multiply_by_occupancy),
+                    old: Ok(value.old),
+                    protected_changes: Ok(value.protected_changes),
+                    status: Ok(value.status),
+                    updated: Ok(value.updated),
+                    url: Ok(value.url),
+                    username: Ok(value.username),
+                    workflow_owner_email: Ok(value.workflow_owner_email),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct DocumentEvent {
+            bill_date: ::std::result::Result<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::string::String,
+            >,
+            charges_units: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            due_date: ::std::result::Result<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::string::String,
+            >,
+            event_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            file_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            total_charges: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for DocumentEvent {
+            fn default() -> Self {
+                Self {
+                    bill_date: Ok(Default::default()),
+                    charges_units: Ok(Default::default()),
+                    created: Ok(Default::default()),
+                    due_date: Ok(Default::default()),
+                    event_type: Ok(Default::default()),
+                    file_name: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    total_charges: Ok(Default::default()),
+                    updated: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+
+        impl DocumentEvent {
+            pub fn bill_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::naive::NaiveDate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bill_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for bill_date: {e}")
+                    });
+                self
+            }
+            pub fn charges_units<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.charges_units = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for charges_units: {e}")
+                    });
+                self
+            }
+            pub fn created<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created: {e}")
+                    });
+                self
+            }
+            pub fn due_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::naive::NaiveDate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.due_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for due_date: {e}")
+                    });
+                self
+            }
+            pub fn event_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event_type: {e}")
+                    });
+                self
+            }
+            pub fn file_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for file_name: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn total_charges<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_charges = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_charges: {e}")
+                    });
+                self
+            }
+            pub fn updated<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<DocumentEvent> for super::DocumentEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DocumentEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    bill_date: value.bill_date?,
+                    charges_units: value.charges_units?,
+                    created: value.created?,
+                    due_date: value.due_date?,
+                    event_type: value.event_type?,
+                    file_name: value.file_name?,
+                    id: value.id?,
+                    total_charges: value.total_charges?,
+                    updated: value.updated?,
+                    extra: value.extra?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::DocumentEvent> for DocumentEvent {
+            fn from(value: super::DocumentEvent) -> Self {
+                Self {
+                    bill_date: Ok(value.bill_date),
+                    charges_units: Ok(value.charges_units),
+                    created: Ok(value.created),
+                    due_date: Ok(value.due_date),
+                    event_type: Ok(value.event_type),
+                    file_name: Ok(value.file_name),
+                    id: Ok(value.id),
+                    total_charges: Ok(value.total_charges),
+                    updated: Ok(value.updated),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+
+        #[derive(Clone, Debug)]
+        pub struct DocumentUpdatedEvent {
+            bill_date: ::std::result::Result<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::string::String,
+            >,
+            charges_units: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            due_date: ::std::result::Result<
+                ::std::option::Option<::chrono::naive::NaiveDate>,
+                ::std::string::String,
+            >,
+            event_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            file_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::uuid::Uuid>,
+                ::std::string::String,
+            >,
+            old: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            total_charges: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated: ::std::result::Result<
+                ::std::option::Option<crate::Timestamp>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+
+        impl ::std::default::Default for DocumentUpdatedEvent {
+            fn default() -> Self {
+                Self {
+                    bill_date: Ok(Default::default()),
+                    charges_units: Ok(Default::default()),
+                    created: Ok(Default::default()),
+                    due_date: Ok(Default::default()),
+                    event_type: Ok(Default::default()),
+                    file_name: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    old: Ok(Default::default()),
+                    total_charges: Ok(Default::default()),
+                    updated: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+
+        impl DocumentUpdatedEvent {
+            pub fn bill_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::naive::NaiveDate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bill_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for bill_date: {e}")
+                    });
+                self
+            }
+            pub fn charges_units<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.charges_units = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for charges_units: {e}")
+                    });
+                self
+            }
+            pub fn created<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created: {e}")
+                    });
+                self
+            }
+            pub fn due_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::naive::NaiveDate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.due_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for due_date: {e}")
+                    });
+                self
+            }
+            pub fn event_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.event_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for event_type: {e}")
+                    });
+                self
+            }
+            pub fn file_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for file_name: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn old<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.old = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for old: {e}")
+                    });
+                self
+            }
+            pub fn total_charges<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_charges = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_charges: {e}")
+                    });
+                self
+            }
+            pub fn updated<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+
+        impl ::std::convert::TryFrom<DocumentUpdatedEvent>
+        for super::DocumentUpdatedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DocumentUpdatedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    bill_date: value.bill_date?,
+                    charges_units: value.charges_units?,
+                    created: value.created?,
+                    due_date: value.due_date?,
+                    event_type: value.event_type?,
+                    file_name: value.file_name?,
+                    id: value.id?,
+                    old: value.old?,
+                    total_charges: value.total_charges?,
+                    updated: value.updated?,
+                    extra: value.extra?,
+                })
+            }
+        }
+
+        impl ::std::convert::From<super::DocumentUpdatedEvent> for DocumentUpdatedEvent {
+            fn from(value: super::DocumentUpdatedEvent) -> Self {
+                Self {
+                    bill_date: Ok(value.bill_date),
+                    charges_units: Ok(value.charges_units),
+                    created: Ok(value.created),
+                    due_date: Ok(value.due_date),
+                    event_type: Ok(value.event_type),
+                    file_name: Ok(value.file_name),
+                    id: Ok(value.id),
+                    old: Ok(value.old),
+                    total_charges: Ok(value.total_charges),
+                    updated: Ok(value.updated),
+                    extra: Ok(value.extra),
                 }
             }
         }

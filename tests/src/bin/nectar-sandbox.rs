@@ -7,14 +7,15 @@
 //! Options: `--port N` (default 8080; 0 picks a free port), `--api-key KEY` (default
 //! `sandbox-api-key`), `--validation-delay-ms N` (default 2000), `--seed N`,
 //! `--seed-connections N` (a company with 3 sites and N connections), `--fault-rate R` with
-//! `--fault-seed N` (429/502/503/drop, evenly), `--latency-ms N`.
+//! `--fault-seed N` (429/502/503/drop, evenly), `--latency-ms N`, `--webhook URL` (deliver
+//! signed connection events there; the secret is printed).
 
 use std::{process::ExitCode, time::Duration};
 
 use nectar_tests::sandbox::{Fault, Faults, RetryAfter, Sandbox};
 
 const USAGE: &str = "usage: nectar-sandbox [--port N] [--api-key KEY] [--validation-delay-ms N] \
-[--seed N] [--seed-connections N] [--fault-rate R] [--fault-seed N] [--latency-ms N]";
+[--seed N] [--seed-connections N] [--fault-rate R] [--fault-seed N] [--latency-ms N] [--webhook URL]";
 
 struct Options {
     port: u16,
@@ -25,6 +26,7 @@ struct Options {
     fault_rate: f64,
     fault_seed: u64,
     latency_ms: u64,
+    webhooks: Vec<String>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -37,6 +39,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         fault_rate: 0.0,
         fault_seed: 1,
         latency_ms: 0,
+        webhooks: Vec::new(),
     };
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
@@ -57,6 +60,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .map_err(|_| format!("--port: {value} is not a port (0 to 65535)"))?;
             }
             "--api-key" => options.api_key = value.clone(),
+            "--webhook" => options.webhooks.push(value.clone()),
             "--validation-delay-ms" => options.validation_delay_ms = number(flag)?,
             "--seed" => options.seed = number(flag)?,
             "--seed-connections" => options.seed_connections = number(flag)? as usize,
@@ -112,6 +116,10 @@ async fn main() -> ExitCode {
     };
     println!("Nectar emulator serving {}", sandbox.base_url());
     println!("API key: {}", sandbox.api_key());
+    for url in &options.webhooks {
+        let secret = sandbox.add_webhook_endpoint(url);
+        println!("Webhook endpoint {url}, secret {secret}");
+    }
     for seeded in sandbox.seeded() {
         println!(
             "Seeded company {} with {} connections",

@@ -26,6 +26,7 @@ mod faults;
 mod http;
 mod server;
 mod store;
+mod webhooks;
 
 use std::{
     collections::HashMap,
@@ -34,12 +35,15 @@ use std::{
     time::Duration,
 };
 
+use serde_json::Value;
 use tokio::{net::TcpListener, task::JoinHandle};
 use uuid::Uuid;
 
 pub use faults::{Fault, Faults, RetryAfter};
 pub use store::{SANDBOX_MAX_SITES, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Seeded};
 use store::{Store, Validation};
+use webhooks::Webhooks;
+pub use webhooks::{Delivery, SVIX_SCHEDULE};
 
 use crate::spec::Spec;
 
@@ -66,6 +70,7 @@ pub(crate) struct Shared {
     validation_delay: Duration,
     counter: AtomicU64,
     requests: Mutex<Vec<RequestRecord>>,
+    webhooks: Arc<Webhooks>,
 }
 
 impl Shared {
@@ -76,16 +81,47 @@ impl Shared {
             .push(record);
     }
 
-    /// Runs the connection's first check after the validation delay.
-    fn schedule_validation(self: &Arc<Self>, id: Uuid, outcome: Validation) {
-        let shared = Arc::clone(self);
-        tokio::spawn(async move {
-            tokio::time::sleep(shared.validation_delay).await;
-            let mut store = shared
+    /// Delivers `event_type` for connection `id` to every webhook endpoint.
+    fn emit_connection_event(&self, id: Uuid, event_type: &str, changes: Option<(&[&str], Value)>) {
+        let (message_id, payload) = {
+            let mut store = self
                 .store
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            store.validate_connection(id, outcome);
+            let Some(mut payload) = store.connection_event(id, event_type) else {
+                return;
+            };
+            if let Some((fields, old)) = changes {
+                payload["protectedChanges"] = fields.iter().copied().collect();
+                payload["old"] = old;
+            }
+            (store.message_id(), payload)
+        };
+        self.webhooks.emit(message_id, event_type, &payload);
+    }
+
+    /// Announces a new connection, and runs its first check after the validation delay:
+    /// `connection.created.v2` now; `connection.updated.v2` (status and accounts changed, with
+    /// the old status) and `connection.validated.v2` when the check is done.
+    fn schedule_validation(self: &Arc<Self>, id: Uuid, outcome: Validation) {
+        self.emit_connection_event(id, "connection.created.v2", None);
+        let shared = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(shared.validation_delay).await;
+            let previous = shared
+                .store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .validate_connection(id, outcome);
+            if let Some(previous) = previous {
+                let old = serde_json::json!({ "status": previous, "accounts": [] });
+                shared.emit_connection_event(
+                    id,
+                    "connection.updated.v2",
+                    Some((&["status", "accounts"], old)),
+                );
+                shared.emit_connection_event(id, "connection.validated.v2", None);
+            }
         });
     }
 }
@@ -111,6 +147,8 @@ pub struct SandboxBuilder {
     faults: Faults,
     port: u16,
     companies: Vec<(String, usize, usize)>,
+    webhook_schedule: Vec<Duration>,
+    webhook_endpoints: Vec<(String, String)>,
 }
 
 impl Default for SandboxBuilder {
@@ -122,6 +160,8 @@ impl Default for SandboxBuilder {
             faults: Faults::default(),
             port: 0,
             companies: Vec::new(),
+            webhook_schedule: SVIX_SCHEDULE.to_vec(),
+            webhook_endpoints: Vec::new(),
         }
     }
 }
@@ -171,6 +211,22 @@ impl SandboxBuilder {
         self
     }
 
+    /// A webhook endpoint, with its secret (`whsec_...`, e.g. from
+    /// `nectar_api::webhooks::Signer::generate_secret()`): every connection event is delivered to
+    /// it, signed. (Nectar configures endpoints through a Svix portal; the emulator through this
+    /// and [`Sandbox::add_webhook_endpoint`].)
+    pub fn webhook_endpoint(mut self, url: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.webhook_endpoints.push((url.into(), secret.into()));
+        self
+    }
+
+    /// The waits before each delivery attempt (default [`SVIX_SCHEDULE`]: immediately, then 5 s,
+    /// 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
+    pub fn webhook_retry_schedule(mut self, schedule: impl IntoIterator<Item = Duration>) -> Self {
+        self.webhook_schedule = schedule.into_iter().collect();
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         self.faults.validate().map_err(SandboxError)?;
@@ -195,6 +251,15 @@ impl SandboxBuilder {
             .iter()
             .map(|(name, sites, connections)| store.seed(&first.1, name, *sites, *connections))
             .collect();
+        if self.webhook_schedule.is_empty() {
+            return Err(SandboxError(
+                "webhook retry schedule: at least one attempt is needed".to_owned(),
+            ));
+        }
+        let webhooks = Arc::new(Webhooks::new(self.webhook_schedule));
+        for (url, secret) in self.webhook_endpoints {
+            webhooks.add(url, &secret).map_err(SandboxError)?;
+        }
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
             spec: Spec::load(),
@@ -202,6 +267,7 @@ impl SandboxBuilder {
             validation_delay: self.validation_delay,
             counter: AtomicU64::new(0),
             requests: Mutex::new(Vec::new()),
+            webhooks,
         });
         let listener = TcpListener::bind(("127.0.0.1", self.port))
             .await
@@ -308,6 +374,19 @@ impl Sandbox {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    /// Registers a webhook endpoint and returns its new secret (`whsec_...`).
+    pub fn add_webhook_endpoint(&self, url: impl Into<String>) -> String {
+        let secret = nectar_api::webhooks::Signer::generate_secret();
+        // A generated secret is always valid base64, so adding cannot fail.
+        let _ = self.shared.webhooks.add(url.into(), &secret);
+        secret
+    }
+
+    /// Every delivery attempt so far, in the order made.
+    pub fn webhook_deliveries(&self) -> Vec<Delivery> {
+        self.shared.webhooks.deliveries()
     }
 
     fn store(&self) -> std::sync::MutexGuard<'_, Store> {

@@ -634,10 +634,13 @@ impl Store {
         ))
     }
 
-    /// Runs a pending connection's first check. Returns the connection's JSON before and after,
-    /// or `None` when it is gone or no longer pending.
-    pub fn validate_connection(&mut self, id: Uuid, outcome: Validation) -> Option<(Value, Value)> {
-        let before = self.connection_value(id)?;
+    /// Runs a pending connection's first check. Returns the previous status, or `None` when the
+    /// connection is gone or no longer pending.
+    pub fn validate_connection(
+        &mut self,
+        id: Uuid,
+        outcome: Validation,
+    ) -> Option<ConnectionStatus> {
         let mut accounts = Vec::new();
         if outcome == Validation::Connected {
             let sites = self.connections.get(&id)?.initial_sites.clone();
@@ -681,8 +684,52 @@ impl Store {
         }
         connection.status_since = now;
         connection.updated = now;
-        let after = self.connection_value(id)?;
-        Some((before, after))
+        Some(ConnectionStatus::Pending)
+    }
+
+    /// The connection as a v2 webhook payload: the REST fields Nectar's 2025 events carry, with
+    /// timestamps as webhook payloads write them (no offset, nine fractional digits).
+    pub fn connection_event(&self, id: Uuid, event_type: &str) -> Option<Value> {
+        let c = self.connections.get(&id)?;
+        let naive = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S%.9f").to_string();
+        let accounts: Vec<Value> = c
+            .accounts
+            .iter()
+            .map(|a| {
+                json!({
+                    "accountNumber": a.account_number,
+                    "dataCollectionStartDate": a.data_collection_start_date,
+                    "datasourceTypes": a.datasource_types,
+                    "id": a.id,
+                    "isCollectingInvoiceData": a.is_collecting_invoice_data,
+                    "isCollectingSmartMeterData": a.is_collecting_smart_meter_data,
+                    "isDuplicated": a.is_duplicated,
+                    "isTracked": a.is_tracked,
+                    "meters": a.meters,
+                })
+            })
+            .collect();
+        Some(json!({
+            "accounts": accounts,
+            "country": c.country,
+            "created": naive(c.created),
+            "dataCollectionStartDate": c.data_collection_start_date,
+            "eventType": event_type,
+            "id": c.id,
+            "initialDatasourceTypes": c.initial_datasource_types,
+            "initialSites": c.initial_sites,
+            "multiplyByOccupancy": c.multiply_by_occupancy,
+            "status": c.status,
+            "updated": naive(c.updated),
+            "url": c.url,
+            "username": c.username,
+            "workflowOwnerEmail": c.workflow_owner_email,
+        }))
+    }
+
+    /// A new webhook message id.
+    pub fn message_id(&mut self) -> String {
+        format!("msg_{}", self.ids.token())
     }
 
     pub fn get_connection(&self, user: &str, id: Uuid) -> Result<Value, Failure> {

@@ -1,0 +1,297 @@
+//! Webhooks end to end: the emulator delivers signed events; a receiver built with the public
+//! API verifies them; forged, tampered, stale or incomplete deliveries are refused.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use axum::{Router, body::Bytes, extract::State, http::HeaderMap, http::StatusCode, routing::post};
+use nectar_api::{
+    types::{ConnectionCreate, ConnectionStatus, Country},
+    webhooks::{Event, Signer, Verifier, WebhookError},
+};
+use nectar_tests::sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox};
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+const BODY: &[u8] = br#"{"eventType":"connection.updated.v2","id":"94ca4dc7-cc09-4162-9b20-7f4bcb5d1199","status":"CONNECTED","protectedChanges":["status"],"old":{"status":"PENDING"}}"#;
+
+#[test]
+fn forged_tampered_stale_and_incomplete_deliveries_are_refused() {
+    let secret = Signer::generate_secret();
+    let verifier = Verifier::new(&secret).unwrap();
+    let signer = Signer::new(&secret).unwrap();
+    let good = signer.headers("msg_1", now(), BODY);
+    assert!(matches!(
+        verifier.verify(&good, BODY),
+        Ok(Event::ConnectionUpdated(_))
+    ));
+
+    let tampered_body = BODY
+        .to_vec()
+        .into_iter()
+        .map(|b| if b == b'P' { b'Q' } else { b })
+        .collect::<Vec<_>>();
+    let wrong_secret =
+        Signer::new(&Signer::generate_secret())
+            .unwrap()
+            .headers("msg_1", now(), BODY);
+    let stale = signer.headers("msg_1", now() - 6 * 60, BODY);
+    let future = signer.headers("msg_1", now() + 6 * 60, BODY);
+    let mut no_signature = good.clone();
+    no_signature.remove("svix-signature");
+    let mut no_id = good.clone();
+    no_id.remove("svix-id");
+    let mut bad_timestamp = good.clone();
+    bad_timestamp.insert("svix-timestamp", "yesterday".parse().unwrap());
+
+    let cases: Vec<(&str, HeaderMap, &[u8], WebhookError)> = vec![
+        (
+            "tampered body (PENDING -> QENDING)",
+            good.clone(),
+            &tampered_body,
+            WebhookError::NoMatchingSignature,
+        ),
+        (
+            "signed with another secret",
+            wrong_secret,
+            BODY,
+            WebhookError::NoMatchingSignature,
+        ),
+        (
+            "timestamp 6 minutes old",
+            stale,
+            BODY,
+            WebhookError::TimestampOutsideTolerance {
+                age_seconds: 360,
+                tolerance_seconds: 300,
+            },
+        ),
+        (
+            "timestamp 6 minutes ahead",
+            future,
+            BODY,
+            WebhookError::TimestampOutsideTolerance {
+                age_seconds: -360,
+                tolerance_seconds: 300,
+            },
+        ),
+        (
+            "no svix-signature header",
+            no_signature,
+            BODY,
+            WebhookError::MissingHeader("svix-signature (or webhook-signature)"),
+        ),
+        (
+            "no svix-id header",
+            no_id,
+            BODY,
+            WebhookError::MissingHeader("svix-id (or webhook-id)"),
+        ),
+        (
+            "svix-timestamp: yesterday",
+            bad_timestamp,
+            BODY,
+            WebhookError::InvalidTimestamp,
+        ),
+    ];
+    for (what, headers, body, expected) in cases {
+        let error = verifier.verify(&headers, body).unwrap_err();
+        // Timestamps are taken a moment apart: allow a second of drift in the age.
+        let same = match (&error, &expected) {
+            (
+                WebhookError::TimestampOutsideTolerance { age_seconds: a, .. },
+                WebhookError::TimestampOutsideTolerance { age_seconds: b, .. },
+            ) => (a - b).abs() <= 1,
+            _ => error == expected,
+        };
+        assert!(same, "{what}: got {error:?}");
+        let text = error.to_string();
+        assert!(
+            !text.contains(&secret[6..]),
+            "{what}: the message shows the secret"
+        );
+        println!("rejection: {what:<36} -> {text}");
+    }
+}
+
+/// A receiver as a user would write it: raw headers and body in, verified typed event out.
+#[derive(Clone)]
+struct Receiver {
+    verifier: Verifier,
+    events: Arc<Mutex<Vec<(String, Event)>>>,
+    /// Answers 500 to this many deliveries first (to see retries).
+    fail_first: Arc<Mutex<usize>>,
+}
+
+async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    {
+        let mut failures = receiver.fail_first.lock().unwrap();
+        if *failures > 0 {
+            *failures -= 1;
+            return StatusCode::INTERNAL_SERVER_ERROR;
+        }
+    }
+    match receiver.verifier.verify(&headers, &body) {
+        Ok(event) => {
+            let id = headers["svix-id"].to_str().unwrap_or_default().to_owned();
+            receiver.events.lock().unwrap().push((id, event));
+            StatusCode::NO_CONTENT
+        }
+        Err(_) => StatusCode::BAD_REQUEST,
+    }
+}
+
+async fn start_receiver(secret: &str, fail_first: usize) -> (String, Receiver) {
+    let receiver = Receiver {
+        verifier: Verifier::new(secret).unwrap(),
+        events: Arc::default(),
+        fail_first: Arc::new(Mutex::new(fail_first)),
+    };
+    let app = Router::new()
+        .route("/nectar/webhooks", post(receive))
+        .with_state(receiver.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/nectar/webhooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, receiver)
+}
+
+async fn create_sandbox_connection(sandbox: &Sandbox) -> uuid::Uuid {
+    let client = sandbox.client();
+    let company = client
+        .create_company()
+        .body_map(|b| b.name("Hooked"))
+        .send()
+        .await
+        .unwrap();
+    let site = client
+        .create_site()
+        .company_id(company.id)
+        .body_map(|b| b.name("Site"))
+        .send()
+        .await
+        .unwrap();
+    let body: ConnectionCreate = ConnectionCreate::builder()
+        .url(SANDBOX_URL)
+        .username(SANDBOX_USERNAME)
+        .password(SANDBOX_PASSWORD)
+        .initial_sites(vec![site.id])
+        .country(Country::Us)
+        .try_into()
+        .unwrap();
+    client
+        .create_connection()
+        .company_id(company.id)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .id
+}
+
+async fn wait_for(receiver: &Receiver, count: usize) -> Vec<(String, Event)> {
+    for _ in 0..300 {
+        if receiver.events.lock().unwrap().len() >= count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    receiver.events.lock().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_connection_going_from_pending_to_connected_arrives_as_verified_events() {
+    let secret = Signer::generate_secret();
+    let (url, receiver) = start_receiver(&secret, 0).await;
+    let sandbox = Sandbox::builder()
+        .validation_delay(Duration::from_millis(100))
+        .webhook_endpoint(&url, &secret)
+        .start()
+        .await
+        .unwrap();
+    let id = create_sandbox_connection(&sandbox).await;
+
+    let events = wait_for(&receiver, 3).await;
+    let names: Vec<&str> = events.iter().map(|(_, e)| e.event_type()).collect();
+    assert!(names.contains(&"connection.created.v2"), "{names:?}");
+    assert!(names.contains(&"connection.validated.v2"), "{names:?}");
+    let updated = events
+        .iter()
+        .find_map(|(_, e)| match e {
+            Event::ConnectionUpdated(update) => Some(update.clone()),
+            _ => None,
+        })
+        .expect("a connection.updated.v2 event");
+    assert_eq!(updated.id, id);
+    assert_eq!(updated.status, Some(ConnectionStatus::Connected));
+    assert_eq!(updated.protected_changes, ["status", "accounts"]);
+    let old = updated.old.clone().expect("old values");
+    assert_eq!(old.status, Some(ConnectionStatus::Pending));
+    assert_eq!(
+        old.extra["accounts"],
+        serde_json::json!([]),
+        "other old values are kept as sent"
+    );
+    assert_eq!(updated.accounts.len(), 1);
+    println!("received connection.updated.v2: {updated:#?}");
+    let ids: std::collections::HashSet<&String> = events.iter().map(|(id, _)| id).collect();
+    assert_eq!(ids.len(), 3, "one message id per event");
+}
+
+#[tokio::test]
+async fn a_failed_delivery_is_retried_with_the_same_message_id() {
+    let secret = Signer::generate_secret();
+    let (url, receiver) = start_receiver(&secret, 2).await;
+    let sandbox = Sandbox::builder()
+        .validation_delay(Duration::from_secs(60))
+        .webhook_endpoint(&url, &secret)
+        .webhook_retry_schedule([
+            Duration::ZERO,
+            Duration::from_millis(20),
+            Duration::from_millis(20),
+        ])
+        .start()
+        .await
+        .unwrap();
+    create_sandbox_connection(&sandbox).await;
+    let events = wait_for(&receiver, 1).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].1.event_type(), "connection.created.v2");
+
+    let deliveries = sandbox.webhook_deliveries();
+    let trail: Vec<(usize, Option<u16>)> =
+        deliveries.iter().map(|d| (d.attempt, d.status)).collect();
+    assert_eq!(trail, [(1, Some(500)), (2, Some(500)), (3, Some(204))]);
+    assert!(
+        deliveries.iter().all(|d| d.message_id == events[0].0),
+        "svix-id is kept on retries"
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_that_never_succeeds_stops_after_the_schedule() {
+    let secret = Signer::generate_secret();
+    let (url, _receiver) = start_receiver(&secret, usize::MAX).await;
+    let sandbox = Sandbox::builder()
+        .validation_delay(Duration::from_secs(60))
+        .webhook_endpoint(&url, &secret)
+        .webhook_retry_schedule([Duration::ZERO, Duration::from_millis(10)])
+        .start()
+        .await
+        .unwrap();
+    create_sandbox_connection(&sandbox).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let trail: Vec<(usize, Option<u16>)> = sandbox
+        .webhook_deliveries()
+        .iter()
+        .map(|d| (d.attempt, d.status))
+        .collect();
+    assert_eq!(trail, [(1, Some(500)), (2, Some(500))]);
+}
