@@ -2,12 +2,14 @@
 //!
 //! - [`sandbox`]: a stateful emulator of the Nectar API on loopback, the embedded default for the
 //!   examples and end-to-end tests (`cargo run -p nectar-tests --bin nectar-sandbox`).
+//! - [`flows`]: the documented sandbox flow as reusable steps through the public client.
 //! - [`spec`]: `spec/openapi.json` as a JSON Schema validator, used by the emulator for request
 //!   bodies and by the conformance test for every response.
 //! - The tests in `tests/tests/`: freshness of the generated files, snapshots of the API surface
 //!   and of every schema, decoding of the documentation's examples, end-to-end flows and
 //!   conformance.
 
+pub mod flows;
 pub mod sandbox;
 pub mod spec;
 

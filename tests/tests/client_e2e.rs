@@ -10,12 +10,11 @@ use std::{
 use axum::{Json, Router, extract::RawQuery, routing::get};
 use futures_util::{StreamExt, TryStreamExt};
 use nectar_api::{
-    Client, ErrorKind, Paginate, RetryPolicy,
-    status::ConnectionCategory,
-    types::{ConnectionCreate, ConnectionStatus, Country},
+    Client, ErrorKind, Paginate, RetryPolicy, status::ConnectionCategory, types::ConnectionStatus,
 };
-use nectar_tests::sandbox::{
-    Fault, Faults, RetryAfter, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox,
+use nectar_tests::{
+    flows,
+    sandbox::{Fault, Faults, RetryAfter, SANDBOX_PASSWORD, Sandbox},
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -437,34 +436,9 @@ async fn the_waiter_returns_once_the_connection_leaves_pending() {
         .await
         .unwrap();
     let client = sandbox.client();
-    let company = client
-        .create_company()
-        .body_map(|b| b.name("Waiting"))
-        .send()
+    let (_, _, created) = flows::sandbox_connection(&client, 1, SANDBOX_PASSWORD)
         .await
-        .unwrap();
-    let site = client
-        .create_site()
-        .company_id(company.id)
-        .body_map(|b| b.name("Site"))
-        .send()
-        .await
-        .unwrap();
-    let body: ConnectionCreate = ConnectionCreate::builder()
-        .url(SANDBOX_URL)
-        .username(SANDBOX_USERNAME)
-        .password(SANDBOX_PASSWORD)
-        .initial_sites(vec![site.id])
-        .country(Country::Us)
-        .try_into()
-        .unwrap();
-    let created = client
-        .create_connection()
-        .company_id(company.id)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+        .expect("a sandbox connection");
 
     let settled = client
         .wait_for_connection(created.id)

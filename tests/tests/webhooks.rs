@@ -8,10 +8,13 @@ use std::{
 
 use axum::{Router, body::Bytes, extract::State, http::HeaderMap, http::StatusCode, routing::post};
 use nectar_api::{
-    types::{ConnectionCreate, ConnectionStatus, Country},
+    types::ConnectionStatus,
     webhooks::{Event, Signer, Verifier, WebhookError},
 };
-use nectar_tests::sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox};
+use nectar_tests::{
+    flows,
+    sandbox::{SANDBOX_PASSWORD, Sandbox},
+};
 
 fn now() -> i64 {
     SystemTime::now()
@@ -164,36 +167,10 @@ async fn start_receiver(secret: &str, fail_first: usize) -> (String, Receiver) {
 }
 
 async fn create_sandbox_connection(sandbox: &Sandbox) -> uuid::Uuid {
-    let client = sandbox.client();
-    let company = client
-        .create_company()
-        .body_map(|b| b.name("Hooked"))
-        .send()
+    let (_, _, connection) = flows::sandbox_connection(&sandbox.client(), 1, SANDBOX_PASSWORD)
         .await
-        .unwrap();
-    let site = client
-        .create_site()
-        .company_id(company.id)
-        .body_map(|b| b.name("Site"))
-        .send()
-        .await
-        .unwrap();
-    let body: ConnectionCreate = ConnectionCreate::builder()
-        .url(SANDBOX_URL)
-        .username(SANDBOX_USERNAME)
-        .password(SANDBOX_PASSWORD)
-        .initial_sites(vec![site.id])
-        .country(Country::Us)
-        .try_into()
-        .unwrap();
-    client
-        .create_connection()
-        .company_id(company.id)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .id
+        .expect("a sandbox connection");
+    connection.id
 }
 
 async fn wait_for(receiver: &Receiver, count: usize) -> Vec<(String, Event)> {
