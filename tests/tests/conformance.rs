@@ -196,7 +196,27 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
         )
         .await;
     let private_connection_id = private_connection["id"].as_str().expect("an id").to_owned();
-    tokio::time::sleep(Duration::from_millis(100)).await; // both connections are checked by now
+    // Wait (bounded) until both connections have had their first check.
+    for _ in 0..1000 {
+        let mut pending = false;
+        for id in [&connection_id, &private_connection_id] {
+            let body: Value = h
+                .http
+                .get(format!("{}/connection/{id}/details", h.base))
+                .header("X-API-Key", OWNER)
+                .send()
+                .await
+                .expect("the emulator answers")
+                .json()
+                .await
+                .expect("a connection");
+            pending |= body["status"] == "PENDING";
+        }
+        if !pending {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let (_, connected) = h
         .call(
             "get_connection",

@@ -33,7 +33,7 @@ fn sandbox_body(sites: &[Uuid], password: &str) -> ConnectionCreate {
 
 /// Polls until the connection leaves `PENDING` (bounded).
 async fn settle(client: &Client, id: Uuid) -> Connection {
-    for _ in 0..200 {
+    for _ in 0..1000 {
         let connection = client
             .get_connection()
             .connection_id(id)

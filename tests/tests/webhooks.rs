@@ -173,13 +173,18 @@ async fn create_sandbox_connection(sandbox: &Sandbox) -> uuid::Uuid {
     connection.id
 }
 
-async fn wait_for(receiver: &Receiver, count: usize) -> Vec<(String, Event)> {
-    for _ in 0..300 {
-        if receiver.events.lock().unwrap().len() >= count {
-            break;
+/// Polls `done` every 10 ms for at most 10 s (bounded, so a broken emulator fails the test).
+async fn eventually(mut done: impl FnMut() -> bool) {
+    for _ in 0..1000 {
+        if done() {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+async fn wait_for(receiver: &Receiver, count: usize) -> Vec<(String, Event)> {
+    eventually(|| receiver.events.lock().unwrap().len() >= count).await;
     receiver.events.lock().unwrap().clone()
 }
 
@@ -242,6 +247,8 @@ async fn a_failed_delivery_is_retried_with_the_same_message_id() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].1.event_type(), "connection.created.v2");
 
+    // The emulator logs an attempt once the answer is back, just after the receiver saw it.
+    eventually(|| sandbox.webhook_deliveries().len() >= 3).await;
     let deliveries = sandbox.webhook_deliveries();
     let trail: Vec<(usize, Option<u16>)> =
         deliveries.iter().map(|d| (d.attempt, d.status)).collect();
@@ -264,7 +271,9 @@ async fn a_delivery_that_never_succeeds_stops_after_the_schedule() {
         .await
         .unwrap();
     create_sandbox_connection(&sandbox).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    eventually(|| sandbox.webhook_deliveries().len() >= 2).await;
+    // Time for a (wrong) third attempt to show up.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let trail: Vec<(usize, Option<u16>)> = sandbox
         .webhook_deliveries()
         .iter()
