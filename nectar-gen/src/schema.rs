@@ -225,8 +225,7 @@ pub(crate) struct Property {
 fn to_openapi(name: &str, schema: &Schema) -> Result<oa::ReferenceOr<oa::Schema>, Error> {
     let mut value = serde_json::to_value(schema)
         .map_err(|e| Error::Spec(format!("schema {name} does not serialize: {e}")))?;
-    integral_bounds(&mut value);
-    capture_extra_properties(&mut value);
+    normalize(&mut value);
     serde_json::from_value(value.clone()).map_err(|e| {
         Error::Spec(format!(
             "schema {name} is not representable in OpenAPI 3.0 ({e}): {value}"
@@ -234,45 +233,34 @@ fn to_openapi(name: &str, schema: &Schema) -> Result<oa::ReferenceOr<oa::Schema>
     })
 }
 
-/// schemars stores numeric bounds as `f64` (`"minimum": 1.0`); openapiv3 reads the bounds of an
-/// integer schema as `i64` and, failing that, silently takes the schema as "any". Whole-number
-/// bounds are therefore written as integers.
-fn integral_bounds(value: &mut serde_json::Value) {
+/// One pass over a schemars schema before openapiv3 reads it:
+/// - schemars stores numeric bounds as `f64` (`"minimum": 1.0`); openapiv3 reads the bounds of
+///   an integer schema as `i64` and, failing that, silently takes the schema as "any". Whole
+///   bounds are written as integers.
+/// - A map flattened into a struct (`#[serde(flatten)] other: BTreeMap<String, Value>`) reaches
+///   the spec as `additionalProperties: true`, which typify reads as "allowed, drop them". The
+///   field says "keep them", so it is written as the equivalent `additionalProperties: {}`,
+///   which typify turns into a captured `extra` map. (A schema-valued map value would be lost:
+///   schemars' flatten keeps only `true`.)
+fn normalize(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Object(map) => {
             for (key, child) in map.iter_mut() {
-                let bound = matches!(key.as_str(), "minimum" | "maximum");
-                match child.as_f64() {
-                    Some(number) if bound && number.fract() == 0.0 && number.abs() < 9.0e15 => {
+                match (key.as_str(), child.as_f64()) {
+                    ("minimum" | "maximum", Some(number))
+                        if number.fract() == 0.0 && number.abs() < 9.0e15 =>
+                    {
                         // Exact: a whole f64 below 2^53 converts to i64 without loss.
                         *child = serde_json::Value::from(number as i64);
                     }
-                    _ => integral_bounds(child),
+                    ("additionalProperties", _) if *child == serde_json::Value::Bool(true) => {
+                        *child = serde_json::json!({});
+                    }
+                    _ => normalize(child),
                 }
             }
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_bounds),
-        _ => {}
-    }
-}
-
-/// A map flattened into a struct (`#[serde(flatten)] other: BTreeMap<String, serde_json::Value>`)
-/// reaches the spec as `additionalProperties: true`, which typify reads as "allowed, drop them".
-/// The field says "keep them", so it is written as the equivalent `additionalProperties: {}`,
-/// which typify turns into a captured `extra` map. (A schema-valued map value would be lost:
-/// schemars' flatten keeps only `true`.)
-fn capture_extra_properties(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                if key == "additionalProperties" && *child == serde_json::Value::Bool(true) {
-                    *child = serde_json::json!({});
-                } else {
-                    capture_extra_properties(child);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(capture_extra_properties),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(normalize),
         _ => {}
     }
 }

@@ -111,6 +111,23 @@ fn server(latency: Duration, connections: usize) -> (tokio::runtime::Runtime, Sa
     (runtime, sandbox)
 }
 
+/// Streams every connection of `company` (limit 500) item by item, dropping each; the count.
+async fn stream_all(client: &nectar_api::Client, company: uuid::Uuid, concurrency: usize) -> usize {
+    client
+        .list_company_connections()
+        .company_id(company)
+        .limit(500_u32)
+        .pager()
+        .concurrency(concurrency)
+        .items()
+        .try_fold(0_usize, |n, connection| async move {
+            drop(black_box(connection));
+            Ok(n + 1)
+        })
+        .await
+        .expect("every page arrives")
+}
+
 fn client_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -128,16 +145,7 @@ fn list_20000(c: &mut Criterion) {
     for concurrency in [1, 8] {
         group.bench_function(format!("concurrency {concurrency}"), |b| {
             b.to_async(&runtime).iter(|| async {
-                let count = client
-                    .list_company_connections()
-                    .company_id(company)
-                    .limit(500_u32)
-                    .pager()
-                    .concurrency(concurrency)
-                    .items()
-                    .try_fold(0_usize, |n, _| async move { Ok(n + 1) })
-                    .await
-                    .expect("listed");
+                let count = stream_all(&client, company, concurrency).await;
                 assert_eq!(count, 20_000);
             });
         });
@@ -199,23 +207,8 @@ fn stream_memory(c: &mut Criterion) {
     });
     drop(page);
     let concurrency = 4;
-    let (count, streaming) = peak_during(|| {
-        runtime.block_on(async {
-            client
-                .list_company_connections()
-                .company_id(company)
-                .limit(500_u32)
-                .pager()
-                .concurrency(concurrency)
-                .items()
-                .try_fold(0_usize, |n, connection| async move {
-                    drop(black_box(connection));
-                    Ok(n + 1)
-                })
-                .await
-                .expect("streamed")
-        })
-    });
+    let (count, streaming) =
+        peak_during(|| runtime.block_on(stream_all(&client, company, concurrency)));
     assert_eq!(count, 100_000);
     let budget = (concurrency + 2) * one_page;
     println!(
@@ -235,18 +228,8 @@ fn stream_memory(c: &mut Criterion) {
     let mut group = c.benchmark_group("stream 100000 (limit 500)");
     group.sample_size(10);
     group.bench_function(format!("concurrency {concurrency}, item by item"), |b| {
-        b.to_async(&runtime).iter(|| async {
-            client
-                .list_company_connections()
-                .company_id(company)
-                .limit(500_u32)
-                .pager()
-                .concurrency(concurrency)
-                .items()
-                .try_fold(0_usize, |n, _| async move { Ok(n + 1) })
-                .await
-                .expect("streamed")
-        });
+        b.to_async(&runtime)
+            .iter(|| stream_all(&client, company, concurrency));
     });
     group.finish();
 }

@@ -123,6 +123,22 @@ struct Site {
     occupancy_percent: Option<String>,
 }
 
+impl Site {
+    /// An active site with only a name.
+    fn new(id: Uuid, company_id: Uuid, name: String) -> Self {
+        Self {
+            id,
+            company_id,
+            name,
+            data_collection_stop_date: None,
+            external_id: None,
+            address: String::new(),
+            path: Vec::new(),
+            occupancy_percent: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Account {
@@ -349,13 +365,13 @@ impl Store {
         Value::Array(companies)
     }
 
-    pub fn create_company(&mut self, user: &str, body: &Value) -> Result<Value, Failure> {
-        let mut users = vec![user.to_owned()];
-        self.add_users(&mut users, body)?;
+    /// A company with the server's defaults: no sites or connections, history from 1 January of
+    /// the previous year, implied-metering fraction `1.0`, flags off, fresh public id and secret.
+    fn new_company(&mut self, id: Uuid, name: String, users: Vec<String>) -> Company {
         let today = Utc::now().date_naive();
-        let mut company = Company {
-            id: self.ids.uuid(),
-            name: String::new(),
+        Company {
+            id,
+            name,
             is_demand_enabled: false,
             site_ids: Vec::new(),
             users,
@@ -369,7 +385,14 @@ impl Store {
             public_id: self.ids.token(),
             magic_link_secret: self.ids.token(),
             connection_ids: Vec::new(),
-        };
+        }
+    }
+
+    pub fn create_company(&mut self, user: &str, body: &Value) -> Result<Value, Failure> {
+        let mut users = vec![user.to_owned()];
+        self.add_users(&mut users, body)?;
+        let id = self.ids.uuid();
+        let mut company = self.new_company(id, String::new(), users);
         apply_company_fields(&mut company, body);
         let view = self.company_view(&company);
         self.company_order.push(company.id);
@@ -459,16 +482,7 @@ impl Store {
         body: &Value,
     ) -> Result<Value, Failure> {
         self.company(user, company_id)?;
-        let mut site = Site {
-            id: self.ids.uuid(),
-            company_id,
-            name: String::new(),
-            data_collection_stop_date: None,
-            external_id: None,
-            address: String::new(),
-            path: Vec::new(),
-            occupancy_percent: None,
-        };
+        let mut site = Site::new(self.ids.uuid(), company_id, String::new());
         apply_site_fields(&mut site, body);
         let view = serde_json::to_value(&site).unwrap_or(Value::Null);
         self.company_mut(user, company_id)?.site_ids.push(site.id);
@@ -738,26 +752,38 @@ impl Store {
             .ok_or_else(|| Failure::not_found("Connection"))
     }
 
-    pub fn update_connection(
+    /// Applies `change` to a connection the user may see, marks it updated, and answers it.
+    fn change_connection(
         &mut self,
         user: &str,
         id: Uuid,
-        body: &Value,
+        change: impl FnOnce(&mut Connection),
     ) -> Result<Value, Failure> {
         self.connection(user, id)?;
         let connection = self
             .connections
             .get_mut(&id)
             .ok_or_else(|| Failure::not_found("Connection"))?;
-        if let Some(date) = body.get("dataCollectionStartDate") {
-            connection.data_collection_start_date = date.as_str().and_then(|d| d.parse().ok());
-        }
-        if let Some(flag) = body.get("multiplyByOccupancy").and_then(Value::as_bool) {
-            connection.multiply_by_occupancy = flag;
-        }
+        change(connection);
         connection.updated = Utc::now();
         self.connection_value(id)
             .ok_or_else(|| Failure::not_found("Connection"))
+    }
+
+    pub fn update_connection(
+        &mut self,
+        user: &str,
+        id: Uuid,
+        body: &Value,
+    ) -> Result<Value, Failure> {
+        self.change_connection(user, id, |connection| {
+            if let Some(date) = body.get("dataCollectionStartDate") {
+                connection.data_collection_start_date = date.as_str().and_then(|d| d.parse().ok());
+            }
+            if let Some(flag) = body.get("multiplyByOccupancy").and_then(Value::as_bool) {
+                connection.multiply_by_occupancy = flag;
+            }
+        })
     }
 
     /// `{"confirm": true}` tracks the discovered accounts, `false` stops tracking them.
@@ -767,29 +793,23 @@ impl Store {
         id: Uuid,
         body: &Value,
     ) -> Result<Value, Failure> {
-        self.connection(user, id)?;
         let confirm = body
             .get("confirm")
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        let connection = self
-            .connections
-            .get_mut(&id)
-            .ok_or_else(|| Failure::not_found("Connection"))?;
-        for account in &mut connection.accounts {
-            if confirm {
-                account.tracking_status = TrackingStatus::Enabled;
-                account.status = AccountStatus::Onboarded;
-                account.is_tracked = true;
-            } else {
-                account.tracking_status = TrackingStatus::Disabled;
-                account.status = AccountStatus::CustomerNotTracked;
-                account.is_tracked = false;
+        self.change_connection(user, id, |connection| {
+            for account in &mut connection.accounts {
+                if confirm {
+                    account.tracking_status = TrackingStatus::Enabled;
+                    account.status = AccountStatus::Onboarded;
+                    account.is_tracked = true;
+                } else {
+                    account.tracking_status = TrackingStatus::Disabled;
+                    account.status = AccountStatus::CustomerNotTracked;
+                    account.is_tracked = false;
+                }
             }
-        }
-        connection.updated = Utc::now();
-        self.connection_value(id)
-            .ok_or_else(|| Failure::not_found("Connection"))
+        })
     }
 
     pub fn company_magic_link(&self, user: &str, company_id: Uuid) -> Result<Value, Failure> {
@@ -867,16 +887,7 @@ impl Store {
         for (index, id) in site_ids.iter().enumerate() {
             self.sites.insert(
                 *id,
-                Site {
-                    id: *id,
-                    company_id,
-                    name: format!("Site {}", index + 1),
-                    data_collection_stop_date: None,
-                    external_id: None,
-                    address: String::new(),
-                    path: Vec::new(),
-                    occupancy_percent: None,
-                },
+                Site::new(*id, company_id, format!("Site {}", index + 1)),
             );
         }
         self.connections.reserve(connections);
@@ -910,23 +921,9 @@ impl Store {
             );
             connection_ids.push(id);
         }
-        let company = Company {
-            id: company_id,
-            name: name.to_owned(),
-            is_demand_enabled: false,
-            site_ids: site_ids.clone(),
-            users: vec![user.to_owned()],
-            external_id: None,
-            data_collection_start_date: NaiveDate::from_ymd_opt(now.year() - 1, 1, 1)
-                .unwrap_or(now.date_naive()),
-            is_implied_metering_enabled: false,
-            implied_metering_fraction: "1.0".to_owned(),
-            is_basic_identifier_mapping_enabled: false,
-            is_low_accuracy_mode_enabled: false,
-            public_id: self.ids.token(),
-            magic_link_secret: self.ids.token(),
-            connection_ids,
-        };
+        let mut company = self.new_company(company_id, name.to_owned(), vec![user.to_owned()]);
+        company.site_ids = site_ids.clone();
+        company.connection_ids = connection_ids;
         self.companies.insert(company_id, company);
         self.company_order.push(company_id);
         Seeded {
