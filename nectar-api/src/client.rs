@@ -1,20 +1,42 @@
 //! Building a client, and what happens around every request: the API key, retries with backoff,
-//! timeouts, tracing.
+//! timeouts, bounded reads, tracing.
+//!
+//! # What the client does not trust
+//!
+//! Everything a server sends is checked before it is used:
+//!
+//! - **Redirects are never followed.** A 3xx answer is an error of kind
+//!   [`ErrorKind::Redirect`] that names its `Location`. Following one would send the `X-API-Key`
+//!   header (which, unlike `Authorization`, HTTP clients do not strip) and a POST's body (a portal
+//!   password) to wherever the server points, possibly over plain http; and a 301/302/303 would
+//!   turn a POST into a GET whose success looks like the POST's. Nectar's API does not redirect.
+//! - **Bodies are read with a limit.** A success body is read as a stream and counted; past
+//!   [`ClientBuilder::max_response_size`] reading stops and the operation fails with
+//!   [`ErrorKind::ResponseTooLarge`], so memory stays near the limit. Error bodies are read up to
+//!   64 KiB and kept (masked, at most 4 KiB) in the [`Error`].
+//! - **Durations are clamped.** `Retry-After` (seconds or an HTTP date) is clamped to a day and
+//!   never waited past the total timeout; all arithmetic on durations saturates.
+//! - **Secrets stay out of errors and logs.** Fields the spec marks sensitive are masked in kept
+//!   bodies; logs name the operation and its path template, never the URL and its query.
 
 use std::{
+    cell::RefCell,
     fmt,
-    hash::{BuildHasher, Hasher},
+    future::Future,
     net::IpAddr,
     time::{Duration, Instant},
 };
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{Method, StatusCode, header::HeaderValue};
+use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::{
-    Client, DEFAULT_BASE_URL, Secret,
-    error::{BufferedBody, Error, ErrorKind, retry_after_of},
+    Client, DEFAULT_BASE_URL, ResponseValue, Secret,
+    error::{self, Error, ErrorKind, Seen, location_of, retry_after_of},
+    generated::operations,
+    types::ApiError,
 };
 
 /// The environment variable the builder reads the API key from when none is given.
@@ -22,6 +44,16 @@ pub const API_KEY_ENV: &str = "NECTAR_API_KEY";
 
 /// The most bytes of an error answer the client reads (the rest is discarded).
 const MAX_BUFFERED_ERROR: usize = 64 * 1024;
+
+/// The default [`ClientBuilder::max_response_size`]: 32 MiB. The largest pages Nectar serves
+/// are far smaller (500 connections with their accounts are about 0.5 MiB; 100 documents with
+/// line items and usage a few MiB), so a legitimate answer has ample room, and a hostile or
+/// broken server cannot make the client hold more than this.
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 32 * 1024 * 1024;
+
+/// The longest timeout the builder keeps; longer ones (up to `Duration::MAX`, "no limit") are
+/// clamped to it.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// When and how often a failed request is sent again.
 ///
@@ -72,9 +104,12 @@ impl RetryPolicy {
 #[derive(Clone)]
 pub struct Inner {
     api_key: HeaderValue,
+    /// The same key, to mask it in anything a server echoes back.
+    key: Secret,
     retry: RetryPolicy,
     attempt_timeout: Duration,
     total_timeout: Duration,
+    max_response_size: u64,
 }
 
 impl fmt::Debug for Inner {
@@ -84,6 +119,7 @@ impl fmt::Debug for Inner {
             .field("retry", &self.retry)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("total_timeout", &self.total_timeout)
+            .field("max_response_size", &self.max_response_size)
             .finish()
     }
 }
@@ -114,6 +150,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     user_agent: String,
     allow_insecure_http: bool,
+    max_response_size: u64,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -127,6 +164,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("max_response_size", &self.max_response_size)
             .finish()
     }
 }
@@ -142,6 +180,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             user_agent: concat!("nectar-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             allow_insecure_http: false,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
         }
     }
 }
@@ -161,19 +200,22 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for a connection (default 10 s).
+    /// How long to wait for a connection (default 10 s; at most [`MAX_TIMEOUT`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// How long one attempt may take, answer included (default 30 s).
+    /// How long one attempt may take, the whole answer included (default 30 s; at most
+    /// [`MAX_TIMEOUT`]). A body that arrives too slowly fails the attempt with
+    /// [`ErrorKind::Timeout`]; GET, HEAD, PUT and DELETE are then retried.
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = timeout;
         self
     }
 
-    /// How long a request may take over all its attempts and waits (default 120 s).
+    /// How long a request may take over all its attempts and waits (default 120 s; at most
+    /// [`MAX_TIMEOUT`]).
     pub fn total_timeout(mut self, timeout: Duration) -> Self {
         self.total_timeout = timeout;
         self
@@ -195,6 +237,14 @@ impl ClientBuilder {
     /// unencrypted).
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The most bytes of a success answer's body the client reads (default
+    /// [`DEFAULT_MAX_RESPONSE_SIZE`], 32 MiB). A larger body fails the operation with
+    /// [`ErrorKind::ResponseTooLarge`] without being read further.
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = bytes;
         self
     }
 
@@ -253,17 +303,24 @@ impl ClientBuilder {
                 "retry policy: max_attempts is 0 (1 means no retries)".to_owned(),
             ));
         }
+        if self.max_response_size == 0 {
+            return Err(config("max_response_size is 0".to_owned()));
+        }
 
         let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
+            .connect_timeout(self.connect_timeout.min(MAX_TIMEOUT))
             .user_agent(self.user_agent)
+            // See the module documentation: a redirect is an error, never followed.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| config("the HTTP client could not be built".to_owned()).with_source(e))?;
         let inner = Inner {
             api_key,
+            key,
             retry: self.retry,
-            attempt_timeout: self.attempt_timeout,
-            total_timeout: self.total_timeout,
+            attempt_timeout: self.attempt_timeout.min(MAX_TIMEOUT),
+            total_timeout: self.total_timeout.min(MAX_TIMEOUT),
+            max_response_size: self.max_response_size,
         };
         Ok(Client::new_with_client(&base_url, http, inner))
     }
@@ -325,51 +382,171 @@ fn classify(method: &Method, outcome: &reqwest::Result<reqwest::Response>) -> Re
     }
 }
 
-/// A random number from the standard library's per-process random keys (no extra dependency).
-pub(crate) fn random_u64() -> u64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64),
-    );
-    hasher.finish()
+/// A random number for jitter, from the operating system's random source (or, should that
+/// fail, the standard library's per-process random keys).
+fn random_u64() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        hasher.finish()
+    })
 }
 
 /// Full jitter: uniformly between zero and `bound`.
 fn jitter(bound: Duration) -> Duration {
-    let nanos = bound.as_nanos().min(u128::from(u64::MAX)) as u64;
+    let nanos = u64::try_from(bound.as_nanos()).unwrap_or(u64::MAX);
     if nanos == 0 {
         return Duration::ZERO;
     }
-    Duration::from_nanos(random_u64() % (nanos + 1))
+    Duration::from_nanos(random_u64() % nanos.saturating_add(1))
 }
 
-/// Reads an error answer's body (bounded) into the response's extensions, so the error can be
-/// built without another read and the generated code can still decode the body.
-async fn buffer_error(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    if response.status().is_success() {
-        return Ok(response);
+tokio::task_local! {
+    /// What the hooks saw of the current operation's last answer; set by [`finish`].
+    static SEEN: RefCell<Seen>;
+}
+
+/// Records into the current operation's [`Seen`], when there is one.
+fn see(record: impl FnOnce(&mut Seen)) {
+    // Outside `finish` (no operation in scope) there is nothing to record into.
+    let _ = SEEN.try_with(|seen| record(&mut seen.borrow_mut()));
+}
+
+/// Runs an operation's exchange (progenitor's generated request and decoding) and turns its
+/// error into the one [`Error`]. Every generated `send()` ends here.
+pub(crate) async fn finish<T, F>(
+    client: &Client,
+    operation: &'static str,
+    exchange: F,
+) -> Result<ResponseValue<T>, Error>
+where
+    T: DeserializeOwned,
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ApiError>>>,
+{
+    let (result, seen) = SEEN
+        .scope(RefCell::new(Seen::default()), async move {
+            let result = exchange.await;
+            let seen = SEEN.try_with(|seen| seen.take()).unwrap_or_default();
+            (result, seen)
+        })
+        .await;
+    result.map_err(|error| {
+        Error::from_operation(
+            operation,
+            error,
+            seen,
+            client.inner().key.expose_secret(),
+            decode_path::<T>,
+        )
+    })
+}
+
+/// Where `body` stops decoding as `T` (a path such as `connections[3].status`).
+fn decode_path<T: DeserializeOwned>(body: &[u8]) -> Option<String> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize::<_, T>(deserializer)
+        .err()
+        .map(|error| error.path().to_string())
+}
+
+/// The error a body stream yields once the client stopped reading it at its limit; the
+/// operation then fails with [`ErrorKind::ResponseTooLarge`].
+#[derive(Debug)]
+struct TooLarge;
+
+impl fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the body is larger than the client's limit")
     }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// Reads the answer's body, bounded and counted, and hands back a response with the body in
+/// memory: a success body up to `max_response_size` (past it, a body that fails to read, which
+/// the operation reports as [`ErrorKind::ResponseTooLarge`]), an error body up to 64 KiB (the
+/// rest is dropped). Reading within the hooks puts a slow body under the attempt's timeout and
+/// the retry policy.
+async fn read_bounded(
+    mut response: reqwest::Response,
+    max_response_size: u64,
+) -> reqwest::Result<reqwest::Response> {
     let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let mut response = response;
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_BUFFERED_ERROR.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if room == 0 {
+    let success = status.is_success();
+    let limit = if success {
+        max_response_size
+    } else {
+        MAX_BUFFERED_ERROR as u64
+    };
+    see(|seen| {
+        *seen = Seen {
+            status: Some(status),
+            retry_after: retry_after_of(response.headers()),
+            location: location_of(response.headers()),
+            ..Seen::default()
+        }
+    });
+    let declared = response.content_length();
+    let mut too_large = success && declared.is_some_and(|length| length > limit);
+    let capacity = declared.unwrap_or(0).min(limit).min(1 << 20);
+    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while !too_large {
+        let Some(chunk) = response.chunk().await? else {
+            break;
+        };
+        let room = usize::try_from(limit.saturating_sub(body.len() as u64)).unwrap_or(usize::MAX);
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            // An error body is kept cut; a success body cut would decode wrongly or not at all.
+            too_large = success;
             break;
         }
+        body.extend_from_slice(&chunk);
     }
-    let body = bytes::Bytes::from(body);
-    let mut rebuilt = http::Response::new(reqwest::Body::from(body.clone()));
+    let mut rebuilt = http::Response::new(if too_large {
+        see(|seen| seen.too_large = Some(limit));
+        drop(body);
+        reqwest::Body::wrap_stream(futures_util::stream::once(async {
+            Err::<bytes::Bytes, _>(TooLarge)
+        }))
+    } else {
+        let body = bytes::Bytes::from(body);
+        if !success {
+            see(|seen| seen.error_body = Some(body.clone()));
+        }
+        reqwest::Body::from(body)
+    });
     *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    rebuilt.extensions_mut().insert(BufferedBody(body));
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
     Ok(reqwest::Response::from(rebuilt))
+}
+
+/// Why an attempt failed, for the retry log line: a status or a kind of transport failure,
+/// never a URL.
+fn reason(outcome: &reqwest::Result<reqwest::Response>) -> String {
+    match outcome {
+        Ok(response) => response.status().to_string(),
+        Err(error) => error::describe(error).1.to_owned(),
+    }
+}
+
+impl Client {
+    /// One attempt: send, then read the answer within the same timeout.
+    async fn attempt(
+        &self,
+        mut request: reqwest::Request,
+        timeout: Duration,
+    ) -> reqwest::Result<reqwest::Response> {
+        *request.timeout_mut() = Some(timeout);
+        let response = self.client().execute(request).await?;
+        read_bounded(response, self.inner().max_response_size).await
+    }
 }
 
 impl ClientHooks<Inner> for Client {
@@ -391,65 +568,54 @@ impl ClientHooks<Inner> for Client {
     ) -> reqwest::Result<reqwest::Response> {
         let inner = self.inner();
         let method = request.method().clone();
+        let path = operations::operation(info.operation_id).map_or("", |op| op.path);
         let span = tracing::info_span!(
             "nectar.request",
             operation = info.operation_id,
             method = %method,
-            path = request.url().path(),
+            path,
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
         );
         async move {
             let started = Instant::now();
             let mut attempt = 1_u32;
+            let done = |attempt: u32, outcome: reqwest::Result<reqwest::Response>| {
+                let span = tracing::Span::current();
+                span.record("attempts", attempt);
+                if let Ok(response) = &outcome {
+                    span.record("status", response.status().as_u16());
+                }
+                outcome
+            };
             loop {
                 let remaining = inner.total_timeout.saturating_sub(started.elapsed());
-                let Some(mut this) = request.try_clone() else {
+                let timeout = inner.attempt_timeout.min(remaining);
+                let Some(this) = request.try_clone() else {
                     // A body that cannot be copied (a stream) is sent once, without retries.
-                    let mut request = request;
-                    *request.timeout_mut() = Some(inner.attempt_timeout.min(remaining));
-                    return match self.client().execute(request).await {
-                        Ok(response) => buffer_error(response).await,
-                        Err(error) => Err(error),
-                    };
+                    return done(attempt, self.attempt(request, timeout).await);
                 };
-                *this.timeout_mut() = Some(inner.attempt_timeout.min(remaining));
-                let outcome = match self.client().execute(this).await {
-                    Ok(response) => buffer_error(response).await,
-                    Err(error) => Err(error),
-                };
-                let decision = classify(&method, &outcome);
-                let done = |outcome: reqwest::Result<reqwest::Response>| {
-                    let span = tracing::Span::current();
-                    span.record("attempts", attempt);
-                    if let Ok(response) = &outcome {
-                        span.record("status", response.status().as_u16());
-                    }
-                    outcome
-                };
-                let Retry::Yes { after } = decision else {
-                    return done(outcome);
+                let outcome = self.attempt(this, timeout).await;
+                let Retry::Yes { after } = classify(&method, &outcome) else {
+                    return done(attempt, outcome);
                 };
                 if attempt >= inner.retry.max_attempts {
-                    return done(outcome);
+                    return done(attempt, outcome);
                 }
                 let wait = after.unwrap_or_else(|| jitter(inner.retry.bound(attempt)));
-                if started.elapsed() + wait >= inner.total_timeout {
-                    return done(outcome);
+                if started.elapsed().saturating_add(wait) >= inner.total_timeout {
+                    return done(attempt, outcome);
                 }
-                let reason = match &outcome {
-                    Ok(response) => response.status().to_string(),
-                    Err(error) => error.to_string(),
-                };
                 tracing::warn!(
                     attempt,
-                    wait_ms = wait.as_millis() as u64,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                     retry_after = after.is_some(),
-                    %reason,
+                    reason = %reason(&outcome),
                     "retrying"
                 );
+                drop(outcome);
                 tokio::time::sleep(wait).await;
-                attempt += 1;
+                attempt = attempt.saturating_add(1);
             }
         }
         .instrument(span)

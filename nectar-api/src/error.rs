@@ -4,10 +4,17 @@ use std::{fmt, time::Duration};
 
 use reqwest::StatusCode;
 
-use crate::types::ApiError;
+use crate::{
+    generated::operations,
+    redact::{self, redact_body},
+    types::ApiError,
+};
 
-/// The most bytes of an error answer's body an [`Error`] keeps.
+/// The most bytes of an answer's body an [`Error`] keeps (after redaction).
 pub const MAX_ERROR_BODY: usize = 4 * 1024;
+
+/// The most bytes of a `Location` header an [`Error`] keeps.
+const MAX_LOCATION: usize = 512;
 
 /// What kind of failure an [`Error`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -15,7 +22,7 @@ pub const MAX_ERROR_BODY: usize = 4 * 1024;
 pub enum ErrorKind {
     /// Nectar answered with an error status (4xx, 5xx).
     Api,
-    /// The request never got an answer: connection refused or dropped, DNS, TLS, timeout.
+    /// The request never got a whole answer: connection refused or dropped, DNS, TLS.
     Transport,
     /// Nectar answered 2xx with a body these bindings cannot decode (the API may have changed).
     Decode,
@@ -24,44 +31,82 @@ pub enum ErrorKind {
     InvalidRequest,
     /// The client could not be built (bad base URL, missing API key, ...).
     Config,
-    /// A waiter's deadline passed first.
+    /// A deadline passed: a request's attempt or total timeout (while connecting, waiting or
+    /// reading the body), or a waiter's deadline.
     Timeout,
     /// Pages contradicted each other (a page answered for another, or repeated); the pager
     /// stopped rather than duplicate or lose items.
     Pagination,
+    /// Nectar answered with a redirect (3xx). The client follows none, so the API key and the
+    /// body never reach another origin; [`Error::location`] says where it pointed.
+    Redirect,
+    /// The answer's body is larger than the client's limit
+    /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size)); reading
+    /// stopped at the limit.
+    ResponseTooLarge,
 }
 
 /// Every failure of the Nectar client.
 ///
-/// Always carries what is known: the HTTP status, the API's `detail`, the raw body (at most
-/// [`MAX_ERROR_BODY`] bytes), the `Retry-After` delay. Never carries the API key. Every
-/// operation's error converts into it with `?`:
+/// Always carries what is known: the operation, the HTTP status, the API's `detail`, the raw
+/// body (at most [`MAX_ERROR_BODY`] bytes, with every field the spec marks sensitive masked),
+/// the `Retry-After` delay. Never carries the API key, a password or a magic-link secret. Every
+/// operation's `send()` returns it:
 ///
 /// ```no_run
+/// use nectar_api::ErrorKind;
+///
 /// # async fn run(client: &nectar_api::Client, id: uuid::Uuid) -> Result<(), nectar_api::Error> {
-/// let company = client.get_company().company_id(id).send().await?;
+/// match client.get_company().company_id(id).send().await {
+///     Ok(company) => println!("{}", company.name),
+///     Err(error) if error.status().is_some_and(|s| s.as_u16() == 404) => println!("gone"),
+///     Err(error) if error.kind() == ErrorKind::Timeout => println!("slow: {error}"),
+///     Err(error) => return Err(error),
+/// }
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Debug)]
 pub struct Error {
     kind: ErrorKind,
+    operation: Option<&'static str>,
     status: Option<StatusCode>,
     detail: Option<String>,
     body: Option<String>,
     retry_after: Option<Duration>,
+    location: Option<String>,
+    limit: Option<u64>,
     message: String,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// What the client's hooks saw of the last answer of an operation: the parts an error needs
+/// that progenitor's error does not carry.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Seen {
+    /// The last answer's status.
+    pub(crate) status: Option<StatusCode>,
+    /// Its `Retry-After`, clamped.
+    pub(crate) retry_after: Option<Duration>,
+    /// Its `Location`, as sent (bounded).
+    pub(crate) location: Option<String>,
+    /// The body of an error answer, as read (bounded by the hooks).
+    pub(crate) error_body: Option<bytes::Bytes>,
+    /// The success body's limit, when the body was larger.
+    pub(crate) too_large: Option<u64>,
 }
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
+            operation: None,
             status: None,
             detail: None,
             body: None,
             retry_after: None,
+            location: None,
+            limit: None,
             message: message.into(),
             source: None,
         }
@@ -76,6 +121,7 @@ impl Error {
     }
 
     /// An error answer from its status, body and `Retry-After` header.
+    #[cfg(test)]
     pub(crate) fn from_answer(
         status: StatusCode,
         body: &[u8],
@@ -87,7 +133,7 @@ impl Error {
         let mut error = Self::new(ErrorKind::Api, String::new());
         error.status = Some(status);
         error.detail = detail;
-        error.body = bounded_text(body);
+        error.body = redact_body(body, MAX_ERROR_BODY, None);
         error.retry_after = retry_after;
         error
     }
@@ -95,6 +141,11 @@ impl Error {
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         self.kind
+    }
+
+    /// The operation that failed (its id, also the client method's name), when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.operation
     }
 
     /// The HTTP status of Nectar's answer, when there was one.
@@ -107,7 +158,8 @@ impl Error {
         self.detail.as_deref()
     }
 
-    /// The raw body of the answer (at most [`MAX_ERROR_BODY`] bytes, lossy UTF-8).
+    /// The raw body of the answer: at most [`MAX_ERROR_BODY`] bytes, lossy UTF-8, with every
+    /// field the spec marks sensitive masked as `***`.
     pub fn body(&self) -> Option<&str> {
         self.body.as_deref()
     }
@@ -117,12 +169,23 @@ impl Error {
         self.retry_after
     }
 
+    /// Where a redirect pointed (its `Location`, at most 512 bytes), for [`ErrorKind::Redirect`].
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+
+    /// The size limit that was exceeded, in bytes, for [`ErrorKind::ResponseTooLarge`].
+    pub fn limit(&self) -> Option<u64> {
+        self.limit
+    }
+
     /// Whether the same request may succeed if sent again later: 408, 429, 5xx, transport
-    /// failures. (Whether it is *safe* to resend depends on the method: the client retries POST
-    /// and PATCH only when they cannot have been applied.)
+    /// failures and timeouts. (Whether it is *safe* to resend depends on the method: the client
+    /// retries POST and PATCH only when they cannot have been applied.)
     pub fn is_retryable(&self) -> bool {
         match self.kind {
             ErrorKind::Transport => true,
+            ErrorKind::Timeout => self.operation.is_some(),
             ErrorKind::Api => self.status.is_some_and(|s| {
                 s == StatusCode::REQUEST_TIMEOUT
                     || s == StatusCode::TOO_MANY_REQUESTS
@@ -157,27 +220,196 @@ impl Error {
             }
             (ErrorKind::InvalidRequest, _) => "fix the value named above before sending",
             (ErrorKind::Config, _) => "fix the client configuration named above",
-            (ErrorKind::Timeout, _) => "wait longer, or check the object's state in Nectar",
+            (ErrorKind::Timeout, _) => {
+                "retry later or allow more time (ClientBuilder timeouts, or the waiter's)"
+            }
             (ErrorKind::Pagination, _) => "list again; report it if it persists",
+            (ErrorKind::Redirect, _) => {
+                "check the base URL: the client follows no redirect, so the API key and the body \
+                 never leave the configured origin"
+            }
+            (ErrorKind::ResponseTooLarge, _) => {
+                "if the answer is legitimate, raise ClientBuilder::max_response_size"
+            }
         }
     }
+
+    /// Turns what an operation's exchange returned into the one error type: progenitor's error
+    /// for `operation`, what the hooks [`Seen`] of the last answer, and `decode_path`, which
+    /// re-decodes a success body to find where it fails. `api_key` is masked wherever it could
+    /// appear.
+    pub(crate) fn from_operation(
+        operation: &'static str,
+        error: progenitor_client::Error<ApiError>,
+        seen: Seen,
+        api_key: &str,
+        decode_path: impl FnOnce(&[u8]) -> Option<String>,
+    ) -> Self {
+        use progenitor_client::Error as E;
+        let scrub = |text: String| {
+            if api_key.is_empty() {
+                text
+            } else {
+                text.replace(api_key, redact::MASK)
+            }
+        };
+        let kept_body = |bytes: &[u8]| redact_body(bytes, MAX_ERROR_BODY, Some(api_key));
+        let mut error = match error {
+            E::ErrorResponse(response) => {
+                let mut error = Error::new(ErrorKind::Api, String::new());
+                error.status = Some(response.status());
+                error.detail = Some(scrub(response.into_inner().detail));
+                error.body = seen.error_body.as_deref().and_then(kept_body);
+                error
+            }
+            E::UnexpectedResponse(response) if response.status().is_redirection() => {
+                let mut error = Error::new(
+                    ErrorKind::Redirect,
+                    format!("Nectar answered {} with a redirect", response.status()),
+                );
+                error.status = Some(response.status());
+                error.body = seen.error_body.as_deref().and_then(kept_body);
+                error
+            }
+            E::UnexpectedResponse(response) => {
+                let mut error = Error::new(ErrorKind::Api, String::new());
+                error.status = Some(response.status());
+                let body = seen.error_body.clone().unwrap_or_default();
+                error.detail = detail_of(&body).map(scrub);
+                error.body = kept_body(&body);
+                error
+            }
+            // A documented error status whose body is not the documented JSON (an HTML page
+            // from a proxy, a body cut at the read limit): keep the status and the body.
+            E::InvalidResponsePayload(bytes, _)
+                if seen
+                    .status
+                    .is_some_and(|s| s.is_client_error() || s.is_server_error()) =>
+            {
+                let mut error = Error::new(ErrorKind::Api, String::new());
+                error.status = seen.status;
+                let body = seen.error_body.clone().unwrap_or(bytes);
+                error.detail = detail_of(&body).map(scrub);
+                error.body = kept_body(&body);
+                error
+            }
+            E::InvalidResponsePayload(bytes, source) => {
+                let path = decode_path(&bytes);
+                let at = path
+                    .as_deref()
+                    .map(|p| format!(" at `{p}`"))
+                    .unwrap_or_default();
+                // serde's message can quote the offending value; not when it is a secret.
+                let sensitive = path.as_deref().is_some_and(|p| {
+                    p.split(['.', '['])
+                        .any(|segment| redact::is_sensitive(segment.trim_end_matches(']')))
+                });
+                let reason = if sensitive {
+                    "the value is not what the spec says (not shown: the field is sensitive)"
+                        .to_owned()
+                } else {
+                    scrub(redact::redact_text(&source.to_string()))
+                };
+                let mut error = Error::new(
+                    ErrorKind::Decode,
+                    format!("Nectar's answer does not decode{at}: {reason}"),
+                );
+                error.status = seen.status;
+                error.body = kept_body(&bytes);
+                error
+            }
+            E::ResponseBodyError(_) if seen.too_large.is_some() => {
+                let limit = seen.too_large.unwrap_or_default();
+                let mut error = Error::new(
+                    ErrorKind::ResponseTooLarge,
+                    format!(
+                        "the answer's body is larger than the limit of {limit} bytes; reading \
+                         stopped there"
+                    ),
+                );
+                error.status = seen.status;
+                error.limit = Some(limit);
+                error
+            }
+            E::CommunicationError(source) | E::ResponseBodyError(source) => transport(source),
+            E::InvalidRequest(message) => Error::new(ErrorKind::InvalidRequest, message),
+            E::InvalidUpgrade(source) => {
+                Error::new(ErrorKind::Transport, "unexpected protocol upgrade")
+                    .with_source(source.without_url())
+            }
+            E::Custom(message) => Error::new(ErrorKind::Transport, scrub(message)),
+        };
+        error.operation = Some(operation);
+        if error.retry_after.is_none() {
+            error.retry_after = seen.retry_after;
+        }
+        if error.kind == ErrorKind::Redirect {
+            error.location = seen.location;
+        }
+        error
+    }
+}
+
+/// A value a builder refused (a required field missing, a constraint broken): the request is
+/// not sent.
+impl From<crate::types::error::ConversionError> for Error {
+    fn from(error: crate::types::error::ConversionError) -> Self {
+        Error::new(ErrorKind::InvalidRequest, error.to_string())
+    }
+}
+
+/// A transport failure, without its URL (the URL carries ids and query values).
+pub(crate) fn transport(source: reqwest::Error) -> Error {
+    let (kind, what) = describe(&source);
+    Error::new(kind, what).with_source(source.without_url())
+}
+
+/// The kind and a short description of a transport failure; never the URL.
+pub(crate) fn describe(source: &reqwest::Error) -> (ErrorKind, &'static str) {
+    if source.is_timeout() {
+        (ErrorKind::Timeout, "the request timed out")
+    } else if source.is_connect() {
+        (ErrorKind::Transport, "could not connect to Nectar")
+    } else if source.is_body() || source.is_decode() {
+        (ErrorKind::Transport, "reading Nectar's answer failed")
+    } else {
+        (ErrorKind::Transport, "the connection failed")
+    }
+}
+
+fn detail_of(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| value.get("detail")?.as_str().map(str::to_owned))
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(status) = self.status {
-            write!(f, "Nectar answered {status}")?;
-            if let Some(detail) = &self.detail {
-                write!(f, ": {detail}")?;
+        if let Some(operation) = self.operation {
+            match operations::operation(operation) {
+                Some(op) => write!(f, "{operation} ({} {}): ", op.method, op.path)?,
+                None => write!(f, "{operation}: ")?,
             }
-            if let Some(after) = self.retry_after {
-                write!(f, " (retry after {} s)", after.as_secs_f64())?;
+        }
+        match (self.kind, self.status) {
+            (ErrorKind::Api, Some(status)) => {
+                write!(f, "Nectar answered {status}")?;
+                if let Some(detail) = &self.detail {
+                    write!(f, ": {detail}")?;
+                }
             }
-        } else {
-            f.write_str(&self.message)?;
-            if let Some(source) = &self.source {
-                write!(f, ": {source}")?;
+            _ => {
+                f.write_str(&self.message)?;
+                if let Some(location) = &self.location {
+                    write!(f, " to {location}")?;
+                }
+                if let Some(source) = &self.source {
+                    write!(f, ": {source}")?;
+                }
             }
+        }
+        if let Some(after) = self.retry_after {
+            write!(f, " (retry after {} s)", after.as_secs_f64())?;
         }
         write!(f, "; {}", self.advice())
     }
@@ -191,14 +423,14 @@ impl std::error::Error for Error {
     }
 }
 
-/// The body the hooks buffered from an error answer, kept in the response's extensions so an
-/// error converts without another read.
-#[derive(Clone, Debug)]
-pub(crate) struct BufferedBody(pub(crate) bytes::Bytes);
-
 use reqwest::header::RETRY_AFTER;
 
-/// The wait a response's `Retry-After` header asks for, if it has a valid one.
+/// The longest `Retry-After` the client takes as given; a longer one is clamped to this (a
+/// server cannot make the client wait, or overflow its clock, with an absurd value).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The wait a response's `Retry-After` header asks for, if it has a valid one, at most
+/// [`MAX_RETRY_AFTER`].
 pub(crate) fn retry_after_of(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     headers
         .get(RETRY_AFTER)
@@ -206,81 +438,26 @@ pub(crate) fn retry_after_of(headers: &reqwest::header::HeaderMap) -> Option<Dur
         .and_then(parse_retry_after)
 }
 
-/// Parses `Retry-After`: whole seconds, or an HTTP date.
+/// Parses `Retry-After`: whole seconds, or an HTTP date; clamped to [`MAX_RETRY_AFTER`].
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits only: a number too large for u64 is still a (huge) number of seconds.
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER));
     }
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
+    let wait = date
+        .with_timezone(&chrono::Utc)
+        .signed_duration_since(chrono::Utc::now());
+    Some(wait.to_std().unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER))
 }
 
-fn bounded_text(body: &[u8]) -> Option<String> {
-    if body.is_empty() {
-        return None;
-    }
-    let kept = &body[..body.len().min(MAX_ERROR_BODY)];
-    let mut text = String::from_utf8_lossy(kept).into_owned();
-    if body.len() > MAX_ERROR_BODY {
-        text.push_str("...");
-    }
-    Some(text)
-}
-
-impl From<progenitor_client::Error<ApiError>> for Error {
-    fn from(error: progenitor_client::Error<ApiError>) -> Self {
-        use progenitor_client::Error as E;
-        match error {
-            E::ErrorResponse(response) => {
-                let status = response.status();
-                let retry_after = retry_after_of(response.headers());
-                let detail = response.into_inner().detail;
-                let body = serde_json::to_vec(&serde_json::json!({ "detail": detail }))
-                    .unwrap_or_default();
-                Error::from_answer(status, &body, retry_after)
-            }
-            E::UnexpectedResponse(response) => {
-                let status = response.status();
-                let retry_after = retry_after_of(response.headers());
-                let body = response
-                    .extensions()
-                    .get::<BufferedBody>()
-                    .map(|b| b.0.clone())
-                    .unwrap_or_default();
-                Error::from_answer(status, &body, retry_after)
-            }
-            E::InvalidResponsePayload(bytes, source) => {
-                let mut error = Error::new(
-                    ErrorKind::Decode,
-                    format!("Nectar's answer does not decode ({source})"),
-                );
-                error.body = bounded_text(&bytes);
-                error.with_source(source)
-            }
-            E::CommunicationError(source) => {
-                let what = if source.is_timeout() {
-                    "the request timed out"
-                } else if source.is_connect() {
-                    "could not connect to Nectar"
-                } else {
-                    "the connection failed"
-                };
-                Error::new(ErrorKind::Transport, what).with_source(source.without_url())
-            }
-            E::ResponseBodyError(source) => {
-                Error::new(ErrorKind::Transport, "reading Nectar's answer failed")
-                    .with_source(source.without_url())
-            }
-            E::InvalidRequest(message) => Error::new(ErrorKind::InvalidRequest, message),
-            E::InvalidUpgrade(source) => {
-                Error::new(ErrorKind::Transport, "unexpected protocol upgrade")
-                    .with_source(source.without_url())
-            }
-            E::Custom(message) => Error::new(ErrorKind::Transport, message),
-        }
-    }
+/// The `Location` of a redirect, bounded, for the error message.
+pub(crate) fn location_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let value = headers.get(reqwest::header::LOCATION)?;
+    let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+    Some(redact::bounded(text, MAX_LOCATION))
 }
 
 #[cfg(test)]
@@ -330,7 +507,7 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_takes_seconds_and_dates() {
+    fn retry_after_takes_seconds_and_dates_and_clamps_absurd_values() {
         assert_eq!(parse_retry_after("12"), Some(Duration::from_secs(12)));
         let soon = (chrono::Utc::now() + chrono::Duration::seconds(30))
             .format("%a, %d %b %Y %H:%M:%S GMT")
@@ -344,6 +521,26 @@ mod tests {
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
             Some(Duration::ZERO)
         );
-        assert_eq!(parse_retry_after("soon"), None);
+        for absurd in [
+            "18446744073709551615",
+            "99999999999999999999999999",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(parse_retry_after(absurd), Some(MAX_RETRY_AFTER), "{absurd}");
+        }
+        for garbage in ["soon", "-1", "1.5", "", " ", "+5", "0x10"] {
+            assert_eq!(parse_retry_after(garbage), None, "{garbage:?}");
+        }
+    }
+
+    #[test]
+    fn a_secret_in_a_kept_body_is_masked() {
+        let error = Error::from_answer(
+            StatusCode::BAD_REQUEST,
+            br#"{"detail": "bad", "password": "hunter2"}"#,
+            None,
+        );
+        let shown = format!("{error} {error:?} {}", error.body().unwrap_or_default());
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 }

@@ -50,6 +50,7 @@ mod error;
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 mod generated;
 pub mod pager;
+mod redact;
 mod secret;
 pub mod status;
 mod timestamp;
@@ -57,14 +58,11 @@ pub mod waiter;
 pub mod webhooks;
 
 pub use client::{ClientBuilder, RetryPolicy};
-pub use error::{Error, ErrorKind, MAX_ERROR_BODY};
+pub use error::{Error, ErrorKind, MAX_ERROR_BODY, MAX_RETRY_AFTER};
 pub use generated::client::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude};
 pub use pager::Paginate;
 pub use secret::Secret;
 pub use timestamp::{Timestamp, TimestampError};
-
-/// The error type of the generated operations (`send()`); it converts into [`Error`] with `?`.
-pub type OperationError = generated::client::Error<types::ApiError>;
 
 /// The API's data types: every schema of the spec, and its enums (open: `Unknown(String)` keeps
 /// any value the bindings do not know).

@@ -35,11 +35,14 @@ use futures_util::{
     stream::{self, BoxStream, FuturesOrdered},
 };
 
-use crate::{Error, ResponseValue, error::ErrorKind, types::ApiError};
+use crate::{Error, ResponseValue, error::ErrorKind};
 
 /// How many pages are fetched at once by default (Nectar asks for at most 10 concurrent
 /// requests per integration).
 pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// The most pages a pager fetches at once; a larger [`Pager::concurrency`] is clamped to it.
+pub const MAX_CONCURRENCY: usize = 64;
 
 /// A page envelope. Implemented by the generated code for every envelope of the spec.
 pub trait Page: Send + 'static {
@@ -67,11 +70,7 @@ pub trait PagedRequest<'a>: Clone + Send + Sized + 'a {
     /// The same request for page `page`.
     fn with_page(self, page: u32) -> Self;
     /// Sends it.
-    fn send_page(
-        self,
-    ) -> impl Future<Output = Result<ResponseValue<Self::Page>, progenitor_client::Error<ApiError>>>
-    + Send
-    + 'a;
+    fn send_page(self) -> impl Future<Output = Result<ResponseValue<Self::Page>, Error>> + Send + 'a;
 }
 
 /// `.pages()`, `.items()` and `.pager()` on every list builder.
@@ -106,23 +105,13 @@ pub struct Pager<R> {
     first_page: u32,
 }
 
-type PageFuture<'a, P> = Pin<
-    Box<
-        dyn Future<
-                Output = (
-                    u32,
-                    Result<ResponseValue<P>, progenitor_client::Error<ApiError>>,
-                ),
-            > + Send
-            + 'a,
-    >,
->;
+type PageFuture<'a, P> = Pin<Box<dyn Future<Output = (u32, Result<ResponseValue<P>, Error>)> + Send + 'a>>;
 
 struct State<'a, R: PagedRequest<'a>> {
     request: R,
     concurrency: usize,
-    /// The next page number to send for.
-    next: u32,
+    /// The next page number to send for (past `u32::MAX`: none is left to ask for).
+    next: u64,
     /// Pages known to exist, from the latest answer (0 before the first).
     total_pages: u64,
     in_flight: FuturesOrdered<PageFuture<'a, R::Page>>,
@@ -130,10 +119,16 @@ struct State<'a, R: PagedRequest<'a>> {
 }
 
 impl<'a, R: PagedRequest<'a>> State<'a, R> {
-    fn launch(&mut self, page: u32) {
+    /// Sends for page `next` and moves on; false when no page number is left.
+    fn launch_next(&mut self) -> bool {
+        let Ok(page) = u32::try_from(self.next) else {
+            return false;
+        };
+        self.next += 1;
         let request = self.request.clone().with_page(page);
         self.in_flight
             .push_back(Box::pin(async move { (page, request.send_page().await) }));
+        true
     }
 
     async fn next_page(&mut self) -> Option<Result<R::Page, Error>> {
@@ -142,22 +137,19 @@ impl<'a, R: PagedRequest<'a>> State<'a, R> {
         }
         if self.total_pages == 0 {
             // The first page goes alone: it tells how many there are.
-            if self.in_flight.is_empty() {
-                self.launch(self.next);
-                self.next += 1;
+            if self.in_flight.is_empty() && !self.launch_next() {
+                return self.stop(None);
             }
         } else {
             while self.in_flight.len() < self.concurrency
-                && u64::from(self.next) <= self.total_pages
-            {
-                self.launch(self.next);
-                self.next += 1;
-            }
+                && self.next <= self.total_pages
+                && self.launch_next()
+            {}
         }
         let (asked, result) = self.in_flight.next().await?;
         let page = match result {
             Ok(page) => page.into_inner(),
-            Err(error) => return self.stop(Some(Err(Error::from(error)))),
+            Err(error) => return self.stop(Some(Err(error))),
         };
         let answered = page.current_page();
         if answered != u64::from(asked) {
@@ -194,13 +186,14 @@ impl<'a, R: PagedRequest<'a>> State<'a, R> {
 }
 
 impl<'a, R: PagedRequest<'a>> Pager<R> {
-    /// How many pages may be in flight at once (at least 1; 1 reads page after page).
+    /// How many pages may be in flight at once (1 reads page after page; clamped to 1 ..=
+    /// [`MAX_CONCURRENCY`]).
     pub fn concurrency(mut self, concurrency: usize) -> Self {
-        self.concurrency = concurrency.max(1);
+        self.concurrency = concurrency.clamp(1, MAX_CONCURRENCY);
         self
     }
 
-    /// Start at this page instead of 1.
+    /// Start at this page instead of 1 (0 counts as 1).
     pub fn starting_at(mut self, page: u32) -> Self {
         self.first_page = page.max(1);
         self
@@ -211,7 +204,7 @@ impl<'a, R: PagedRequest<'a>> Pager<R> {
         let state = State {
             request: self.request,
             concurrency: self.concurrency,
-            next: self.first_page,
+            next: u64::from(self.first_page),
             total_pages: 0,
             in_flight: FuturesOrdered::new(),
             done: false,

@@ -38,26 +38,36 @@ impl Timestamp {
     /// offset (taken as UTC), with `T` or a space between date and time and up to nine fractional
     /// digits.
     pub fn parse(text: &str) -> Result<Self, TimestampError> {
-        if let Some(fast) = parse_common(text.as_bytes()) {
-            return Ok(Self(fast));
-        }
-        if let Ok(with_offset) = DateTime::parse_from_rfc3339(text) {
-            return Ok(Self(with_offset.with_timezone(&Utc)));
-        }
-        let fraction_digits = text
-            .rsplit_once('.')
-            .map_or(0, |(_, fraction)| fraction.len());
-        if fraction_digits <= 9 {
-            for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
-                if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-                    return Ok(Self(naive.and_utc()));
-                }
-            }
-        }
-        Err(TimestampError {
-            value: text.to_owned(),
-        })
+        let error = || TimestampError {
+            value: text.chars().take(64).collect(),
+        };
+        let parsed = match parse_common(text.as_bytes()) {
+            Some(fast) => Some(fast),
+            None => parse_general(text),
+        };
+        // Only years RFC 3339 can write (0000 to 9999, in UTC), so every value round-trips.
+        parsed
+            .filter(|at| (0..=9999).contains(&chrono::Datelike::year(at)))
+            .map(Self)
+            .ok_or_else(error)
     }
+}
+
+/// chrono's RFC 3339 parser (which checks offsets), then the forms without an offset.
+fn parse_general(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(with_offset) = DateTime::parse_from_rfc3339(text) {
+        return Some(with_offset.with_timezone(&Utc));
+    }
+    let fraction_digits = text
+        .rsplit_once('.')
+        .map_or(0, |(_, fraction)| fraction.len());
+    if fraction_digits > 9 {
+        return None;
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|naive| naive.and_utc())
 }
 
 /// The forms Nectar sends, parsed at fixed positions without chrono's general parser (a page of
@@ -106,12 +116,19 @@ fn parse_common(s: &[u8]) -> Option<DateTime<Utc>> {
     let offset_seconds = match &s[at..] {
         [] | [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let seconds = i64::from(digits(at + 1..at + 3)? * 3600 + digits(at + 4..at + 6)? * 60);
+            // An offset is at most 23:59, as in RFC 3339 and chrono.
+            let (hours, minutes) = (digits(at + 1..at + 3)?, digits(at + 4..at + 6)?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let seconds = i64::from(hours * 3600 + minutes * 60);
             if *sign == b'+' { seconds } else { -seconds }
         }
         _ => return None,
     };
-    Some((naive - chrono::Duration::seconds(offset_seconds)).and_utc())
+    naive
+        .checked_sub_signed(chrono::Duration::seconds(offset_seconds))
+        .map(|utc| utc.and_utc())
 }
 
 impl From<DateTime<Utc>> for Timestamp {
@@ -256,6 +273,25 @@ mod tests {
         let json = serde_json::to_string(&parsed).unwrap();
         assert_eq!(json, "\"2025-11-07T01:56:33.835384215Z\"");
         assert_eq!(decode(&json).unwrap(), parsed);
+    }
+
+    #[test]
+    fn impossible_offsets_and_unwritable_years_are_refused() {
+        for bad in [
+            "2023-11-07T05:31:56+99:99",
+            "2023-11-07T05:31:56-24:00",
+            "2023-11-07T05:31:56+23:60",
+            "9999-12-31T23:59:59-23:59",
+            "0000-01-01T00:00:00+00:01",
+        ] {
+            assert!(Timestamp::parse(bad).is_err(), "{bad}");
+        }
+        for good in ["9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z", "2023-11-07T05:31:56+23:59"] {
+            let parsed = Timestamp::parse(good).unwrap();
+            assert_eq!(Timestamp::parse(&parsed.to_string()), Ok(parsed), "{good}");
+        }
+        let long = "x".repeat(10_000);
+        assert!(Timestamp::parse(&long).unwrap_err().to_string().len() < 300);
     }
 
     #[test]

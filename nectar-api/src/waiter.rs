@@ -16,6 +16,10 @@ use crate::{
     types::{Connection, ConnectionStatus},
 };
 
+/// The shortest polling interval; a shorter [`ConnectionWaiter::interval`] is raised to it, so a
+/// waiter never busy-polls.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(50);
+
 /// What a [`ConnectionWaiter`] waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Until {
@@ -75,19 +79,20 @@ impl<'a> ConnectionWaiter<'a> {
         self
     }
 
-    /// The first polling interval (it grows by half each time).
+    /// The first polling interval (it grows by half each time; at least [`MIN_INTERVAL`]).
     pub fn interval(mut self, interval: Duration) -> Self {
-        self.interval = interval;
+        self.interval = interval.max(MIN_INTERVAL);
         self
     }
 
-    /// The longest polling interval.
+    /// The longest polling interval (at least [`MIN_INTERVAL`]).
     pub fn max_interval(mut self, max_interval: Duration) -> Self {
-        self.max_interval = max_interval;
+        self.max_interval = max_interval.max(MIN_INTERVAL);
         self
     }
 
-    /// Give up after this long, with an error of kind [`ErrorKind::Timeout`].
+    /// Give up after this long, with an error of kind [`ErrorKind::Timeout`]. The wait never
+    /// outlasts it: the last sleep is cut to the deadline.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -105,7 +110,7 @@ impl<'a> ConnectionWaiter<'a> {
     /// client has already retried them).
     pub async fn wait(self) -> Result<Connection, Error> {
         let started = Instant::now();
-        let mut interval = self.interval;
+        let mut interval = self.interval.min(self.max_interval);
         loop {
             let connection = self
                 .client
@@ -133,8 +138,11 @@ impl<'a> ConnectionWaiter<'a> {
                     ),
                 ));
             }
-            tokio::time::sleep(interval.min(self.timeout - elapsed)).await;
-            interval = interval.mul_f64(1.5).min(self.max_interval);
+            tokio::time::sleep(interval.min(self.timeout.saturating_sub(elapsed))).await;
+            interval = interval
+                .saturating_add(interval / 2)
+                .min(self.max_interval)
+                .max(MIN_INTERVAL);
         }
     }
 }

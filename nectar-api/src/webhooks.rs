@@ -32,7 +32,11 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use base64::{Engine, engine::general_purpose::STANDARD};
+use base64::{
+    Engine,
+    alphabet,
+    engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig, general_purpose::STANDARD},
+};
 use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, HeaderValue};
 use sha2::Sha256;
@@ -50,6 +54,8 @@ pub enum WebhookError {
     InvalidSecret,
     /// A required header is missing (named with both spellings).
     MissingHeader(&'static str),
+    /// A required header is present but not visible ASCII text.
+    InvalidHeader(&'static str),
     /// The timestamp header is not a whole number of seconds.
     InvalidTimestamp,
     /// The timestamp is further from now than the tolerance (replayed or clock skew).
@@ -64,6 +70,8 @@ pub enum WebhookError {
     NoMatchingSignature,
     /// The signature checks out but the body is not the JSON of the event it names.
     Payload(String),
+    /// The operating system's secure random source failed (generating a secret).
+    RandomSource,
 }
 
 impl fmt::Display for WebhookError {
@@ -74,6 +82,9 @@ impl fmt::Display for WebhookError {
                  again from the endpoint's settings)",
             ),
             WebhookError::MissingHeader(name) => write!(f, "the {name} header is missing"),
+            WebhookError::InvalidHeader(name) => {
+                write!(f, "the {name} header is not visible ASCII text")
+            }
             WebhookError::InvalidTimestamp => {
                 f.write_str("the svix-timestamp header is not a Unix time in seconds")
             }
@@ -92,16 +103,28 @@ impl fmt::Display for WebhookError {
             WebhookError::Payload(message) => {
                 write!(f, "the signed body does not decode: {message}")
             }
+            WebhookError::RandomSource => {
+                f.write_str("the operating system's secure random source failed")
+            }
         }
     }
 }
 
 impl std::error::Error for WebhookError {}
 
-/// The key of an endpoint secret, `whsec_` optional.
+/// Standard base64 that takes padding or none, as Svix's libraries do.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// The key of an endpoint secret, as Svix's libraries read it: surrounding whitespace (a
+/// secret read from a file or an environment variable ends in a newline) is ignored, the
+/// `whsec_` prefix is optional, and base64 padding may be left out.
 fn key_of(secret: &str) -> Result<Vec<u8>, WebhookError> {
+    let secret = secret.trim();
     let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
-    STANDARD
+    LENIENT
         .decode(encoded)
         .ok()
         .filter(|key| !key.is_empty())
@@ -122,21 +145,36 @@ fn mac(key: &[u8], id: &str, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
     mac
 }
 
-/// The first of `names` present in `headers`, as text.
+/// Every line of the first of `names` present in `headers`, as text.
+fn header_lines<'h>(
+    headers: &'h HeaderMap,
+    names: [&str; 2],
+    label: &'static str,
+) -> Result<Vec<&'h str>, WebhookError> {
+    let Some(name) = names.iter().find(|name| headers.contains_key(**name)) else {
+        return Err(WebhookError::MissingHeader(label));
+    };
+    headers
+        .get_all(*name)
+        .iter()
+        .map(|value| {
+            value
+                .to_str()
+                .map_err(|_| WebhookError::InvalidHeader(label))
+        })
+        .collect()
+}
+
+/// The first of `names` present in `headers`, as text (its first line).
 fn header<'h>(
     headers: &'h HeaderMap,
     names: [&str; 2],
     label: &'static str,
 ) -> Result<&'h str, WebhookError> {
-    names
-        .iter()
-        .find_map(|name| headers.get(*name))
-        .map(|value| {
-            value
-                .to_str()
-                .map_err(|_| WebhookError::MissingHeader(label))
-        })
-        .unwrap_or(Err(WebhookError::MissingHeader(label)))
+    header_lines(headers, names, label)?
+        .into_iter()
+        .next()
+        .ok_or(WebhookError::MissingHeader(label))
 }
 
 /// Verifies deliveries for one endpoint.
@@ -203,7 +241,7 @@ impl Verifier {
             ["svix-timestamp", "webhook-timestamp"],
             "svix-timestamp (or webhook-timestamp)",
         )?;
-        let signatures = header(
+        let signatures = header_lines(
             headers,
             ["svix-signature", "webhook-signature"],
             "svix-signature (or webhook-signature)",
@@ -226,11 +264,12 @@ impl Verifier {
         }
 
         let expected = mac(&self.key, id, timestamp.trim(), body);
-        let matched = signatures.split_whitespace().any(|entry| {
+        // Every line of the header, every space-separated `v1,<base64>` on it (key rotation).
+        let matched = signatures.iter().flat_map(|line| line.split_whitespace()).any(|entry| {
             let Some(("v1", encoded)) = entry.split_once(',') else {
                 return false;
             };
-            STANDARD
+            LENIENT
                 .decode(encoded)
                 .is_ok_and(|signature| expected.clone().verify_slice(&signature).is_ok())
         });
@@ -262,12 +301,12 @@ impl Signer {
         })
     }
 
-    /// A new random endpoint secret, `whsec_` and 32 bytes of base64.
-    pub fn generate_secret() -> String {
-        let bytes: Vec<u8> = (0..4)
-            .flat_map(|_| crate::client::random_u64().to_le_bytes())
-            .collect();
-        format!("whsec_{}", STANDARD.encode(bytes))
+    /// A new random endpoint secret, `whsec_` and 32 bytes of base64, from the operating
+    /// system's secure random source.
+    pub fn generate_secret() -> Result<String, WebhookError> {
+        let mut bytes = [0_u8; 32];
+        getrandom::fill(&mut bytes).map_err(|_| WebhookError::RandomSource)?;
+        Ok(format!("whsec_{}", STANDARD.encode(bytes)))
     }
 
     /// The signature header value for a message: `v1,<base64 HMAC-SHA256>`.
@@ -296,7 +335,10 @@ impl Signer {
 
 /// A webhook event. The body names it in `eventType`; the v2 names and the older unversioned
 /// ones are recognised, and anything else is kept with its raw JSON.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Its `Debug` masks every field the spec marks sensitive, in typed payloads, in their raw
+/// `extra`/`old` maps and in unknown events' payloads alike; the values themselves are kept.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
     /// `connection.created.v2` (or `connection.created`).
@@ -318,6 +360,29 @@ pub enum Event {
         /// The whole body.
         payload: serde_json::Value,
     },
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::ConnectionCreated(event) => f.debug_tuple("ConnectionCreated").field(event).finish(),
+            Event::ConnectionUpdated(event) => f.debug_tuple("ConnectionUpdated").field(event).finish(),
+            Event::ConnectionValidated(event) => {
+                f.debug_tuple("ConnectionValidated").field(event).finish()
+            }
+            Event::DocumentCreated(event) => f.debug_tuple("DocumentCreated").field(event).finish(),
+            Event::DocumentUpdated(event) => f.debug_tuple("DocumentUpdated").field(event).finish(),
+            Event::DocumentDeleted(event) => f.debug_tuple("DocumentDeleted").field(event).finish(),
+            Event::Unknown {
+                event_type,
+                payload,
+            } => f
+                .debug_struct("Unknown")
+                .field("event_type", event_type)
+                .field("payload", &crate::redact::Redacted(payload))
+                .finish(),
+        }
+    }
 }
 
 impl Event {

@@ -28,7 +28,9 @@ mod company;
 mod connection;
 mod misc;
 mod open_enum;
+mod operations;
 mod pages;
+mod rewrite;
 mod schema;
 mod site;
 mod surface;
@@ -192,6 +194,10 @@ pub fn generate() -> Result<Vec<GeneratedFile>, Error> {
         GeneratedFile {
             path: "nectar-api/src/generated/pages.rs",
             contents: bindings.pages,
+        },
+        GeneratedFile {
+            path: "nectar-api/src/generated/operations.rs",
+            contents: bindings.operations,
         },
     ])
 }

@@ -153,7 +153,7 @@ pub(crate) fn generate(spec: &oa::OpenAPI) -> Result<TokenStream, Error> {
                 type Page = types::#page;
                 fn with_page(self, page: u32) -> Self { self.page(page) }
                 fn send_page(self) -> impl ::std::future::Future<
-                    Output = ::std::result::Result<ResponseValue<types::#page>, Error<types::ApiError>>,
+                    Output = ::std::result::Result<ResponseValue<types::#page>, crate::Error>,
                 > + Send + 'a {
                     self.send()
                 }
@@ -164,7 +164,7 @@ pub(crate) fn generate(spec: &oa::OpenAPI) -> Result<TokenStream, Error> {
     Ok(quote! {
         //! The pager's glue: `Page` for every page envelope of the spec, `PagedRequest` for every
         //! operation that answers one.
-        use super::client::{builder, types, Error, ResponseValue};
+        use super::client::{builder, types, ResponseValue};
         #(#items)*
     })
 }

@@ -49,9 +49,7 @@ pub fn sandbox_body(sites: &[Uuid], password: &str) -> Result<ConnectionCreate, 
         .country(Country::Us)
         .workflow_owner_email(Some("owner@example.com".to_owned()))
         .try_into()
-        .map_err(|e: nectar_api::types::error::ConversionError| {
-            Error::from(nectar_api::OperationError::InvalidRequest(e.to_string()))
-        })
+        .map_err(|e: nectar_api::types::error::ConversionError| Error::from(e))
 }
 
 /// A company with `sites` sites and a connection to the sandbox provider with `password`.

@@ -4,7 +4,7 @@
 use std::{collections::HashSet, time::Duration};
 
 use nectar_api::{
-    Client, OperationError, RetryPolicy,
+    Client, RetryPolicy,
     types::{Connection, ConnectionCreate, ConnectionStatus},
 };
 use nectar_tests::{
@@ -49,8 +49,7 @@ async fn settle(client: &Client, id: Uuid) -> Connection {
     panic!("connection {id} stayed PENDING");
 }
 
-fn api_error(error: OperationError) -> (u16, String) {
-    let error = nectar_api::Error::from(error);
+fn api_error(error: nectar_api::Error) -> (u16, String) {
     match (error.status(), error.detail()) {
         (Some(status), Some(detail)) => (status.as_u16(), detail.to_owned()),
         _ => panic!("expected an error answer with a detail, got {error:?}"),
@@ -612,22 +611,24 @@ async fn faults_are_injected_as_configured_and_deterministically() {
         .build()
         .unwrap();
 
-    let response = |result: Result<_, OperationError>| match result {
-        Err(progenitor_client::Error::UnexpectedResponse(response)) => response,
+    let response = |result: Result<_, nectar_api::Error>| match result {
+        Err(error) if error.kind() == nectar_api::ErrorKind::Api => error,
         other => panic!("expected an undocumented status, got {other:?}"),
     };
+    let status = |error: &nectar_api::Error| error.status().map(|s| s.as_u16());
     let first = response(client.ping().send().await);
-    assert_eq!(first.status(), 429);
-    assert_eq!(first.headers()["retry-after"], "7");
+    assert_eq!(status(&first), Some(429));
+    assert_eq!(first.retry_after(), Some(Duration::from_secs(7)));
     let second = response(client.ping().send().await);
-    assert_eq!(second.status(), 429);
-    let date = second.headers()["retry-after"].to_str().unwrap().to_owned();
-    assert!(date.ends_with(" GMT") && date.len() == 29, "{date}");
+    assert_eq!(status(&second), Some(429));
+    // An HTTP date 30 s ahead, in whole seconds.
+    let wait = second.retry_after().expect("the date is read");
+    assert!(wait > Duration::from_secs(27) && wait <= Duration::from_secs(30), "{wait:?}");
     let third = response(client.ping().send().await);
-    assert_eq!(third.status(), 502);
-    assert_eq!(third.headers()["content-type"], "text/html");
-    assert_eq!(response(client.ping().send().await).status(), 503);
-    match client.ping().send().await.map_err(nectar_api::Error::from) {
+    assert_eq!(status(&third), Some(502));
+    assert!(third.body().is_some_and(|b| b.contains("<html>")), "{third:?}");
+    assert_eq!(status(&response(client.ping().send().await)), Some(503));
+    match client.ping().send().await {
         Err(error) => assert_eq!(error.kind(), nectar_api::ErrorKind::Transport, "{error}"),
         other => panic!("a dropped connection is a transport error, got {other:?}"),
     }

@@ -27,7 +27,7 @@ const BODY: &[u8] = br#"{"eventType":"connection.updated.v2","id":"94ca4dc7-cc09
 
 #[test]
 fn forged_tampered_stale_and_incomplete_deliveries_are_refused() {
-    let secret = Signer::generate_secret();
+    let secret = Signer::generate_secret().unwrap();
     let verifier = Verifier::new(&secret).unwrap();
     let signer = Signer::new(&secret).unwrap();
     let good = signer.headers("msg_1", now(), BODY);
@@ -42,7 +42,7 @@ fn forged_tampered_stale_and_incomplete_deliveries_are_refused() {
         .map(|b| if b == b'P' { b'Q' } else { b })
         .collect::<Vec<_>>();
     let wrong_secret =
-        Signer::new(&Signer::generate_secret())
+        Signer::new(&Signer::generate_secret().unwrap())
             .unwrap()
             .headers("msg_1", now(), BODY);
     let stale = signer.headers("msg_1", now() - 6 * 60, BODY);
@@ -190,7 +190,7 @@ async fn wait_for(receiver: &Receiver, count: usize) -> Vec<(String, Event)> {
 
 #[tokio::test]
 async fn a_connection_going_from_pending_to_connected_arrives_as_verified_events() {
-    let secret = Signer::generate_secret();
+    let secret = Signer::generate_secret().unwrap();
     let (url, receiver) = start_receiver(&secret, 0).await;
     let sandbox = Sandbox::builder()
         .validation_delay(Duration::from_millis(100))
@@ -229,7 +229,7 @@ async fn a_connection_going_from_pending_to_connected_arrives_as_verified_events
 
 #[tokio::test]
 async fn a_failed_delivery_is_retried_with_the_same_message_id() {
-    let secret = Signer::generate_secret();
+    let secret = Signer::generate_secret().unwrap();
     let (url, receiver) = start_receiver(&secret, 2).await;
     let sandbox = Sandbox::builder()
         .validation_delay(Duration::from_secs(60))
@@ -261,7 +261,7 @@ async fn a_failed_delivery_is_retried_with_the_same_message_id() {
 
 #[tokio::test]
 async fn a_delivery_that_never_succeeds_stops_after_the_schedule() {
-    let secret = Signer::generate_secret();
+    let secret = Signer::generate_secret().unwrap();
     let (url, _receiver) = start_receiver(&secret, usize::MAX).await;
     let sandbox = Sandbox::builder()
         .validation_delay(Duration::from_secs(60))

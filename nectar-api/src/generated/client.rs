@@ -680,13 +680,22 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     /// Previous values in `connection.updated.v2`: only the fields that changed are present.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     pub struct ConnectionChanges {
         /// The previous status, when the status changed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::generated::enums::ConnectionStatus>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+
+    impl ::std::fmt::Debug for ConnectionChanges {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("ConnectionChanges")
+                .field("status", &self.status)
+                .field("extra", &crate::redact::Redacted(&self.extra))
+                .finish()
+        }
     }
 
     impl ConnectionChanges {
@@ -1235,7 +1244,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
     }
 
     /// Payload of `document.created.v2`, `document.deleted.v2` (and legacy `document.created`): a bill. The v2.2 document schema is documented only in part; the fields below are typed, every other field is kept as sent (in `extra`).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     pub struct DocumentEvent {
         /// End date of the billing period.
         #[serde(
@@ -1286,6 +1295,23 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
 
+    impl ::std::fmt::Debug for DocumentEvent {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("DocumentEvent")
+                .field("bill_date", &self.bill_date)
+                .field("charges_units", &self.charges_units)
+                .field("created", &self.created)
+                .field("due_date", &self.due_date)
+                .field("event_type", &self.event_type)
+                .field("file_name", &self.file_name)
+                .field("id", &self.id)
+                .field("total_charges", &self.total_charges)
+                .field("updated", &self.updated)
+                .field("extra", &crate::redact::Redacted(&self.extra))
+                .finish()
+        }
+    }
+
     impl DocumentEvent {
         pub fn builder() -> builder::DocumentEvent {
             Default::default()
@@ -1293,7 +1319,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
     }
 
     /// Payload of `document.updated.v2`: the document after the change, and the previous values.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     pub struct DocumentUpdatedEvent {
         /// End date of the billing period.
         #[serde(
@@ -1345,6 +1371,24 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         pub updated: ::std::option::Option<crate::Timestamp>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+
+    impl ::std::fmt::Debug for DocumentUpdatedEvent {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("DocumentUpdatedEvent")
+                .field("bill_date", &self.bill_date)
+                .field("charges_units", &self.charges_units)
+                .field("created", &self.created)
+                .field("due_date", &self.due_date)
+                .field("event_type", &self.event_type)
+                .field("file_name", &self.file_name)
+                .field("id", &self.id)
+                .field("old", &crate::redact::Redacted(&self.old))
+                .field("total_charges", &self.total_charges)
+                .field("updated", &self.updated)
+                .field("extra", &crate::redact::Redacted(&self.extra))
+                .finish()
+        }
     }
 
     impl DocumentUpdatedEvent {
@@ -1439,9 +1483,17 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
     }
 
     /// Version information. Its shape is not documented; any JSON value is accepted.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     #[serde(transparent)]
     pub struct PingResponse(pub ::serde_json::Value);
+    impl ::std::fmt::Debug for PingResponse {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_tuple("PingResponse")
+                .field(&crate::redact::Redacted(&self.0))
+                .finish()
+        }
+    }
+
     impl ::std::ops::Deref for PingResponse {
         type Target = ::serde_json::Value;
         fn deref(&self) -> &::serde_json::Value {
@@ -3650,7 +3702,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
             }
         }
 
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct ConnectionChanges {
             status: ::std::result::Result<
                 ::std::option::Option<crate::generated::enums::ConnectionStatus>,
@@ -3660,6 +3712,15 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
+        }
+
+        impl ::std::fmt::Debug for ConnectionChanges {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("ConnectionChanges")
+                    .field("status", &self.status)
+                    .field("extra", &crate::redact::Redacted(&self.extra))
+                    .finish()
+            }
         }
 
         impl ::std::default::Default for ConnectionChanges {
@@ -5421,7 +5482,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
             }
         }
 
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct DocumentEvent {
             bill_date: ::std::result::Result<
                 ::std::option::Option<::chrono::naive::NaiveDate>,
@@ -5463,6 +5524,23 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
+        }
+
+        impl ::std::fmt::Debug for DocumentEvent {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("DocumentEvent")
+                    .field("bill_date", &self.bill_date)
+                    .field("charges_units", &self.charges_units)
+                    .field("created", &self.created)
+                    .field("due_date", &self.due_date)
+                    .field("event_type", &self.event_type)
+                    .field("file_name", &self.file_name)
+                    .field("id", &self.id)
+                    .field("total_charges", &self.total_charges)
+                    .field("updated", &self.updated)
+                    .field("extra", &crate::redact::Redacted(&self.extra))
+                    .finish()
+            }
         }
 
         impl ::std::default::Default for DocumentEvent {
@@ -5646,7 +5724,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
             }
         }
 
-        #[derive(Clone, Debug)]
+        #[derive(Clone)]
         pub struct DocumentUpdatedEvent {
             bill_date: ::std::result::Result<
                 ::std::option::Option<::chrono::naive::NaiveDate>,
@@ -5692,6 +5770,24 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
+        }
+
+        impl ::std::fmt::Debug for DocumentUpdatedEvent {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("DocumentUpdatedEvent")
+                    .field("bill_date", &self.bill_date)
+                    .field("charges_units", &self.charges_units)
+                    .field("created", &self.created)
+                    .field("due_date", &self.due_date)
+                    .field("event_type", &self.event_type)
+                    .field("file_name", &self.file_name)
+                    .field("id", &self.id)
+                    .field("old", &crate::redact::Redacted(&self.old))
+                    .field("total_charges", &self.total_charges)
+                    .field("updated", &self.updated)
+                    .field("extra", &crate::redact::Redacted(&self.extra))
+                    .finish()
+            }
         }
 
         impl ::std::default::Default for DocumentUpdatedEvent {
@@ -6807,6 +6903,13 @@ pub mod builder {
         /// Sends a `GET` request to `/company`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<::std::vec::Vec<types::Company>>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "list_companies", self.exchange()).await
+        }
+
+        async fn exchange(
+            self,
         ) -> Result<
             ResponseValue<::std::vec::Vec<types::Company>>,
             Error<types::ApiError>,
@@ -6894,7 +6997,12 @@ pub mod builder {
         }
 
         /// Sends a `POST` request to `/company`
-        pub async fn send(
+        pub async fn send(self) -> Result<ResponseValue<types::Company>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "create_company", self.exchange()).await
+        }
+
+        async fn exchange(
             self,
         ) -> Result<ResponseValue<types::Company>, Error<types::ApiError>> {
             let Self { client, body } = self;
@@ -6982,7 +7090,12 @@ pub mod builder {
         }
 
         /// Sends a `GET` request to `/company/{company_id}`
-        pub async fn send(
+        pub async fn send(self) -> Result<ResponseValue<types::Company>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "get_company", self.exchange()).await
+        }
+
+        async fn exchange(
             self,
         ) -> Result<ResponseValue<types::Company>, Error<types::ApiError>> {
             let Self { client, company_id } = self;
@@ -7080,7 +7193,12 @@ pub mod builder {
         }
 
         /// Sends a `DELETE` request to `/company/{company_id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
+        pub async fn send(self) -> Result<ResponseValue<()>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "delete_company", self.exchange()).await
+        }
+
+        async fn exchange(self) -> Result<ResponseValue<()>, Error<types::ApiError>> {
             let Self { client, company_id } = self;
             let company_id = company_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -7202,7 +7320,12 @@ pub mod builder {
         }
 
         /// Sends a `PATCH` request to `/company/{company_id}`
-        pub async fn send(
+        pub async fn send(self) -> Result<ResponseValue<types::Company>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "update_company", self.exchange()).await
+        }
+
+        async fn exchange(
             self,
         ) -> Result<ResponseValue<types::Company>, Error<types::ApiError>> {
             let Self { client, company_id, body } = self;
@@ -7388,6 +7511,14 @@ pub mod builder {
         /// Sends a `GET` request to `/connection/company/{company_id}`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::ConnectionPage>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "list_company_connections", self.exchange())
+                .await
+        }
+
+        async fn exchange(
+            self,
         ) -> Result<ResponseValue<types::ConnectionPage>, Error<types::ApiError>> {
             let Self {
                 client,
@@ -7539,6 +7670,13 @@ pub mod builder {
         /// Sends a `POST` request to `/connection/company/{company_id}`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::Connection>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "create_connection", self.exchange()).await
+        }
+
+        async fn exchange(
+            self,
         ) -> Result<ResponseValue<types::Connection>, Error<types::ApiError>> {
             let Self { client, company_id, body } = self;
             let company_id = company_id.map_err(Error::InvalidRequest)?;
@@ -7645,6 +7783,14 @@ pub mod builder {
         /// Sends a `GET` request to `/connection/company/{company_id}/link`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::CompanyMagicLink>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "create_company_magic_link", self.exchange())
+                .await
+        }
+
+        async fn exchange(
+            self,
         ) -> Result<ResponseValue<types::CompanyMagicLink>, Error<types::ApiError>> {
             let Self { client, company_id } = self;
             let company_id = company_id.map_err(Error::InvalidRequest)?;
@@ -7745,6 +7891,18 @@ pub mod builder {
         /// Sends a `GET` request to `/connection/{connection_id}`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::Connection>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(
+                    client,
+                    "create_connection_magic_link",
+                    self.exchange(),
+                )
+                .await
+        }
+
+        async fn exchange(
+            self,
         ) -> Result<ResponseValue<types::Connection>, Error<types::ApiError>> {
             let Self { client, connection_id } = self;
             let connection_id = connection_id.map_err(Error::InvalidRequest)?;
@@ -7844,6 +8002,13 @@ pub mod builder {
 
         /// Sends a `GET` request to `/connection/{connection_id}/details`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Connection>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "get_connection", self.exchange()).await
+        }
+
+        async fn exchange(
             self,
         ) -> Result<ResponseValue<types::Connection>, Error<types::ApiError>> {
             let Self { client, connection_id } = self;
@@ -7972,6 +8137,13 @@ pub mod builder {
 
         /// Sends a `PATCH` request to `/connection/{connection_id}/details`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Connection>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "update_connection", self.exchange()).await
+        }
+
+        async fn exchange(
             self,
         ) -> Result<ResponseValue<types::Connection>, Error<types::ApiError>> {
             let Self { client, connection_id, body } = self;
@@ -8109,6 +8281,14 @@ pub mod builder {
         /// Sends a `PATCH` request to `/connection/{connection_id}/status`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::Connection>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "confirm_connection_accounts", self.exchange())
+                .await
+        }
+
+        async fn exchange(
+            self,
         ) -> Result<ResponseValue<types::Connection>, Error<types::ApiError>> {
             let Self { client, connection_id, body } = self;
             let connection_id = connection_id.map_err(Error::InvalidRequest)?;
@@ -8197,6 +8377,13 @@ pub mod builder {
 
         /// Sends a `GET` request to `/ping`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PingResponse>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "ping", self.exchange()).await
+        }
+
+        async fn exchange(
             self,
         ) -> Result<ResponseValue<types::PingResponse>, Error<types::ApiError>> {
             let Self { client } = self;
@@ -8296,7 +8483,12 @@ pub mod builder {
         }
 
         /// Sends a `POST` request to `/site/company/{company_id}`
-        pub async fn send(
+        pub async fn send(self) -> Result<ResponseValue<types::Site>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "create_site", self.exchange()).await
+        }
+
+        async fn exchange(
             self,
         ) -> Result<ResponseValue<types::Site>, Error<types::ApiError>> {
             let Self { client, company_id, body } = self;
@@ -8399,7 +8591,12 @@ pub mod builder {
         }
 
         /// Sends a `GET` request to `/site/{site_id}`
-        pub async fn send(
+        pub async fn send(self) -> Result<ResponseValue<types::Site>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "get_site", self.exchange()).await
+        }
+
+        async fn exchange(
             self,
         ) -> Result<ResponseValue<types::Site>, Error<types::ApiError>> {
             let Self { client, site_id } = self;
@@ -8523,7 +8720,12 @@ pub mod builder {
         }
 
         /// Sends a `PATCH` request to `/site/{site_id}`
-        pub async fn send(
+        pub async fn send(self) -> Result<ResponseValue<types::Site>, crate::Error> {
+            let client = self.client;
+            crate::client::finish(client, "update_site", self.exchange()).await
+        }
+
+        async fn exchange(
             self,
         ) -> Result<ResponseValue<types::Site>, Error<types::ApiError>> {
             let Self { client, site_id, body } = self;

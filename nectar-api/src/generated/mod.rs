@@ -5,4 +5,5 @@
 
 pub mod client;
 pub mod enums;
+pub mod operations;
 pub mod pages;

@@ -3,7 +3,7 @@
 
 //! The pager's glue: `Page` for every page envelope of the spec, `PagedRequest` for every
 //! operation that answers one.
-use super::client::{builder, types, Error, ResponseValue};
+use super::client::{builder, types, ResponseValue};
 impl crate::pager::Page for types::ConnectionPage {
     type Item = types::Connection;
     fn current_page(&self) -> u64 {
@@ -42,7 +42,7 @@ impl<'a> crate::pager::PagedRequest<'a> for builder::ListCompanyConnections<'a> 
     ) -> impl ::std::future::Future<
         Output = ::std::result::Result<
             ResponseValue<types::ConnectionPage>,
-            Error<types::ApiError>,
+            crate::Error,
         >,
     > + Send + 'a {
         self.send()

@@ -117,8 +117,13 @@ async fn main() -> ExitCode {
     println!("Nectar emulator serving {}", sandbox.base_url());
     println!("API key: {}", sandbox.api_key());
     for url in &options.webhooks {
-        let secret = sandbox.add_webhook_endpoint(url);
-        println!("Webhook endpoint {url}, secret {secret}");
+        match sandbox.add_webhook_endpoint(url) {
+            Ok(secret) => println!("Webhook endpoint {url}, secret {secret}"),
+            Err(error) => {
+                eprintln!("webhook endpoint {url}: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     for seeded in sandbox.seeded() {
         println!(

@@ -258,7 +258,9 @@ impl SandboxBuilder {
         }
         let webhooks = Arc::new(Webhooks::new(self.webhook_schedule));
         for (url, secret) in self.webhook_endpoints {
-            webhooks.add(url, &secret).map_err(SandboxError)?;
+            webhooks
+                .add(url.clone(), &secret)
+                .map_err(|e| SandboxError(format!("webhook endpoint {url}: {e}")))?;
         }
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
@@ -377,11 +379,13 @@ impl Sandbox {
     }
 
     /// Registers a webhook endpoint and returns its new secret (`whsec_...`).
-    pub fn add_webhook_endpoint(&self, url: impl Into<String>) -> String {
-        let secret = nectar_api::webhooks::Signer::generate_secret();
-        // A generated secret is always valid base64, so adding cannot fail.
-        let _ = self.shared.webhooks.add(url.into(), &secret);
-        secret
+    pub fn add_webhook_endpoint(
+        &self,
+        url: impl Into<String>,
+    ) -> Result<String, nectar_api::webhooks::WebhookError> {
+        let secret = nectar_api::webhooks::Signer::generate_secret()?;
+        self.shared.webhooks.add(url.into(), &secret)?;
+        Ok(secret)
     }
 
     /// Every delivery attempt so far, in the order made.

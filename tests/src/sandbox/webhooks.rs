@@ -7,7 +7,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use nectar_api::webhooks::Signer;
+use nectar_api::webhooks::{Signer, WebhookError};
 use serde_json::Value;
 
 /// Svix's retry schedule: the wait before each attempt (the first is immediate).
@@ -64,8 +64,8 @@ impl Webhooks {
         }
     }
 
-    pub(crate) fn add(&self, url: String, secret: &str) -> Result<(), String> {
-        let signer = Signer::new(secret).map_err(|e| format!("webhook endpoint {url}: {e}"))?;
+    pub(crate) fn add(&self, url: String, secret: &str) -> Result<(), WebhookError> {
+        let signer = Signer::new(secret)?;
         lock(&self.endpoints).push(Endpoint { url, signer });
         Ok(())
     }

@@ -1,0 +1,356 @@
+//! Passes over progenitor's output (as a syntax tree, before formatting) for what progenitor has
+//! no setting for:
+//!
+//! - [`one_error_type`]: every builder's `send()` returns `nectar_api::Error`. progenitor's body
+//!   of `send` becomes the private `exchange`, and `send` hands its future to the handwritten
+//!   `crate::client::finish`, which turns progenitor's error (and what the hooks saw of the
+//!   answer) into the one error type, bounded and redacted.
+//! - [`redacting_debug`]: a type that holds raw JSON (`serde_json::Value` or `Map`, such as a
+//!   webhook event's `extra` or `old`) gets a `Debug` that redacts the fields the spec marks
+//!   sensitive, instead of the derived one that would print them.
+//! - [`mark_deprecated`]: `#[deprecated]` on the client methods of deprecated operations.
+
+use std::collections::BTreeSet;
+
+use openapiv3 as oa;
+use proc_macro2::{TokenStream, TokenTree};
+use quote::quote;
+
+use crate::{Error, validate};
+
+/// The handwritten function every `send()` delegates to.
+const FINISH: &str = "crate::client::finish";
+/// The handwritten wrapper whose `Debug` redacts sensitive fields of raw JSON.
+const REDACTED: &str = "crate::redact::Redacted";
+
+/// Rewrites every `send` of `mod builder` to return `crate::Error`; see the module docs.
+pub(crate) fn one_error_type(file: &mut syn::File) -> Result<usize, Error> {
+    let finish: syn::Path = syn::parse_str(FINISH).map_err(|e| Error::Render(e.to_string()))?;
+    let mut rewritten = 0;
+    for item in &mut file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "builder" {
+            continue;
+        }
+        let Some((_, items)) = module.content.as_mut() else {
+            continue;
+        };
+        for item in items.iter_mut() {
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            let mut added = Vec::new();
+            for member in &mut block.items {
+                let syn::ImplItem::Fn(send) = member else {
+                    continue;
+                };
+                if send.sig.ident != "send" {
+                    continue;
+                }
+                let operation = operation_id(&send.block).ok_or_else(|| {
+                    let signature = &send.sig;
+                    Error::Render(format!(
+                        "a builder's send() has no `operation_id: \"...\"` (progenitor's output \
+                         changed?): {}",
+                        quote!(#signature)
+                    ))
+                })?;
+                let mut exchange = send.clone();
+                exchange.sig.ident = syn::Ident::new("exchange", send.sig.ident.span());
+                exchange.vis = syn::Visibility::Inherited;
+                exchange.attrs.retain(|a| !a.path().is_ident("doc"));
+                set_error_type(&mut send.sig.output)?;
+                send.block = syn::parse_quote!({
+                    let client = self.client;
+                    #finish(client, #operation, self.exchange()).await
+                });
+                added.push(syn::ImplItem::Fn(exchange));
+                rewritten += 1;
+            }
+            block.items.extend(added);
+        }
+    }
+    Ok(rewritten)
+}
+
+/// The string literal after `operation_id :` in a function body.
+fn operation_id(block: &syn::Block) -> Option<String> {
+    fn find(tokens: TokenStream) -> Option<String> {
+        let mut previous: Vec<TokenTree> = Vec::new();
+        for token in tokens {
+            if let TokenTree::Group(group) = &token
+                && let Some(found) = find(group.stream())
+            {
+                return Some(found);
+            }
+            if let TokenTree::Literal(literal) = &token
+                && let [.., TokenTree::Ident(name), TokenTree::Punct(colon)] = previous.as_slice()
+                && name == "operation_id"
+                && colon.as_char() == ':'
+            {
+                let text = literal.to_string();
+                return text
+                    .strip_prefix('"')
+                    .and_then(|t| t.strip_suffix('"'))
+                    .map(str::to_owned);
+            }
+            previous.push(token);
+        }
+        None
+    }
+    find(quote!(#block))
+}
+
+/// `Result<ResponseValue<T>, Error<types::ApiError>>` -> `Result<ResponseValue<T>, crate::Error>`.
+fn set_error_type(output: &mut syn::ReturnType) -> Result<(), Error> {
+    let shown = quote!(#output).to_string();
+    let unexpected = || Error::Render(format!("send() returns {shown}"));
+    let syn::ReturnType::Type(_, ty) = output else {
+        return Err(unexpected());
+    };
+    let syn::Type::Path(path) = ty.as_mut() else {
+        return Err(unexpected());
+    };
+    let Some(last) = path.path.segments.last_mut() else {
+        return Err(unexpected());
+    };
+    let syn::PathArguments::AngleBracketed(arguments) = &mut last.arguments else {
+        return Err(unexpected());
+    };
+    let Some(error) = arguments.args.iter_mut().nth(1) else {
+        return Err(unexpected());
+    };
+    *error = syn::parse_quote!(crate::Error);
+    Ok(())
+}
+
+/// Replaces the derived `Debug` of every struct (in `mod types` and below) that holds raw JSON
+/// with one that prints those fields through the redacting wrapper.
+pub(crate) fn redacting_debug(file: &mut syn::File) -> Result<usize, Error> {
+    let redacted: syn::Path = syn::parse_str(REDACTED).map_err(|e| Error::Render(e.to_string()))?;
+    let mut count = 0;
+    for item in &mut file.items {
+        if let syn::Item::Mod(module) = item
+            && module.ident == "types"
+        {
+            count += redact_in(module, &redacted);
+        }
+    }
+    Ok(count)
+}
+
+fn redact_in(module: &mut syn::ItemMod, redacted: &syn::Path) -> usize {
+    let Some((_, items)) = module.content.as_mut() else {
+        return 0;
+    };
+    let mut count = 0;
+    let mut out = Vec::with_capacity(items.len());
+    for mut item in std::mem::take(items) {
+        let mut debug = None;
+        match &mut item {
+            syn::Item::Mod(inner) => count += redact_in(inner, redacted),
+            syn::Item::Struct(structure) => {
+                let holds_json = structure.fields.iter().any(|field| {
+                    let ty = &field.ty;
+                    quote!(#ty).to_string().contains("serde_json")
+                });
+                if holds_json && remove_derived_debug(structure) {
+                    debug = Some(debug_impl(structure, redacted));
+                    count += 1;
+                }
+            }
+            _ => {}
+        }
+        out.push(item);
+        // Right after its struct, where a reader looks for it.
+        out.extend(debug);
+    }
+    *items = out;
+    count
+}
+
+/// Removes `Debug` from the struct's `#[derive(..)]`; whether it was there.
+fn remove_derived_debug(structure: &mut syn::ItemStruct) -> bool {
+    let mut removed = false;
+    for attribute in &mut structure.attrs {
+        if !attribute.path().is_ident("derive") {
+            continue;
+        }
+        let Ok(paths) = attribute.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+        ) else {
+            continue;
+        };
+        let kept: Vec<&syn::Path> = paths
+            .iter()
+            .filter(|path| {
+                let is_debug = path.segments.last().is_some_and(|s| s.ident == "Debug");
+                removed |= is_debug;
+                !is_debug
+            })
+            .collect();
+        *attribute = syn::parse_quote!(#[derive(#(#kept),*)]);
+    }
+    removed
+}
+
+fn debug_impl(structure: &syn::ItemStruct, redacted: &syn::Path) -> syn::Item {
+    let name = &structure.ident;
+    let label = name.to_string();
+    let (impl_generics, type_generics, where_clause) = structure.generics.split_for_impl();
+    let wrap = |field: &syn::Field, access: TokenStream| {
+        let ty = &field.ty;
+        if quote!(#ty).to_string().contains("serde_json") {
+            quote!(&#redacted(&self.#access))
+        } else {
+            quote!(&self.#access)
+        }
+    };
+    let body = match &structure.fields {
+        syn::Fields::Named(fields) => {
+            let entries = fields.named.iter().filter_map(|field| {
+                let ident = field.ident.as_ref()?;
+                let key = ident.to_string();
+                let value = wrap(field, quote!(#ident));
+                Some(quote!(.field(#key, #value)))
+            });
+            quote!(f.debug_struct(#label) #(#entries)* .finish())
+        }
+        syn::Fields::Unnamed(fields) => {
+            let entries = fields.unnamed.iter().enumerate().map(|(index, field)| {
+                let index = syn::Index::from(index);
+                let value = wrap(field, quote!(#index));
+                quote!(.field(#value))
+            });
+            quote!(f.debug_tuple(#label) #(#entries)* .finish())
+        }
+        syn::Fields::Unit => quote!(f.write_str(#label)),
+    };
+    syn::parse_quote! {
+        impl #impl_generics ::std::fmt::Debug for #name #type_generics #where_clause {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                #body
+            }
+        }
+    }
+}
+
+/// progenitor drops `deprecated`; put `#[deprecated]` on the client methods of deprecated
+/// operations, with the first sentence of their description as the note.
+pub(crate) fn mark_deprecated(file: &mut syn::File, spec: &oa::OpenAPI) {
+    let deprecated: BTreeSet<String> = validate::operations(spec)
+        .filter(|(_, _, op)| op.deprecated)
+        .filter_map(|(_, _, op)| op.operation_id.clone())
+        .collect();
+    for item in &mut file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let syn::Type::Path(self_type) = block.self_ty.as_ref() else {
+            continue;
+        };
+        if block.trait_.is_some() || !self_type.path.is_ident("Client") {
+            continue;
+        }
+        for member in &mut block.items {
+            let syn::ImplItem::Fn(function) = member else {
+                continue;
+            };
+            let name = function.sig.ident.to_string();
+            if !deprecated.contains(&name) {
+                continue;
+            }
+            let note = validate::operations(spec)
+                .find(|(_, _, op)| op.operation_id.as_deref() == Some(name.as_str()))
+                .and_then(|(_, _, op)| op.description.clone())
+                .and_then(|d| d.split(". ").next().map(|s| s.trim().to_owned()))
+                .map(|note| note.trim_start_matches("Deprecated: ").to_owned())
+                .unwrap_or_else(|| "deprecated by Nectar".to_owned());
+            function
+                .attrs
+                .push(syn::parse_quote!(#[deprecated(note = #note)]));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_is_wrapped_and_keeps_its_success_type() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> GetThing<'a> {
+                    /// Sends a `GET` request to `/thing`
+                    pub async fn send(self) -> Result<ResponseValue<types::Thing>, Error<types::ApiError>> {
+                        let info = OperationInfo { operation_id: "get_thing" };
+                        todo!()
+                    }
+                }
+            }
+        };
+        assert_eq!(one_error_type(&mut file).unwrap(), 1);
+        let text = quote!(#file).to_string();
+        assert!(
+            text.contains(
+                "pub async fn send (self) -> Result < ResponseValue < types :: Thing > , crate :: Error >"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("crate :: client :: finish (client , \"get_thing\" , self . exchange ()) . await"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "async fn exchange (self) -> Result < ResponseValue < types :: Thing > , Error < types :: ApiError > >"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_send_without_an_operation_id_is_an_error_not_a_guess() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> GetThing<'a> {
+                    pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> { todo!() }
+                }
+            }
+        };
+        assert!(one_error_type(&mut file).is_err());
+    }
+
+    #[test]
+    fn raw_json_holders_get_a_redacting_debug() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types {
+                #[derive(Clone, Debug, PartialEq)]
+                pub struct Changes {
+                    pub status: Option<String>,
+                    pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+                }
+                #[derive(Clone, Debug)]
+                pub struct Plain { pub name: String }
+                #[derive(Debug)]
+                pub struct Raw(pub ::serde_json::Value);
+            }
+        };
+        assert_eq!(redacting_debug(&mut file).unwrap(), 2);
+        let text = quote!(#file).to_string();
+        assert!(text.contains("# [derive (Clone , PartialEq)] pub struct Changes"), "{text}");
+        assert!(text.contains("# [derive (Clone , Debug)] pub struct Plain"), "{text}");
+        assert!(
+            text.contains(". field (\"extra\" , & crate :: redact :: Redacted (& self . extra))"),
+            "{text}"
+        );
+        assert!(text.contains(". field (\"status\" , & self . status)"), "{text}");
+        assert!(
+            text.contains("f . debug_tuple (\"Raw\") . field (& crate :: redact :: Redacted (& self . 0))"),
+            "{text}"
+        );
+    }
+}
