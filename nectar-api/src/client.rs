@@ -500,6 +500,12 @@ async fn read_bounded(
             break;
         };
         let room = usize::try_from(limit.saturating_sub(body.len() as u64)).unwrap_or(usize::MAX);
+        let take = chunk.len().min(room);
+        if body.capacity() - body.len() < take {
+            // Grow by doubling, but never past the limit: the buffer holds at most `limit`.
+            let want = body.capacity().saturating_mul(2).max(body.len() + take);
+            body.reserve_exact(want.min(body.len().saturating_add(room)) - body.len());
+        }
         if chunk.len() > room {
             body.extend_from_slice(&chunk[..room]);
             // An error body is kept cut; a success body cut would decode wrongly or not at all.

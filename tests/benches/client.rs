@@ -12,85 +12,18 @@
 //! The emulator runs on its own multi-threaded runtime; the client on a current-thread runtime
 //! on the bench thread, the only thread the counting allocator counts.
 
-use std::{
-    alloc::{GlobalAlloc, Layout, System},
-    cell::Cell,
-    hint::black_box,
-    sync::atomic::{AtomicUsize, Ordering},
-    time::Duration,
-};
+use std::{hint::black_box, time::Duration};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::TryStreamExt;
 use nectar_api::{Paginate, types::ConnectionPage};
-use nectar_tests::sandbox::{Faults, Sandbox};
-
-// ---- a heap counter for the client's thread -------------------------------------------------
-
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static COUNTED: Cell<bool> = const { Cell::new(false) };
-}
-
-fn counted() -> bool {
-    COUNTED.try_with(Cell::get).unwrap_or(false)
-}
-
-// SAFETY: every call is forwarded to the system allocator unchanged; the counters only observe.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if counted() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if counted() {
-            CURRENT.fetch_sub(
-                layout.size().min(CURRENT.load(Ordering::Relaxed)),
-                Ordering::Relaxed,
-            );
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if counted() {
-            if new_size >= layout.size() {
-                let grow = new_size - layout.size();
-                let now = CURRENT.fetch_add(grow, Ordering::Relaxed) + grow;
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                let shrink = (layout.size() - new_size).min(CURRENT.load(Ordering::Relaxed));
-                CURRENT.fetch_sub(shrink, Ordering::Relaxed);
-            }
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use nectar_tests::{
+    heap::peak_during,
+    sandbox::{Faults, Sandbox},
+};
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Peak bytes held above the level at the start, while `f` runs on the counted thread.
-fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    COUNTED.with(|c| c.set(true));
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let out = f();
-    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
-    COUNTED.with(|c| c.set(false));
-    (out, peak)
-}
+static ALLOCATOR: nectar_tests::heap::Counting = nectar_tests::heap::Counting;
 
 // ---- benches ----------------------------------------------------------------------------------
 

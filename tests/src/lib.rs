@@ -3,6 +3,9 @@
 //! - [`sandbox`]: a stateful emulator of the Nectar API on loopback, the embedded default for the
 //!   examples and end-to-end tests (`cargo run -p nectar-tests --bin nectar-sandbox`).
 //! - [`flows`]: the documented sandbox flow as reusable steps through the public client.
+//! - [`hostile`]: a scriptable server that plays a hostile or broken Nectar (redirects, absurd
+//!   headers, endless and slow bodies), for the client's hardening tests.
+//! - [`heap`]: a counting allocator, for memory benchmarks and tests.
 //! - [`spec`]: `spec/openapi.json` as a JSON Schema validator, used by the emulator for request
 //!   bodies and by the conformance test for every response.
 //! - The tests in `tests/tests/`: freshness of the generated files, snapshots of the API surface
@@ -10,6 +13,8 @@
 //!   conformance.
 
 pub mod flows;
+pub mod heap;
+pub mod hostile;
 pub mod sandbox;
 pub mod spec;
 

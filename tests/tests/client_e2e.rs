@@ -224,10 +224,11 @@ async fn the_attempt_timeout_cuts_a_slow_answer() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let error = nectar_api::Error::from(client.ping().send().await.unwrap_err());
-    assert_eq!(error.kind(), ErrorKind::Transport);
+    let error = client.ping().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout);
+    assert_eq!(error.operation(), Some("ping"));
     assert!(
-        error.to_string().starts_with("the request timed out"),
+        error.to_string().starts_with("ping (GET /ping): the request timed out"),
         "{error}"
     );
 }

@@ -1,0 +1,523 @@
+//! The client against hostile and broken servers (small raw HTTP servers on loopback;
+//! `127.0.0.2` plays "another host"): redirects, absurd `Retry-After`, endless, oversized and
+//! slow bodies, HTML and oversized error answers, and secrets that must never print. Each test
+//! keeps one finding of the security review from coming back.
+
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use futures_util::TryStreamExt;
+use nectar_api::{
+    Client, ClientBuilder, Error, ErrorKind, MAX_RETRY_AFTER, Paginate, RetryPolicy,
+};
+use nectar_tests::{
+    flows::sandbox_body,
+    hostile::{Hostile, Reply},
+    sandbox::Sandbox,
+};
+use tracing::instrument::WithSubscriber;
+use uuid::Uuid;
+
+const KEY: &str = "hostile-test-api-key-0123456789";
+const PASSWORD: &str = "portal-password-123";
+const MAGIC: &str = "magic-secret-456";
+const EMAIL: &str = "owner-secret@example.com";
+
+fn fast() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+    }
+}
+
+fn builder_for(server: &Hostile) -> ClientBuilder {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(server.base_url())
+        .retry_policy(fast())
+}
+
+fn status(error: &Error) -> Option<u16> {
+    error.status().map(|s| s.as_u16())
+}
+
+/// Everything an error shows: `Display`, `Debug`, body, detail.
+fn shown(error: &Error) -> String {
+    format!(
+        "{error}\n{error:?}\n{}\n{}",
+        error.body().unwrap_or_default(),
+        error.detail().unwrap_or_default()
+    )
+}
+
+fn assert_no_secret(text: &str) {
+    for secret in [KEY, PASSWORD, MAGIC, EMAIL, "987654321987"] {
+        assert!(!text.contains(secret), "{secret} printed in:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn no_redirect_is_followed_for_any_3xx_get_or_post() {
+    let other = Hostile::start("127.0.0.2", |_, _| Reply::json("200 OK", "[]"))
+        .await
+        .unwrap();
+    for code in [301, 302, 303, 307, 308] {
+        let target = format!("{}/v2.2/company", other.url());
+        let location = target.clone();
+        let server = Hostile::start("127.0.0.1", move |_, _| {
+            Reply::with(
+                &format!("{code} Redirect"),
+                &[&format!("location: {location}")],
+                "",
+            )
+        })
+        .await
+        .unwrap();
+        let client = builder_for(&server).build().unwrap();
+
+        let error = client.list_companies().send().await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Redirect, "{error}");
+        assert_eq!(status(&error), Some(code));
+        assert_eq!(error.location(), Some(target.as_str()));
+        assert_eq!(error.operation(), Some("list_companies"));
+        assert!(error.to_string().contains(&target), "{error}");
+
+        // A POST carrying a portal password: never re-sent anywhere, never reported as done.
+        let body = sandbox_body(&[Uuid::new_v4()], PASSWORD).unwrap();
+        let error = client
+            .create_connection()
+            .company_id(Uuid::new_v4())
+            .body(body)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Redirect, "{error}");
+        assert_eq!(status(&error), Some(code));
+        assert_no_secret(&shown(&error));
+        assert_eq!(server.requests().len(), 2, "a redirect is not retried");
+    }
+    assert!(
+        other.requests().is_empty(),
+        "nothing reached the other host: {:?}",
+        other.requests()
+    );
+}
+
+#[tokio::test]
+async fn absurd_retry_after_arriving_late_neither_panics_nor_waits() {
+    for (answer, value) in [
+        ("429 Too Many Requests", "18446744073709551615"),
+        ("503 Service Unavailable", "18446744073709551615"),
+        ("429 Too Many Requests", "99999999999999999999999999999"),
+        ("429 Too Many Requests", "Fri, 31 Dec 9999 23:59:59 GMT"),
+    ] {
+        let header = format!("retry-after: {value}");
+        let server = Hostile::start("127.0.0.1", move |_, _| {
+            Reply::After(
+                Duration::from_millis(1100),
+                Box::new(Reply::with(answer, &[&header], "{}")),
+            )
+        })
+        .await
+        .unwrap();
+        let client = builder_for(&server)
+            .total_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let error = client.ping().send().await.unwrap_err();
+        let elapsed = started.elapsed();
+        assert_eq!(error.kind(), ErrorKind::Api, "{error}");
+        assert_eq!(error.retry_after(), Some(MAX_RETRY_AFTER), "{value}");
+        assert_eq!(
+            server.requests().len(),
+            1,
+            "a wait past the budget is not waited"
+        );
+        assert!(elapsed < Duration::from_secs(3), "{value}: {elapsed:?}");
+        println!("Retry-After {value} on {answer}: answered in {elapsed:?}, {error}");
+    }
+}
+
+#[tokio::test]
+async fn garbage_retry_after_falls_back_to_backoff() {
+    for value in [
+        &b"-1"[..],
+        b"soon",
+        b"1.5",
+        b"0x10",
+        b"",
+        b"\xff\xfe",
+        b"Wed, 99 Foo 2015",
+    ] {
+        let value = value.to_vec();
+        let server = Hostile::start("127.0.0.1", move |n, _| {
+            if n == 1 {
+                let mut head = b"HTTP/1.1 429 Too Many Requests\r\ncontent-length: 2\r\nretry-after: "
+                    .to_vec();
+                head.extend_from_slice(&value);
+                head.extend_from_slice(b"\r\nconnection: close\r\n\r\n{}");
+                Reply::Raw(head)
+            } else {
+                Reply::json("200 OK", "{}")
+            }
+        })
+        .await
+        .unwrap();
+        let client = builder_for(&server).build().unwrap();
+        let started = Instant::now();
+        client.ping().send().await.expect("retried after a backoff");
+        assert_eq!(server.requests().len(), 2);
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+}
+
+#[tokio::test]
+async fn endless_and_oversized_success_bodies_stop_at_the_limit() {
+    const LIMIT: u64 = 1 << 20;
+    let endless = Hostile::start("127.0.0.1", |_, _| Reply::Endless {
+        head: b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n["
+            .to_vec(),
+        chunk: br#"{"id": "00000000-0000-0000-0000-000000000000", "name": "x"},"#.repeat(100),
+    })
+    .await
+    .unwrap();
+    let client = builder_for(&endless).max_response_size(LIMIT).build().unwrap();
+    let started = Instant::now();
+    let error = client.list_companies().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ResponseTooLarge, "{error}");
+    assert_eq!(error.limit(), Some(LIMIT));
+    assert_eq!(error.operation(), Some("list_companies"));
+    assert_eq!(status(&error), Some(200));
+    assert!(
+        error.to_string().contains("1048576 bytes") && error.to_string().contains("list_companies"),
+        "{error}"
+    );
+    assert_eq!(endless.requests().len(), 1, "a too-large answer is not retried");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // A declared length past the limit fails before the body is read.
+    let declared = Hostile::start("127.0.0.1", |_, _| {
+        Reply::raw("HTTP/1.1 200 OK\r\ncontent-length: 10737418240\r\n\r\n[")
+    })
+    .await
+    .unwrap();
+    let client = builder_for(&declared).max_response_size(LIMIT).build().unwrap();
+    let error = client.list_companies().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ResponseTooLarge, "{error}");
+
+    // A complete answer one byte over the limit fails; one at the limit decodes.
+    for (size, fits) in [(LIMIT + 1, false), (LIMIT, true)] {
+        let body = format!("\"{}\"", "a".repeat(size as usize - 2));
+        let server = Hostile::start("127.0.0.1", move |_, _| Reply::json("200 OK", &body))
+            .await
+            .unwrap();
+        let client = builder_for(&server).max_response_size(LIMIT).build().unwrap();
+        let result = client.ping().send().await;
+        assert_eq!(result.is_ok(), fits, "{size} bytes: {result:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_slow_body_is_a_timeout_retried_for_get_only() {
+    let slow = || Reply::Slow {
+        head: b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n"
+            .to_vec(),
+        body: format!("[{}]", " ".repeat(198)).into_bytes(),
+        piece: 1,
+        every: Duration::from_millis(50),
+    };
+    let server = Hostile::start("127.0.0.1", move |_, _| slow()).await.unwrap();
+    let client = builder_for(&server)
+        .attempt_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let error = client.list_companies().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+    assert!(error.is_retryable());
+    assert_eq!(server.requests().len(), 3, "a GET is retried up to the cap");
+
+    let server = Hostile::start("127.0.0.1", move |_, _| slow()).await.unwrap();
+    let client = builder_for(&server)
+        .attempt_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let error = client
+        .create_company()
+        .body_map(|b| b.name("Once"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+    assert_eq!(server.requests().len(), 1, "a POST may have been applied: not resent");
+
+    let silent = Hostile::start("127.0.0.1", |_, _| Reply::Silent).await.unwrap();
+    let client = builder_for(&silent)
+        .attempt_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let error = client.ping().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+    assert_eq!(silent.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn html_and_oversized_error_answers_keep_their_status() {
+    let html = "<html><body><h1>404 Not Found</h1>nginx</body></html>";
+    let padded = format!(
+        r#"{{"detail": "Invalid field.", "pad": "{}"}}"#,
+        "x".repeat(100 * 1024)
+    );
+    for (answer, body, kind_of_body) in [
+        ("404 Not Found", html.to_owned(), "html"),
+        ("403 Forbidden", html.to_owned(), "html"),
+        ("400 Bad Request", padded.clone(), "json over 64 KiB"),
+        ("500 Internal Server Error", padded, "json over 64 KiB"),
+        ("401 Unauthorized", "{}".to_owned(), "json without detail"),
+    ] {
+        let server = Hostile::start("127.0.0.1", move |_, _| {
+            Reply::with(answer, &["content-type: text/html"], &body)
+        })
+        .await
+        .unwrap();
+        let client = builder_for(&server)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let error = client
+            .get_company()
+            .company_id(Uuid::new_v4())
+            .send()
+            .await
+            .unwrap_err();
+        let code: u16 = answer[..3].parse().unwrap();
+        assert_eq!(error.kind(), ErrorKind::Api, "{kind_of_body}: {error}");
+        assert_eq!(status(&error), Some(code), "{kind_of_body}: {error}");
+        let kept = error.body().unwrap_or_default();
+        assert!(kept.len() <= nectar_api::MAX_ERROR_BODY + 3, "{}", kept.len());
+        if kind_of_body == "html" {
+            assert!(kept.contains("nginx"), "{kept}");
+        }
+        assert!(!error.advice().contains("update nectar-api"), "{error}");
+    }
+}
+
+/// A `tracing` subscriber that writes every event and span field into a shared buffer.
+fn capture() -> (impl tracing::Subscriber + Send + Sync, Arc<Mutex<Vec<u8>>>) {
+    #[derive(Clone)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let writer = Buffer(buffer.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    (subscriber, buffer)
+}
+
+#[tokio::test]
+async fn secrets_never_print_in_errors_or_logs() {
+    let page = r#"{"connections": [], "totalConnections": 0, "perPage": 100, "totalPages": 1,
+                   "currentPage": 1, "hasNext": false, "hasPrevious": false}"#;
+    let echo = format!(
+        r#"{{"detail": "bad", "password": "{PASSWORD}", "companyMagicLinkSecret": "{MAGIC}", "echo": "{KEY}"}}"#
+    );
+    let server = Hostile::start("127.0.0.1", move |n, request| {
+        let line = request.request_line().to_owned();
+        match n {
+            // Retried: the log line names the operation and template, not the query.
+            1 => Reply::with("503 Service Unavailable", &[], "busy"),
+            2 => Reply::json("200 OK", page),
+            // A magic link that does not decode (no publicCompanyId) and carries secrets.
+            3 => Reply::json(
+                "200 OK",
+                format!(r#"{{"companyMagicLinkSecret": "{MAGIC}", "magicLinkUrl": "https://x/{MAGIC}"}}"#),
+            ),
+            // A secret of the wrong type: serde's message would quote it.
+            4 => Reply::json(
+                "200 OK",
+                r#"{"publicCompanyId": "p", "companyMagicLinkSecret": 987654321987}"#,
+            ),
+            // An error answer echoing the key and secrets.
+            5 => Reply::json("400 Bad Request", &echo),
+            // The same, cut at the read limit (textual masking).
+            6 => Reply::json(
+                "400 Bad Request",
+                format!(
+                    r#"{{"pad": "{}", "password": "{PASSWORD}", "detail": "{KEY}"}}"#,
+                    "x".repeat(65_500)
+                ),
+            ),
+            // A broken body (twice: the GET is retried) for a query with an e-mail address: the
+            // URL stays out.
+            7 | 8 => Reply::raw("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"conn"),
+            9 => Reply::with("302 Found", &[&format!("location: http://127.0.0.2/{}", "x")], &echo),
+            _ => Reply::json("500 Internal Server Error", format!("{{\"detail\": \"{line}\"}}")),
+        }
+    })
+    .await
+    .unwrap();
+    let client = builder_for(&server)
+        .retry_policy(RetryPolicy {
+            max_attempts: 2,
+            ..fast()
+        })
+        .build()
+        .unwrap();
+    let (subscriber, logs) = capture();
+    let company = Uuid::new_v4();
+    let list = || {
+        client
+            .list_company_connections()
+            .company_id(company)
+            .connection_owner_email(EMAIL)
+    };
+    let mut errors = Vec::new();
+    async {
+        list().send().await.expect("retried once, then answered");
+        for _ in 3..=4 {
+            #[allow(deprecated)]
+            let error = client
+                .create_company_magic_link()
+                .company_id(company)
+                .send()
+                .await
+                .unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Decode, "{error}");
+            errors.push(error);
+        }
+        for _ in 5..=6 {
+            let error = client.list_companies().send().await.unwrap_err();
+            assert_eq!(status(&error), Some(400), "{error}");
+            errors.push(error);
+        }
+        let error = list().send().await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
+        errors.push(error);
+        let error = client
+            .create_connection()
+            .company_id(company)
+            .body(sandbox_body(&[company], PASSWORD).unwrap())
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Redirect, "{error}");
+        errors.push(error);
+    }
+    .with_subscriber(subscriber)
+    .await;
+
+    let decode = errors[0].to_string();
+    assert!(
+        decode.contains("publicCompanyId") || decode.contains("public_company_id"),
+        "the decode error names the field: {decode}"
+    );
+    assert!(errors[1].to_string().contains("companyMagicLinkSecret"), "{}", errors[1]);
+    for error in &errors {
+        assert_no_secret(&shown(error));
+    }
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("retrying")
+            && logs.contains("list_company_connections")
+            && logs.contains("/connection/company/{company_id}"),
+        "{logs}"
+    );
+    assert_no_secret(&logs);
+    assert!(!logs.contains(&company.to_string()), "ids stay out of logs too: {logs}");
+}
+
+#[tokio::test]
+async fn absurd_caller_settings_are_clamped() {
+    // A retry policy and timeouts of Duration::MAX: no overflow, no endless wait.
+    let server = Hostile::start("127.0.0.1", |n, _| {
+        if n == 1 {
+            Reply::with("503 Service Unavailable", &[], "")
+        } else {
+            Reply::json("200 OK", "{}")
+        }
+    })
+    .await
+    .unwrap();
+    let client = builder_for(&server)
+        .retry_policy(RetryPolicy {
+            max_attempts: u32::MAX,
+            initial_backoff: Duration::MAX,
+            max_backoff: Duration::MAX,
+        })
+        .connect_timeout(Duration::MAX)
+        .attempt_timeout(Duration::MAX)
+        .total_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let outcome = client.ping().send().await;
+    // Full jitter over an unbounded backoff: either a short wait and the retry succeeds, or a
+    // wait past the (clamped) total budget and the 503 comes back at once.
+    assert!(started.elapsed() < Duration::from_secs(5), "{outcome:?}");
+
+    // The pager past u32::MAX pages, and waiters with absurd intervals, against the emulator.
+    let sandbox = Sandbox::builder()
+        .validation_delay(Duration::from_secs(60))
+        .seed_company("Clamp", 1, 3)
+        .start()
+        .await
+        .unwrap();
+    let company = sandbox.seeded()[0].company_id;
+    let client = sandbox.client_builder().build().unwrap();
+    let items: Vec<_> = client
+        .list_company_connections()
+        .company_id(company)
+        .pager()
+        .starting_at(u32::MAX)
+        .concurrency(usize::MAX)
+        .items()
+        .try_collect()
+        .await
+        .expect("past the end: nothing, no overflow");
+    assert!(items.is_empty());
+
+    let connection = nectar_tests::flows::sandbox_connection(&client, 1, "wrong")
+        .await
+        .unwrap()
+        .2
+        .id;
+    let before = sandbox.requests().len();
+    let started = Instant::now();
+    let error = client
+        .wait_for_connection(connection)
+        .interval(Duration::ZERO)
+        .max_interval(Duration::ZERO)
+        .timeout(Duration::from_secs(1))
+        .await
+        .unwrap_err();
+    let polls = sandbox.requests().len() - before;
+    assert_eq!(error.kind(), ErrorKind::Timeout);
+    println!("interval(ZERO) for 1 s: {polls} GETs in {:?}", started.elapsed());
+    assert!(polls <= 22, "no busy loop: {polls} GETs in 1 s");
+
+    let started = Instant::now();
+    let error = client
+        .wait_for_connection(connection)
+        .interval(Duration::MAX)
+        .max_interval(Duration::MAX)
+        .timeout(Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
