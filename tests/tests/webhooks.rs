@@ -281,3 +281,136 @@ async fn a_delivery_that_never_succeeds_stops_after_the_schedule() {
         .collect();
     assert_eq!(trail, [(1, Some(500)), (2, Some(500))]);
 }
+
+/// Svix's published test vector (its libraries' tests).
+const SVIX_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const SVIX_ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+const SVIX_TIMESTAMP: i64 = 1_614_265_330;
+const SVIX_BODY: &[u8] = br#"{"test": 2432232314}"#;
+const SVIX_SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+fn at(seconds: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds as u64)
+}
+
+fn svix_headers(signatures: &[&str]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("svix-id", SVIX_ID.parse().unwrap());
+    headers.insert("svix-timestamp", SVIX_TIMESTAMP.to_string().parse().unwrap());
+    for signature in signatures {
+        headers.append("svix-signature", signature.parse().unwrap());
+    }
+    headers
+}
+
+#[test]
+fn secrets_are_read_as_svixs_libraries_read_them() {
+    let unpadded = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".trim_end_matches('=');
+    // A 23-byte key: its base64 ends in one `=`.
+    let padded_23 = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRY=";
+    for secret in [
+        SVIX_SECRET.to_owned(),
+        format!("{SVIX_SECRET}\n"),
+        format!("  {SVIX_SECRET}\r\n"),
+        format!("\t{}", SVIX_SECRET.trim_start_matches("whsec_")),
+        unpadded.to_owned(),
+    ] {
+        let verifier = Verifier::new(&secret).unwrap_or_else(|e| panic!("{secret:?}: {e}"));
+        verifier
+            .check_signature_at(&svix_headers(&[SVIX_SIGNATURE]), SVIX_BODY, at(SVIX_TIMESTAMP))
+            .unwrap_or_else(|e| panic!("{secret:?}: {e}"));
+    }
+    // Padded and unpadded spellings of the same key sign alike.
+    let unpadded = Signer::new(&padded_23[..padded_23.len() - 1]).unwrap();
+    let padded = Signer::new(padded_23).unwrap();
+    assert_eq!(
+        unpadded.sign("m", 1, b"{}"),
+        padded.sign("m", 1, b"{}")
+    );
+    for bad in ["", "whsec_", "whsec_not base64!", "   "] {
+        assert_eq!(Verifier::new(bad).unwrap_err(), WebhookError::InvalidSecret, "{bad:?}");
+    }
+}
+
+#[test]
+fn every_signature_header_line_is_considered() {
+    let verifier = Verifier::new(SVIX_SECRET).unwrap();
+    let wrong = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    for lines in [
+        &[wrong, SVIX_SIGNATURE][..],
+        &[SVIX_SIGNATURE, wrong],
+        &["v2,xyz", &format!("{wrong} {SVIX_SIGNATURE}")],
+    ] {
+        verifier
+            .check_signature_at(&svix_headers(lines), SVIX_BODY, at(SVIX_TIMESTAMP))
+            .unwrap_or_else(|e| panic!("{lines:?}: {e}"));
+    }
+    assert_eq!(
+        verifier
+            .check_signature_at(&svix_headers(&[wrong, wrong]), SVIX_BODY, at(SVIX_TIMESTAMP))
+            .unwrap_err(),
+        WebhookError::NoMatchingSignature
+    );
+}
+
+#[test]
+fn a_present_but_malformed_header_is_named_as_malformed() {
+    let verifier = Verifier::new(SVIX_SECRET).unwrap();
+    for name in ["svix-id", "svix-timestamp", "svix-signature"] {
+        let mut headers = svix_headers(&[SVIX_SIGNATURE]);
+        headers.insert(name, axum::http::HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap());
+        let error = verifier
+            .check_signature_at(&headers, SVIX_BODY, at(SVIX_TIMESTAMP))
+            .unwrap_err();
+        assert!(matches!(error, WebhookError::InvalidHeader(label) if label.starts_with(name)), "{name}: {error:?}");
+        assert!(error.to_string().contains("not visible ASCII"), "{error}");
+    }
+}
+
+#[test]
+fn generated_secrets_come_from_the_os_and_differ() {
+    let secrets: std::collections::HashSet<String> =
+        (0..100).map(|_| Signer::generate_secret().unwrap()).collect();
+    assert_eq!(secrets.len(), 100);
+    for secret in &secrets {
+        assert!(secret.starts_with("whsec_") && secret.len() == 6 + 44, "{secret}");
+        Verifier::new(secret).unwrap();
+    }
+}
+
+#[test]
+fn event_debug_masks_sensitive_fields_in_raw_maps_and_unknown_events() {
+    let secret = "hunter2-portal-password";
+    let bodies = [
+        format!(
+            r#"{{"eventType": "connection.updated.v2", "id": "94ca4dc7-cc09-4162-9b20-7f4bcb5d1199",
+                 "status": "CONNECTED", "old": {{"status": "PENDING", "password": "{secret}"}}}}"#
+        ),
+        format!(
+            r#"{{"eventType": "document.updated.v2", "id": "94ca4dc7-cc09-4162-9b20-7f4bcb5d1199",
+                 "magicLinkUrl": "https://dash/{secret}", "old": {{"connectionMagicLinkSecret": "{secret}"}}}}"#
+        ),
+        format!(
+            r#"{{"eventType": "invitation.created.v3", "nested": [{{"password": "{secret}"}}]}}"#
+        ),
+    ];
+    for body in &bodies {
+        let event = Event::parse(body.as_bytes()).unwrap();
+        let shown = format!("{event:?} {event:#?}");
+        assert!(!shown.contains(secret), "{shown}");
+        assert!(shown.contains("***"), "{shown}");
+        // The value itself is kept for the receiver.
+        match &event {
+            Event::ConnectionUpdated(update) => {
+                let old = update.old.as_ref().unwrap();
+                assert_eq!(old.extra["password"], secret);
+                assert!(!format!("{old:?}").contains(secret));
+            }
+            Event::DocumentUpdated(update) => {
+                assert_eq!(update.old["connectionMagicLinkSecret"], secret);
+            }
+            Event::Unknown { payload, .. } => assert_eq!(payload["nested"][0]["password"], secret),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
