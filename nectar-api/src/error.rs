@@ -66,8 +66,11 @@ pub enum ErrorKind {
 /// # Ok(())
 /// # }
 /// ```
+pub struct Error(Box<Repr>);
+
+/// What an [`Error`] holds (boxed, so a `Result<_, Error>` stays small).
 #[derive(Debug)]
-pub struct Error {
+struct Repr {
     kind: ErrorKind,
     operation: Option<&'static str>,
     status: Option<StatusCode>,
@@ -98,7 +101,7 @@ pub(crate) struct Seen {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(Repr {
             kind,
             operation: None,
             status: None,
@@ -109,14 +112,14 @@ impl Error {
             limit: None,
             message: message.into(),
             source: None,
-        }
+        }))
     }
 
     pub(crate) fn with_source(
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        self.source = Some(Box::new(source));
+        self.0.source = Some(Box::new(source));
         self
     }
 
@@ -131,62 +134,62 @@ impl Error {
             .ok()
             .and_then(|value| value.get("detail")?.as_str().map(str::to_owned));
         let mut error = Self::new(ErrorKind::Api, String::new());
-        error.status = Some(status);
-        error.detail = detail;
-        error.body = redact_body(body, MAX_ERROR_BODY, None);
-        error.retry_after = retry_after;
+        error.0.status = Some(status);
+        error.0.detail = detail;
+        error.0.body = redact_body(body, MAX_ERROR_BODY, None);
+        error.0.retry_after = retry_after;
         error
     }
 
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The operation that failed (its id, also the client method's name), when known.
     pub fn operation(&self) -> Option<&'static str> {
-        self.operation
+        self.0.operation
     }
 
     /// The HTTP status of Nectar's answer, when there was one.
     pub fn status(&self) -> Option<StatusCode> {
-        self.status
+        self.0.status
     }
 
     /// The API's `detail`, e.g. "Company not found.".
     pub fn detail(&self) -> Option<&str> {
-        self.detail.as_deref()
+        self.0.detail.as_deref()
     }
 
     /// The raw body of the answer: at most [`MAX_ERROR_BODY`] bytes, lossy UTF-8, with every
     /// field the spec marks sensitive masked as `***`.
     pub fn body(&self) -> Option<&str> {
-        self.body.as_deref()
+        self.0.body.as_deref()
     }
 
     /// How long Nectar asked to wait (`Retry-After`), when it did.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.0.retry_after
     }
 
     /// Where a redirect pointed (its `Location`, at most 512 bytes), for [`ErrorKind::Redirect`].
     pub fn location(&self) -> Option<&str> {
-        self.location.as_deref()
+        self.0.location.as_deref()
     }
 
     /// The size limit that was exceeded, in bytes, for [`ErrorKind::ResponseTooLarge`].
     pub fn limit(&self) -> Option<u64> {
-        self.limit
+        self.0.limit
     }
 
     /// Whether the same request may succeed if sent again later: 408, 429, 5xx, transport
     /// failures and timeouts. (Whether it is *safe* to resend depends on the method: the client
     /// retries POST and PATCH only when they cannot have been applied.)
     pub fn is_retryable(&self) -> bool {
-        match self.kind {
+        match self.0.kind {
             ErrorKind::Transport => true,
-            ErrorKind::Timeout => self.operation.is_some(),
-            ErrorKind::Api => self.status.is_some_and(|s| {
+            ErrorKind::Timeout => self.0.operation.is_some(),
+            ErrorKind::Api => self.0.status.is_some_and(|s| {
                 s == StatusCode::REQUEST_TIMEOUT
                     || s == StatusCode::TOO_MANY_REQUESTS
                     || s.is_server_error()
@@ -197,7 +200,7 @@ impl Error {
 
     /// What to do about it, in a sentence.
     pub fn advice(&self) -> &'static str {
-        match (self.kind, self.status.map(|s| s.as_u16())) {
+        match (self.0.kind, self.0.status.map(|s| s.as_u16())) {
             (ErrorKind::Api, Some(400)) => "fix the request: the detail names the field or value",
             (ErrorKind::Api, Some(401)) => {
                 "check the API key: it is missing, wrong, inactive, or for the other environment \
@@ -257,9 +260,9 @@ impl Error {
         let mut error = match error {
             E::ErrorResponse(response) => {
                 let mut error = Error::new(ErrorKind::Api, String::new());
-                error.status = Some(response.status());
-                error.detail = Some(scrub(response.into_inner().detail));
-                error.body = seen.error_body.as_deref().and_then(kept_body);
+                error.0.status = Some(response.status());
+                error.0.detail = Some(scrub(response.into_inner().detail));
+                error.0.body = seen.error_body.as_deref().and_then(kept_body);
                 error
             }
             E::UnexpectedResponse(response) if response.status().is_redirection() => {
@@ -267,16 +270,16 @@ impl Error {
                     ErrorKind::Redirect,
                     format!("Nectar answered {} with a redirect", response.status()),
                 );
-                error.status = Some(response.status());
-                error.body = seen.error_body.as_deref().and_then(kept_body);
+                error.0.status = Some(response.status());
+                error.0.body = seen.error_body.as_deref().and_then(kept_body);
                 error
             }
             E::UnexpectedResponse(response) => {
                 let mut error = Error::new(ErrorKind::Api, String::new());
-                error.status = Some(response.status());
+                error.0.status = Some(response.status());
                 let body = seen.error_body.clone().unwrap_or_default();
-                error.detail = detail_of(&body).map(scrub);
-                error.body = kept_body(&body);
+                error.0.detail = detail_of(&body).map(scrub);
+                error.0.body = kept_body(&body);
                 error
             }
             // A documented error status whose body is not the documented JSON (an HTML page
@@ -287,10 +290,10 @@ impl Error {
                     .is_some_and(|s| s.is_client_error() || s.is_server_error()) =>
             {
                 let mut error = Error::new(ErrorKind::Api, String::new());
-                error.status = seen.status;
+                error.0.status = seen.status;
                 let body = seen.error_body.clone().unwrap_or(bytes);
-                error.detail = detail_of(&body).map(scrub);
-                error.body = kept_body(&body);
+                error.0.detail = detail_of(&body).map(scrub);
+                error.0.body = kept_body(&body);
                 error
             }
             E::InvalidResponsePayload(bytes, source) => {
@@ -314,8 +317,8 @@ impl Error {
                     ErrorKind::Decode,
                     format!("Nectar's answer does not decode{at}: {reason}"),
                 );
-                error.status = seen.status;
-                error.body = kept_body(&bytes);
+                error.0.status = seen.status;
+                error.0.body = kept_body(&bytes);
                 error
             }
             E::ResponseBodyError(_) if seen.too_large.is_some() => {
@@ -327,8 +330,8 @@ impl Error {
                          stopped there"
                     ),
                 );
-                error.status = seen.status;
-                error.limit = Some(limit);
+                error.0.status = seen.status;
+                error.0.limit = Some(limit);
                 error
             }
             E::CommunicationError(source) | E::ResponseBodyError(source) => transport(source),
@@ -339,12 +342,12 @@ impl Error {
             }
             E::Custom(message) => Error::new(ErrorKind::Transport, scrub(message)),
         };
-        error.operation = Some(operation);
-        if error.retry_after.is_none() {
-            error.retry_after = seen.retry_after;
+        error.0.operation = Some(operation);
+        if error.0.retry_after.is_none() {
+            error.0.retry_after = seen.retry_after;
         }
-        if error.kind == ErrorKind::Redirect {
-            error.location = seen.location;
+        if error.0.kind == ErrorKind::Redirect {
+            error.0.location = seen.location;
         }
         error
     }
@@ -385,39 +388,46 @@ fn detail_of(body: &[u8]) -> Option<String> {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(operation) = self.operation {
+        if let Some(operation) = self.0.operation {
             match operations::operation(operation) {
                 Some(op) => write!(f, "{operation} ({} {}): ", op.method, op.path)?,
                 None => write!(f, "{operation}: ")?,
             }
         }
-        match (self.kind, self.status) {
+        match (self.0.kind, self.0.status) {
             (ErrorKind::Api, Some(status)) => {
                 write!(f, "Nectar answered {status}")?;
-                if let Some(detail) = &self.detail {
+                if let Some(detail) = &self.0.detail {
                     write!(f, ": {detail}")?;
                 }
             }
             _ => {
-                f.write_str(&self.message)?;
-                if let Some(location) = &self.location {
+                f.write_str(&self.0.message)?;
+                if let Some(location) = &self.0.location {
                     write!(f, " to {location}")?;
                 }
-                if let Some(source) = &self.source {
+                if let Some(source) = &self.0.source {
                     write!(f, ": {source}")?;
                 }
             }
         }
-        if let Some(after) = self.retry_after {
+        if let Some(after) = self.0.retry_after {
             write!(f, " (retry after {} s)", after.as_secs_f64())?;
         }
         write!(f, "; {}", self.advice())
     }
 }
 
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.0
+            .source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
     }

@@ -36,7 +36,12 @@
 //! # }
 //! ```
 //!
-//! Modules: [`client`] (builder, retry policy), [`pager`] (one pager for every list),
+//! Every operation fails with one [`Error`]: it carries the operation, the status, Nectar's
+//! `detail`, a bounded and masked body, and what to do. The client follows no redirect, reads
+//! bodies with a size limit, and clamps every duration a server sends (see [`client`]).
+//!
+//! Modules: [`client`] (builder, retry policy, what the client does not trust), [`pager`] (one
+//! pager for every list),
 //! [`status`] (what each status asks of you), [`waiter`] (wait for a connection to settle),
 //! [`webhooks`] (verify Svix-signed deliveries, typed events),
 //! [`types`] (the generated data types).

@@ -70,7 +70,9 @@ pub trait PagedRequest<'a>: Clone + Send + Sized + 'a {
     /// The same request for page `page`.
     fn with_page(self, page: u32) -> Self;
     /// Sends it.
-    fn send_page(self) -> impl Future<Output = Result<ResponseValue<Self::Page>, Error>> + Send + 'a;
+    fn send_page(
+        self,
+    ) -> impl Future<Output = Result<ResponseValue<Self::Page>, Error>> + Send + 'a;
 }
 
 /// `.pages()`, `.items()` and `.pager()` on every list builder.
@@ -105,7 +107,8 @@ pub struct Pager<R> {
     first_page: u32,
 }
 
-type PageFuture<'a, P> = Pin<Box<dyn Future<Output = (u32, Result<ResponseValue<P>, Error>)> + Send + 'a>>;
+type PageFuture<'a, P> =
+    Pin<Box<dyn Future<Output = (u32, Result<ResponseValue<P>, Error>)> + Send + 'a>>;
 
 struct State<'a, R: PagedRequest<'a>> {
     request: R,

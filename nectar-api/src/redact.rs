@@ -210,7 +210,10 @@ mod tests {
             "<p>\"password\": \"***\", \"other\": 1</p>"
         );
         // A sensitive name that is not a key is left alone; an unterminated string stops.
-        assert_eq!(redact_text("\"password\" is wrong"), "\"password\" is wrong");
+        assert_eq!(
+            redact_text("\"password\" is wrong"),
+            "\"password\" is wrong"
+        );
         assert_eq!(redact_text("\"passw"), "\"passw");
         let number = redact_text("{\"password\":12345}");
         assert_eq!(number, "{\"password\":\"***\"}");
@@ -228,6 +231,9 @@ mod tests {
     fn redacted_debug_masks() {
         let value = serde_json::json!({"old": {"password": "hunter2"}, "n": 1});
         let shown = format!("{:?}", Redacted(&value));
-        assert!(!shown.contains("hunter2") && shown.contains("***"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("***"),
+            "{shown}"
+        );
     }
 }

@@ -286,7 +286,11 @@ mod tests {
         ] {
             assert!(Timestamp::parse(bad).is_err(), "{bad}");
         }
-        for good in ["9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z", "2023-11-07T05:31:56+23:59"] {
+        for good in [
+            "9999-12-31T23:59:59Z",
+            "0000-01-01T00:00:00Z",
+            "2023-11-07T05:31:56+23:59",
+        ] {
             let parsed = Timestamp::parse(good).unwrap();
             assert_eq!(Timestamp::parse(&parsed.to_string()), Ok(parsed), "{good}");
         }

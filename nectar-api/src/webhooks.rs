@@ -33,8 +33,7 @@ use std::{
 };
 
 use base64::{
-    Engine,
-    alphabet,
+    Engine, alphabet,
     engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig, general_purpose::STANDARD},
 };
 use hmac::{Hmac, KeyInit, Mac};
@@ -265,14 +264,17 @@ impl Verifier {
 
         let expected = mac(&self.key, id, timestamp.trim(), body);
         // Every line of the header, every space-separated `v1,<base64>` on it (key rotation).
-        let matched = signatures.iter().flat_map(|line| line.split_whitespace()).any(|entry| {
-            let Some(("v1", encoded)) = entry.split_once(',') else {
-                return false;
-            };
-            LENIENT
-                .decode(encoded)
-                .is_ok_and(|signature| expected.clone().verify_slice(&signature).is_ok())
-        });
+        let matched = signatures
+            .iter()
+            .flat_map(|line| line.split_whitespace())
+            .any(|entry| {
+                let Some(("v1", encoded)) = entry.split_once(',') else {
+                    return false;
+                };
+                LENIENT
+                    .decode(encoded)
+                    .is_ok_and(|signature| expected.clone().verify_slice(&signature).is_ok())
+            });
         if matched {
             Ok(id)
         } else {
@@ -365,8 +367,12 @@ pub enum Event {
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Event::ConnectionCreated(event) => f.debug_tuple("ConnectionCreated").field(event).finish(),
-            Event::ConnectionUpdated(event) => f.debug_tuple("ConnectionUpdated").field(event).finish(),
+            Event::ConnectionCreated(event) => {
+                f.debug_tuple("ConnectionCreated").field(event).finish()
+            }
+            Event::ConnectionUpdated(event) => {
+                f.debug_tuple("ConnectionUpdated").field(event).finish()
+            }
             Event::ConnectionValidated(event) => {
                 f.debug_tuple("ConnectionValidated").field(event).finish()
             }

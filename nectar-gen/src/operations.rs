@@ -78,7 +78,7 @@ pub(crate) fn sensitive_fields(spec: &oa::OpenAPI) -> BTreeSet<String> {
     let sensitive_component = |name: &str| {
         schemas
             .and_then(|s| s.get(name))
-            .and_then(|s| resolve(s))
+            .and_then(resolve)
             .is_some_and(|value| is_sensitive(&value, &|_| false))
     };
     let mut names = BTreeSet::new();
@@ -144,7 +144,10 @@ mod tests {
         ] {
             assert!(names.iter().any(|n| n == secret), "{secret} in {names:?}");
         }
-        assert!(!names.iter().any(|n| n == "username" || n == "url"), "{names:?}");
+        assert!(
+            !names.iter().any(|n| n == "username" || n == "url"),
+            "{names:?}"
+        );
     }
 
     #[test]

@@ -301,7 +301,9 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("crate :: client :: finish (client , \"get_thing\" , self . exchange ()) . await"),
+            text.contains(
+                "crate :: client :: finish (client , \"get_thing\" , self . exchange ()) . await"
+            ),
             "{text}"
         );
         assert!(
@@ -341,15 +343,26 @@ mod tests {
         };
         assert_eq!(redacting_debug(&mut file).unwrap(), 2);
         let text = quote!(#file).to_string();
-        assert!(text.contains("# [derive (Clone , PartialEq)] pub struct Changes"), "{text}");
-        assert!(text.contains("# [derive (Clone , Debug)] pub struct Plain"), "{text}");
+        assert!(
+            text.contains("# [derive (Clone , PartialEq)] pub struct Changes"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# [derive (Clone , Debug)] pub struct Plain"),
+            "{text}"
+        );
         assert!(
             text.contains(". field (\"extra\" , & crate :: redact :: Redacted (& self . extra))"),
             "{text}"
         );
-        assert!(text.contains(". field (\"status\" , & self . status)"), "{text}");
         assert!(
-            text.contains("f . debug_tuple (\"Raw\") . field (& crate :: redact :: Redacted (& self . 0))"),
+            text.contains(". field (\"status\" , & self . status)"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "f . debug_tuple (\"Raw\") . field (& crate :: redact :: Redacted (& self . 0))"
+            ),
             "{text}"
         );
     }

@@ -49,7 +49,7 @@ pub fn sandbox_body(sites: &[Uuid], password: &str) -> Result<ConnectionCreate, 
         .country(Country::Us)
         .workflow_owner_email(Some("owner@example.com".to_owned()))
         .try_into()
-        .map_err(|e: nectar_api::types::error::ConversionError| Error::from(e))
+        .map_err(Error::from)
 }
 
 /// A company with `sites` sites and a connection to the sandbox provider with `password`.

@@ -81,4 +81,3 @@ pub fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
     COUNTED.with(|c| c.set(false));
     (out, peak)
 }
-

@@ -112,9 +112,9 @@ async fn a_post_is_repeated_only_when_it_cannot_have_been_applied() {
         .unwrap();
     let create = || client.create_company().body_map(|b| b.name("Once"));
 
-    let error = nectar_api::Error::from(create().send().await.unwrap_err());
+    let error = create().send().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(502), "{error}");
-    let error = nectar_api::Error::from(create().send().await.unwrap_err());
+    let error = create().send().await.unwrap_err();
     assert_eq!(
         error.kind(),
         ErrorKind::Transport,
@@ -191,7 +191,7 @@ async fn retries_stop_at_the_attempt_cap_and_report_the_last_answer() {
         .retry_policy(policy)
         .build()
         .unwrap();
-    let error = nectar_api::Error::from(client.ping().send().await.unwrap_err());
+    let error = client.ping().send().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(
         error.detail(),
@@ -228,7 +228,9 @@ async fn the_attempt_timeout_cuts_a_slow_answer() {
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert_eq!(error.operation(), Some("ping"));
     assert!(
-        error.to_string().starts_with("ping (GET /ping): the request timed out"),
+        error
+            .to_string()
+            .starts_with("ping (GET /ping): the request timed out"),
         "{error}"
     );
 }
@@ -250,7 +252,7 @@ async fn a_trailing_slash_in_the_base_url_gives_no_double_slash() {
 async fn errors_tell_what_to_do_and_never_show_the_key() {
     let sandbox = Sandbox::start().await.unwrap();
     let client = sandbox.client_with_key("not-the-real-key");
-    let error = nectar_api::Error::from(client.list_companies().send().await.unwrap_err());
+    let error = client.list_companies().send().await.unwrap_err();
     let text = error.to_string();
     assert!(
         text.contains("401") && text.contains("check the API key"),

@@ -123,7 +123,11 @@ fn decode_everything(bytes: &[u8]) -> Vec<&'static str> {
         && let Ok(timestamp) = Timestamp::parse(text)
     {
         // Whatever parses prints as RFC 3339 that parses back to the same instant.
-        assert_eq!(Timestamp::parse(&timestamp.to_string()), Ok(timestamp), "{text:?}");
+        assert_eq!(
+            Timestamp::parse(&timestamp.to_string()),
+            Ok(timestamp),
+            "{text:?}"
+        );
     }
     names.to_vec()
 }
@@ -181,7 +185,11 @@ fn mutated_examples_never_panic() {
     .collect();
     let mut rng = Rng(0x5EED_2026_1124);
     for iteration in 0..iterations {
-        let pool = if iteration % 5 == 0 { &timestamps } else { &seeds };
+        let pool = if iteration % 5 == 0 {
+            &timestamps
+        } else {
+            &seeds
+        };
         let seed = &pool[rng.below(pool.len())];
         let input = mutate(&mut rng, seed);
         let outcome = catch_unwind(AssertUnwindSafe(|| decode_everything(&input)));

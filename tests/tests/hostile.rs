@@ -10,9 +10,7 @@ use std::{
 };
 
 use futures_util::TryStreamExt;
-use nectar_api::{
-    Client, ClientBuilder, Error, ErrorKind, MAX_RETRY_AFTER, Paginate, RetryPolicy,
-};
+use nectar_api::{Client, ClientBuilder, Error, ErrorKind, MAX_RETRY_AFTER, Paginate, RetryPolicy};
 use nectar_tests::{
     flows::sandbox_body,
     hostile::{Hostile, Reply},
@@ -157,8 +155,9 @@ async fn garbage_retry_after_falls_back_to_backoff() {
         let value = value.to_vec();
         let server = Hostile::start("127.0.0.1", move |n, _| {
             if n == 1 {
-                let mut head = b"HTTP/1.1 429 Too Many Requests\r\ncontent-length: 2\r\nretry-after: "
-                    .to_vec();
+                let mut head =
+                    b"HTTP/1.1 429 Too Many Requests\r\ncontent-length: 2\r\nretry-after: "
+                        .to_vec();
                 head.extend_from_slice(&value);
                 head.extend_from_slice(b"\r\nconnection: close\r\n\r\n{}");
                 Reply::Raw(head)
@@ -186,7 +185,10 @@ async fn endless_and_oversized_success_bodies_stop_at_the_limit() {
     })
     .await
     .unwrap();
-    let client = builder_for(&endless).max_response_size(LIMIT).build().unwrap();
+    let client = builder_for(&endless)
+        .max_response_size(LIMIT)
+        .build()
+        .unwrap();
     let started = Instant::now();
     let error = client.list_companies().send().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ResponseTooLarge, "{error}");
@@ -197,7 +199,11 @@ async fn endless_and_oversized_success_bodies_stop_at_the_limit() {
         error.to_string().contains("1048576 bytes") && error.to_string().contains("list_companies"),
         "{error}"
     );
-    assert_eq!(endless.requests().len(), 1, "a too-large answer is not retried");
+    assert_eq!(
+        endless.requests().len(),
+        1,
+        "a too-large answer is not retried"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
 
     // A declared length past the limit fails before the body is read.
@@ -206,7 +212,10 @@ async fn endless_and_oversized_success_bodies_stop_at_the_limit() {
     })
     .await
     .unwrap();
-    let client = builder_for(&declared).max_response_size(LIMIT).build().unwrap();
+    let client = builder_for(&declared)
+        .max_response_size(LIMIT)
+        .build()
+        .unwrap();
     let error = client.list_companies().send().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::ResponseTooLarge, "{error}");
 
@@ -216,7 +225,10 @@ async fn endless_and_oversized_success_bodies_stop_at_the_limit() {
         let server = Hostile::start("127.0.0.1", move |_, _| Reply::json("200 OK", &body))
             .await
             .unwrap();
-        let client = builder_for(&server).max_response_size(LIMIT).build().unwrap();
+        let client = builder_for(&server)
+            .max_response_size(LIMIT)
+            .build()
+            .unwrap();
         let result = client.ping().send().await;
         assert_eq!(result.is_ok(), fits, "{size} bytes: {result:?}");
     }
@@ -231,7 +243,9 @@ async fn a_slow_body_is_a_timeout_retried_for_get_only() {
         piece: 1,
         every: Duration::from_millis(50),
     };
-    let server = Hostile::start("127.0.0.1", move |_, _| slow()).await.unwrap();
+    let server = Hostile::start("127.0.0.1", move |_, _| slow())
+        .await
+        .unwrap();
     let client = builder_for(&server)
         .attempt_timeout(Duration::from_millis(300))
         .build()
@@ -241,7 +255,9 @@ async fn a_slow_body_is_a_timeout_retried_for_get_only() {
     assert!(error.is_retryable());
     assert_eq!(server.requests().len(), 3, "a GET is retried up to the cap");
 
-    let server = Hostile::start("127.0.0.1", move |_, _| slow()).await.unwrap();
+    let server = Hostile::start("127.0.0.1", move |_, _| slow())
+        .await
+        .unwrap();
     let client = builder_for(&server)
         .attempt_timeout(Duration::from_millis(300))
         .build()
@@ -253,9 +269,15 @@ async fn a_slow_body_is_a_timeout_retried_for_get_only() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
-    assert_eq!(server.requests().len(), 1, "a POST may have been applied: not resent");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "a POST may have been applied: not resent"
+    );
 
-    let silent = Hostile::start("127.0.0.1", |_, _| Reply::Silent).await.unwrap();
+    let silent = Hostile::start("127.0.0.1", |_, _| Reply::Silent)
+        .await
+        .unwrap();
     let client = builder_for(&silent)
         .attempt_timeout(Duration::from_millis(200))
         .build()
@@ -298,7 +320,11 @@ async fn html_and_oversized_error_answers_keep_their_status() {
         assert_eq!(error.kind(), ErrorKind::Api, "{kind_of_body}: {error}");
         assert_eq!(status(&error), Some(code), "{kind_of_body}: {error}");
         let kept = error.body().unwrap_or_default();
-        assert!(kept.len() <= nectar_api::MAX_ERROR_BODY + 3, "{}", kept.len());
+        assert!(
+            kept.len() <= nectar_api::MAX_ERROR_BODY + 3,
+            "{}",
+            kept.len()
+        );
         if kind_of_body == "html" {
             assert!(kept.contains("nginx"), "{kept}");
         }
@@ -426,7 +452,11 @@ async fn secrets_never_print_in_errors_or_logs() {
         decode.contains("publicCompanyId") || decode.contains("public_company_id"),
         "the decode error names the field: {decode}"
     );
-    assert!(errors[1].to_string().contains("companyMagicLinkSecret"), "{}", errors[1]);
+    assert!(
+        errors[1].to_string().contains("companyMagicLinkSecret"),
+        "{}",
+        errors[1]
+    );
     for error in &errors {
         assert_no_secret(&shown(error));
     }
@@ -438,7 +468,10 @@ async fn secrets_never_print_in_errors_or_logs() {
         "{logs}"
     );
     assert_no_secret(&logs);
-    assert!(!logs.contains(&company.to_string()), "ids stay out of logs too: {logs}");
+    assert!(
+        !logs.contains(&company.to_string()),
+        "ids stay out of logs too: {logs}"
+    );
 }
 
 #[tokio::test]
@@ -507,7 +540,10 @@ async fn absurd_caller_settings_are_clamped() {
         .unwrap_err();
     let polls = sandbox.requests().len() - before;
     assert_eq!(error.kind(), ErrorKind::Timeout);
-    println!("interval(ZERO) for 1 s: {polls} GETs in {:?}", started.elapsed());
+    println!(
+        "interval(ZERO) for 1 s: {polls} GETs in {:?}",
+        started.elapsed()
+    );
     assert!(polls <= 22, "no busy loop: {polls} GETs in 1 s");
 
     let started = Instant::now();

@@ -623,10 +623,16 @@ async fn faults_are_injected_as_configured_and_deterministically() {
     assert_eq!(status(&second), Some(429));
     // An HTTP date 30 s ahead, in whole seconds.
     let wait = second.retry_after().expect("the date is read");
-    assert!(wait > Duration::from_secs(27) && wait <= Duration::from_secs(30), "{wait:?}");
+    assert!(
+        wait > Duration::from_secs(27) && wait <= Duration::from_secs(30),
+        "{wait:?}"
+    );
     let third = response(client.ping().send().await);
     assert_eq!(status(&third), Some(502));
-    assert!(third.body().is_some_and(|b| b.contains("<html>")), "{third:?}");
+    assert!(
+        third.body().is_some_and(|b| b.contains("<html>")),
+        "{third:?}"
+    );
     assert_eq!(status(&response(client.ping().send().await)), Some(503));
     match client.ping().send().await {
         Err(error) => assert_eq!(error.kind(), nectar_api::ErrorKind::Transport, "{error}"),

@@ -41,10 +41,9 @@ fn forged_tampered_stale_and_incomplete_deliveries_are_refused() {
         .into_iter()
         .map(|b| if b == b'P' { b'Q' } else { b })
         .collect::<Vec<_>>();
-    let wrong_secret =
-        Signer::new(&Signer::generate_secret().unwrap())
-            .unwrap()
-            .headers("msg_1", now(), BODY);
+    let wrong_secret = Signer::new(&Signer::generate_secret().unwrap())
+        .unwrap()
+        .headers("msg_1", now(), BODY);
     let stale = signer.headers("msg_1", now() - 6 * 60, BODY);
     let future = signer.headers("msg_1", now() + 6 * 60, BODY);
     let mut no_signature = good.clone();
@@ -296,7 +295,10 @@ fn at(seconds: i64) -> SystemTime {
 fn svix_headers(signatures: &[&str]) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert("svix-id", SVIX_ID.parse().unwrap());
-    headers.insert("svix-timestamp", SVIX_TIMESTAMP.to_string().parse().unwrap());
+    headers.insert(
+        "svix-timestamp",
+        SVIX_TIMESTAMP.to_string().parse().unwrap(),
+    );
     for signature in signatures {
         headers.append("svix-signature", signature.parse().unwrap());
     }
@@ -317,18 +319,23 @@ fn secrets_are_read_as_svixs_libraries_read_them() {
     ] {
         let verifier = Verifier::new(&secret).unwrap_or_else(|e| panic!("{secret:?}: {e}"));
         verifier
-            .check_signature_at(&svix_headers(&[SVIX_SIGNATURE]), SVIX_BODY, at(SVIX_TIMESTAMP))
+            .check_signature_at(
+                &svix_headers(&[SVIX_SIGNATURE]),
+                SVIX_BODY,
+                at(SVIX_TIMESTAMP),
+            )
             .unwrap_or_else(|e| panic!("{secret:?}: {e}"));
     }
     // Padded and unpadded spellings of the same key sign alike.
     let unpadded = Signer::new(&padded_23[..padded_23.len() - 1]).unwrap();
     let padded = Signer::new(padded_23).unwrap();
-    assert_eq!(
-        unpadded.sign("m", 1, b"{}"),
-        padded.sign("m", 1, b"{}")
-    );
+    assert_eq!(unpadded.sign("m", 1, b"{}"), padded.sign("m", 1, b"{}"));
     for bad in ["", "whsec_", "whsec_not base64!", "   "] {
-        assert_eq!(Verifier::new(bad).unwrap_err(), WebhookError::InvalidSecret, "{bad:?}");
+        assert_eq!(
+            Verifier::new(bad).unwrap_err(),
+            WebhookError::InvalidSecret,
+            "{bad:?}"
+        );
     }
 }
 
@@ -347,7 +354,11 @@ fn every_signature_header_line_is_considered() {
     }
     assert_eq!(
         verifier
-            .check_signature_at(&svix_headers(&[wrong, wrong]), SVIX_BODY, at(SVIX_TIMESTAMP))
+            .check_signature_at(
+                &svix_headers(&[wrong, wrong]),
+                SVIX_BODY,
+                at(SVIX_TIMESTAMP)
+            )
             .unwrap_err(),
         WebhookError::NoMatchingSignature
     );
@@ -358,22 +369,32 @@ fn a_present_but_malformed_header_is_named_as_malformed() {
     let verifier = Verifier::new(SVIX_SECRET).unwrap();
     for name in ["svix-id", "svix-timestamp", "svix-signature"] {
         let mut headers = svix_headers(&[SVIX_SIGNATURE]);
-        headers.insert(name, axum::http::HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap());
+        headers.insert(
+            name,
+            axum::http::HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap(),
+        );
         let error = verifier
             .check_signature_at(&headers, SVIX_BODY, at(SVIX_TIMESTAMP))
             .unwrap_err();
-        assert!(matches!(error, WebhookError::InvalidHeader(label) if label.starts_with(name)), "{name}: {error:?}");
+        assert!(
+            matches!(error, WebhookError::InvalidHeader(label) if label.starts_with(name)),
+            "{name}: {error:?}"
+        );
         assert!(error.to_string().contains("not visible ASCII"), "{error}");
     }
 }
 
 #[test]
 fn generated_secrets_come_from_the_os_and_differ() {
-    let secrets: std::collections::HashSet<String> =
-        (0..100).map(|_| Signer::generate_secret().unwrap()).collect();
+    let secrets: std::collections::HashSet<String> = (0..100)
+        .map(|_| Signer::generate_secret().unwrap())
+        .collect();
     assert_eq!(secrets.len(), 100);
     for secret in &secrets {
-        assert!(secret.starts_with("whsec_") && secret.len() == 6 + 44, "{secret}");
+        assert!(
+            secret.starts_with("whsec_") && secret.len() == 6 + 44,
+            "{secret}"
+        );
         Verifier::new(secret).unwrap();
     }
 }
