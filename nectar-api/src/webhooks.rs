@@ -538,4 +538,80 @@ mod tests {
         assert!(!error.to_string().contains("not base64"));
         assert!(!format!("{:?}", Verifier::new(SECRET).unwrap()).contains("MfKQ9r8"));
     }
+
+    fn svix_lines(signatures: &[&str]) -> HeaderMap {
+        let mut headers = svix_headers(signatures[0]);
+        for signature in &signatures[1..] {
+            headers.append("svix-signature", HeaderValue::from_str(signature).unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn secrets_are_read_as_svixs_libraries_read_them() {
+        let unpadded = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".trim_end_matches('=');
+        // A 23-byte key: its base64 ends in one `=`.
+        let padded_23 = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRY=";
+        for secret in [
+            SECRET.to_owned(),
+            format!("{SECRET}\n"),
+            format!("  {SECRET}\r\n"),
+            format!("\t{}", SECRET.trim_start_matches("whsec_")),
+            unpadded.to_owned(),
+        ] {
+            let verifier = Verifier::new(&secret).unwrap_or_else(|e| panic!("{secret:?}: {e}"));
+            verifier
+                .check_signature_at(&svix_lines(&[SIGNATURE]), BODY, at(TIMESTAMP))
+                .unwrap_or_else(|e| panic!("{secret:?}: {e}"));
+        }
+        // Padded and unpadded spellings of the same key sign alike.
+        let unpadded = Signer::new(&padded_23[..padded_23.len() - 1]).unwrap();
+        let padded = Signer::new(padded_23).unwrap();
+        assert_eq!(unpadded.sign("m", 1, b"{}"), padded.sign("m", 1, b"{}"));
+        for bad in ["", "whsec_", "whsec_not base64!", "   "] {
+            assert_eq!(
+                Verifier::new(bad).unwrap_err(),
+                WebhookError::InvalidSecret,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_signature_header_line_is_considered() {
+        let verifier = Verifier::new(SECRET).unwrap();
+        let wrong = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        for lines in [
+            &[wrong, SIGNATURE][..],
+            &[SIGNATURE, wrong],
+            &["v2,xyz", &format!("{wrong} {SIGNATURE}")],
+        ] {
+            verifier
+                .check_signature_at(&svix_lines(lines), BODY, at(TIMESTAMP))
+                .unwrap_or_else(|e| panic!("{lines:?}: {e}"));
+        }
+        assert_eq!(
+            verifier
+                .check_signature_at(&svix_lines(&[wrong, wrong]), BODY, at(TIMESTAMP))
+                .unwrap_err(),
+            WebhookError::NoMatchingSignature
+        );
+    }
+
+    #[test]
+    fn a_present_but_malformed_header_is_named_as_malformed() {
+        let verifier = Verifier::new(SECRET).unwrap();
+        for name in ["svix-id", "svix-timestamp", "svix-signature"] {
+            let mut headers = svix_lines(&[SIGNATURE]);
+            headers.insert(name, HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap());
+            let error = verifier
+                .check_signature_at(&headers, BODY, at(TIMESTAMP))
+                .unwrap_err();
+            assert!(
+                matches!(error, WebhookError::InvalidHeader(label) if label.starts_with(name)),
+                "{name}: {error:?}"
+            );
+            assert!(error.to_string().contains("not visible ASCII"), "{error}");
+        }
+    }
 }

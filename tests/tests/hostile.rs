@@ -243,25 +243,13 @@ async fn a_slow_body_is_a_timeout_retried_for_get_only() {
         piece: 1,
         every: Duration::from_millis(50),
     };
-    let server = Hostile::start("127.0.0.1", move |_, _| slow())
-        .await
-        .unwrap();
-    let client = builder_for(&server)
-        .attempt_timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
+    let (server, client) = timing_out(slow, 300).await;
     let error = client.list_companies().send().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
     assert!(error.is_retryable());
     assert_eq!(server.requests().len(), 3, "a GET is retried up to the cap");
 
-    let server = Hostile::start("127.0.0.1", move |_, _| slow())
-        .await
-        .unwrap();
-    let client = builder_for(&server)
-        .attempt_timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
+    let (server, client) = timing_out(slow, 300).await;
     let error = client
         .create_company()
         .body_map(|b| b.name("Once"))
@@ -275,16 +263,26 @@ async fn a_slow_body_is_a_timeout_retried_for_get_only() {
         "a POST may have been applied: not resent"
     );
 
-    let silent = Hostile::start("127.0.0.1", |_, _| Reply::Silent)
-        .await
-        .unwrap();
-    let client = builder_for(&silent)
-        .attempt_timeout(Duration::from_millis(200))
-        .build()
-        .unwrap();
+    let (silent, client) = timing_out(|| Reply::Silent, 200).await;
     let error = client.ping().send().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
     assert_eq!(silent.requests().len(), 3);
+}
+
+/// A server that answers every request with `reply()`, and a client whose attempts time out
+/// after `timeout_ms`.
+async fn timing_out(
+    reply: impl Fn() -> Reply + Send + Sync + 'static,
+    timeout_ms: u64,
+) -> (Hostile, Client) {
+    let server = Hostile::start("127.0.0.1", move |_, _| reply())
+        .await
+        .unwrap();
+    let client = builder_for(&server)
+        .attempt_timeout(Duration::from_millis(timeout_ms))
+        .build()
+        .unwrap();
+    (server, client)
 }
 
 #[tokio::test]
