@@ -151,6 +151,7 @@ pub struct ClientBuilder {
     user_agent: String,
     allow_insecure_http: bool,
     max_response_size: u64,
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -165,6 +166,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("max_response_size", &self.max_response_size)
+            .field("root_certificates", &self.root_certificates.len())
             .finish()
     }
 }
@@ -181,6 +183,7 @@ impl Default for ClientBuilder {
             user_agent: concat!("nectar-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             allow_insecure_http: false,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+            root_certificates: Vec::new(),
         }
     }
 }
@@ -248,6 +251,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Also trusts these certificate authorities (PEM, one or a bundle), besides the system's
+    /// roots: for a proxy that intercepts TLS, or a test server. May be called several times;
+    /// [`build`](Self::build) refuses text without a certificate.
+    pub fn add_root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let config = |message: String| Error::new(ErrorKind::Config, message);
@@ -307,7 +318,24 @@ impl ClientBuilder {
             return Err(config("max_response_size is 0".to_owned()));
         }
 
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        for (index, pem) in self.root_certificates.iter().enumerate() {
+            let refused = || {
+                config(format!(
+                    "root certificate {} is not a PEM certificate (-----BEGIN CERTIFICATE-----)",
+                    index + 1
+                ))
+            };
+            let certificates =
+                reqwest::Certificate::from_pem_bundle(pem).map_err(|e| refused().with_source(e))?;
+            if certificates.is_empty() {
+                return Err(refused());
+            }
+            for certificate in certificates {
+                http = http.add_root_certificate(certificate);
+            }
+        }
+        let http = http
             .connect_timeout(self.connect_timeout.min(MAX_TIMEOUT))
             .user_agent(self.user_agent)
             // See the module documentation: a redirect is an error, never followed.

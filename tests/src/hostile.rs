@@ -25,8 +25,15 @@ use std::{
 };
 
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
+    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
+    net::TcpListener,
+};
+use tokio_rustls::{
+    TlsAcceptor,
+    rustls::{
+        self,
+        pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject},
+    },
 };
 
 /// The longest an endless or slow answer keeps writing.
@@ -123,6 +130,7 @@ type Script = dyn Fn(usize, &Received) -> Reply + Send + Sync;
 /// A running hostile server; it stops when dropped.
 pub struct Hostile {
     address: SocketAddr,
+    scheme: &'static str,
     received: Arc<Mutex<Vec<Received>>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -134,30 +142,75 @@ impl Hostile {
         ip: &str,
         script: impl Fn(usize, &Received) -> Reply + Send + Sync + 'static,
     ) -> std::io::Result<Self> {
+        Self::listen(ip, None, Arc::new(script)).await
+    }
+
+    /// The same over TLS, with a certificate chain and key in PEM (the test fixtures in
+    /// `tests/fixtures/tls/`: a server certificate for `127.0.0.1` signed by `ca.pem`).
+    pub async fn start_tls(
+        ip: &str,
+        certificate_pem: &[u8],
+        key_pem: &[u8],
+        script: impl Fn(usize, &Received) -> Reply + Send + Sync + 'static,
+    ) -> std::io::Result<Self> {
+        let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+        let chain = CertificateDer::pem_slice_iter(certificate_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(format!("certificate: {e}")))?;
+        let key =
+            PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| invalid(format!("key: {e}")))?;
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| invalid(e.to_string()))?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|e| invalid(e.to_string()))?;
+        Self::listen(
+            ip,
+            Some(TlsAcceptor::from(Arc::new(config))),
+            Arc::new(script),
+        )
+        .await
+    }
+
+    async fn listen(
+        ip: &str,
+        tls: Option<TlsAcceptor>,
+        script: Arc<Script>,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind((ip, 0)).await?;
         let address = listener.local_addr()?;
         let received = Arc::new(Mutex::new(Vec::new()));
-        let script: Arc<Script> = Arc::new(script);
         let log = received.clone();
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let script = script.clone();
                 let log = log.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let _ = serve(stream, script, log).await;
+                    let _ = match tls {
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(stream) => serve(stream, script, log).await,
+                            Err(error) => Err(error),
+                        },
+                        None => serve(stream, script, log).await,
+                    };
                 });
             }
         });
         Ok(Self {
             address,
+            scheme,
             received,
             task,
         })
     }
 
-    /// `http://<ip>:<port>`.
+    /// `http://<ip>:<port>` (or `https://`).
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("{}://{}", self.scheme, self.address)
     }
 
     /// `http://<ip>:<port>/v2.2`, a base URL for the client.
@@ -180,8 +233,8 @@ impl Drop for Hostile {
     }
 }
 
-async fn serve(
-    mut stream: TcpStream,
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
     script: Arc<Script>,
     log: Arc<Mutex<Vec<Received>>>,
 ) -> std::io::Result<()> {
@@ -238,7 +291,7 @@ async fn serve(
 }
 
 /// Reads one request: the head up to the blank line, then `content-length` bytes of body.
-async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Received>> {
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<Option<Received>> {
     let mut buffer = Vec::new();
     let mut chunk = [0_u8; 8192];
     let head_end = loop {

@@ -106,6 +106,66 @@ async fn no_redirect_is_followed_for_any_3xx_get_or_post() {
 }
 
 #[tokio::test]
+async fn an_https_answer_redirecting_to_plain_http_is_not_followed() {
+    let tls = nectar_tests::workspace_root().join("tests/fixtures/tls");
+    let read = |name: &str| std::fs::read(tls.join(name)).unwrap();
+    let plain = Hostile::start("127.0.0.2", |_, _| Reply::json("200 OK", "{}"))
+        .await
+        .unwrap();
+    let target = format!("{}/v2.2/ping", plain.url());
+    let location = target.clone();
+    let secure = Hostile::start_tls(
+        "127.0.0.1",
+        &read("server.pem"),
+        &read("server.key"),
+        move |_, _| {
+            Reply::with(
+                "308 Permanent Redirect",
+                &[&format!("location: {location}")],
+                "",
+            )
+        },
+    )
+    .await
+    .unwrap();
+    assert!(secure.base_url().starts_with("https://127.0.0.1:"));
+    let client = builder_for(&secure)
+        .add_root_certificate(read("ca.pem"))
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let error = client.ping().send().await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Redirect, "{error}");
+        assert_eq!(error.location(), Some(target.as_str()));
+    }
+    let error = client
+        .create_connection()
+        .company_id(Uuid::new_v4())
+        .body(sandbox_body(&[Uuid::new_v4()], PASSWORD).unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Redirect, "{error}");
+    assert_eq!(secure.requests().len(), 3, "the TLS server was reached");
+    assert!(
+        secure.requests()[0].header("x-api-key") == Some(KEY),
+        "the key went to the configured origin"
+    );
+    assert!(plain.requests().is_empty(), "nothing went over plain http");
+
+    // Without the test CA the server is not trusted: a transport error, never a downgrade.
+    let untrusted = builder_for(&secure).build().unwrap();
+    let error = untrusted.ping().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
+    let error = Client::builder()
+        .api_key(KEY)
+        .add_root_certificate("not a certificate")
+        .build()
+        .unwrap_err();
+    assert!(error.to_string().contains("root certificate 1"), "{error}");
+}
+
+#[tokio::test]
 async fn absurd_retry_after_arriving_late_neither_panics_nor_waits() {
     for (answer, value) in [
         ("429 Too Many Requests", "18446744073709551615"),
