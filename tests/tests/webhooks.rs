@@ -332,3 +332,75 @@ fn event_debug_masks_sensitive_fields_in_raw_maps_and_unknown_events() {
         }
     }
 }
+
+/// Signatures made by Svix's own Python library (`tests/interop/svix_cases.py`; CI regenerates
+/// the fixture from PyPI's `svix` and fails when it changes). Every spelling of a secret a user
+/// may hold (as copied, with a file's trailing newline, with surrounding spaces, without
+/// `whsec_`, without padding) is read by nectar-rs as the key it spells: its signatures equal
+/// those Svix's library makes for the secret as copied, and Svix's signatures verify. Where
+/// Svix's library reads the same key, the two agree; where it reads another one (it does not
+/// strip leading spaces and decodes `whsec` as base64), nectar-rs keeps to the key meant.
+#[test]
+fn svixs_python_library_and_nectar_rs_agree() {
+    #[derive(serde::Deserialize)]
+    struct Case {
+        key: String,
+        secret: String,
+        form: String,
+        accepted: bool,
+        signatures: Vec<Signed>,
+    }
+    #[derive(serde::Deserialize, PartialEq)]
+    struct Signed {
+        id: String,
+        timestamp: i64,
+        body: String,
+        signature: String,
+    }
+    let path = nectar_tests::examples_dir().join("../svix/cases.json");
+    let cases: Vec<Case> = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let canonical = |key: &str| {
+        cases
+            .iter()
+            .find(|c| c.secret == key && c.accepted)
+            .map(|c| &c.signatures)
+            .expect("Svix accepts each secret as copied")
+    };
+    let (mut same_key, mut other_key) = (Vec::new(), Vec::new());
+    for case in &cases {
+        let what = format!("{:?} ({})", case.secret, case.form);
+        let signer = Signer::new(&case.secret).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let verifier = Verifier::new(&case.secret).unwrap_or_else(|e| panic!("{what}: {e}"));
+        for signed in canonical(&case.key) {
+            let body = signed.body.as_bytes();
+            assert_eq!(
+                signer.sign(&signed.id, signed.timestamp, body),
+                signed.signature,
+                "{what}"
+            );
+            let mut headers = HeaderMap::new();
+            headers.insert("svix-id", signed.id.parse().unwrap());
+            headers.insert(
+                "svix-timestamp",
+                signed.timestamp.to_string().parse().unwrap(),
+            );
+            headers.insert("svix-signature", signed.signature.parse().unwrap());
+            let at = UNIX_EPOCH + Duration::from_secs(signed.timestamp as u64);
+            verifier
+                .check_signature_at(&headers, body, at)
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+        }
+        if case.accepted && &case.signatures == canonical(&case.key) {
+            same_key.push(case.form.as_str());
+        } else {
+            other_key.push(case.form.as_str());
+        }
+    }
+    println!(
+        "Svix's Python library reads the same key: {same_key:?}; another or none: {other_key:?}"
+    );
+    // The spellings the security review named: Svix's library accepts them, and so do we.
+    for form in ["trailing newline", "without padding", "without whsec_"] {
+        assert_eq!(same_key.iter().filter(|f| **f == form).count(), 3, "{form}");
+    }
+}
