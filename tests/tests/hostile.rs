@@ -295,6 +295,42 @@ async fn endless_and_oversized_success_bodies_stop_at_the_limit() {
 }
 
 #[tokio::test]
+async fn absurd_headers_are_a_transport_error_not_a_crash() {
+    let huge_value = format!(
+        "HTTP/1.1 200 OK\r\nx-junk: {}\r\ncontent-length: 2\r\n\r\n{{}}",
+        "a".repeat(4 << 20)
+    );
+    let many = format!(
+        "HTTP/1.1 200 OK\r\n{}content-length: 2\r\n\r\n{{}}",
+        "x-junk: 1\r\n".repeat(20_000)
+    );
+    let endless_head = Reply::Endless {
+        head: b"HTTP/1.1 200 OK\r\n".to_vec(),
+        chunk: b"x-junk: 1\r\n".repeat(1000),
+    };
+    for (what, reply) in [
+        ("a 4 MiB header value", Reply::raw(huge_value)),
+        ("20,000 headers", Reply::raw(many)),
+        ("headers without end", endless_head),
+        (
+            "a status line of garbage",
+            Reply::raw("HTTP/1.1 9999 \u{0}\r\n\r\n"),
+        ),
+        ("no HTTP at all", Reply::raw("\u{1}\u{2}\u{3} hello")),
+    ] {
+        let server = Hostile::start("127.0.0.1", move |_, _| reply.clone())
+            .await
+            .unwrap();
+        let client = builder_for(&server).build().unwrap();
+        let started = Instant::now();
+        let error = client.ping().send().await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Transport, "{what}: {error}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{what}");
+        assert_no_secret(&shown(&error));
+    }
+}
+
+#[tokio::test]
 async fn a_slow_body_is_a_timeout_retried_for_get_only() {
     let slow = || Reply::Slow {
         head: b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n"
