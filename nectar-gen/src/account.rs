@@ -1,5 +1,8 @@
-//! Accounts: the individual utility accounts Nectar discovers on a connection. Only the schema is
-//! in the spec so far (accounts are embedded in connections); the account operations are not.
+//! Accounts: the individual utility accounts Nectar discovers on a connection (embedded in
+//! connections), and the one documented account operation: tracking on or off.
+//!
+//! The bulk update ("Bulk update accounts for a company") is documented without a path, method
+//! or body, so it is not modelled (see ARCHITECTURE.md, "documented but not modelled").
 
 #![allow(dead_code)]
 
@@ -8,9 +11,12 @@ use schemars::JsonSchema;
 use uuid::Uuid;
 
 use crate::{
+    api::{Api, Method},
     common::{AccountStatus, TrackingStatus},
     schema::Optional,
 };
+
+const TAG: &str = "accounts";
 
 /// A utility account found on a connection.
 #[derive(JsonSchema)]
@@ -55,4 +61,40 @@ pub enum DuplicateFlag {
     Text(String),
     /// As sent in webhook payloads.
     Flag(bool),
+}
+
+/// Body of `PATCH /account/{account_id}`: the only change the API allows is tracking on or off.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountUpdate {
+    /// `false` stops collection: `trackingStatus` becomes `DISABLED` and the account's status
+    /// `CUSTOMER_NOT_TRACKED`. `true` tracks it again (`ENABLED`).
+    is_tracked: bool,
+    /// Whether the account's meters follow the change (server default `true`).
+    update_meters: Optional<bool>,
+}
+
+/// Path parameters of `PATCH /account/{account_id}`.
+#[derive(JsonSchema)]
+struct AccountPath {
+    /// Identifier of the account (typed as a plain string by the reference, not as a uuid).
+    account_id: String,
+}
+
+pub(crate) fn register(api: &mut Api) {
+    api.op(Method::Patch, "/account/{account_id}", "update_account")
+        .tag(TAG)
+        .summary("Track or untrack an account")
+        .description(
+            "
+            Turns tracking of one account on or off (the legacy `isTracked` flag is the only
+            field this operation changes). Untracking stops data collection; the account's
+            meters follow unless `updateMeters` is `false`.
+            ",
+        )
+        .path_params::<AccountPath>()
+        .body::<AccountUpdate>("The tracking decision.")
+        .response::<Account>(200, "The updated account.")
+        .errors(&[400, 401, 403, 404])
+        .add();
 }

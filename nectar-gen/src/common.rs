@@ -112,3 +112,160 @@ documented_enum! {
         "VN", "VG", "VI", "WF", "EH", "YE", "ZM", "ZW", "AX",
     ]
 }
+
+documented_enum! {
+    /// Which date of a document or usage row `startDate` and `endDate` filter on. Both bounds are
+    /// inclusive; `USAGE_PERIOD` matches periods that overlap the range; `CREATED_DATE` and
+    /// `UPDATED_DATE` compare the UTC day (the time is truncated to 00:00:00).
+    DateType {
+        "USAGE_PERIOD" => "The usage period (start to end date) overlaps the range.",
+        "BILL_DATE" => "The bill date (the last day of the billing period) is in the range.",
+        "CREATED_DATE" => "The day (UTC) the object was created in Nectar is in the range.",
+        "UPDATED_DATE" => "The day (UTC) the object last changed in Nectar is in the range.",
+    }
+}
+
+documented_enum! {
+    /// Type of a meter identifier (`Identifier.name`), from the meter-organization guide (its
+    /// list is cut short there; other values decode as `Unknown`).
+    IdentifierType {
+        "METER" => "Meter serial number.",
+        "ACCOUNT" => "Utility account number.",
+        "POD" => "Point of delivery (EU, UK).",
+        "NMI" => "National Metering Identifier (Australia).",
+        "ESI" => "Electric Service Identifier (Texas).",
+        "ELECTRIC_CHOICE" => "Electric-choice identifier.",
+        "PREMISE" => "Premise number.",
+        "MPR" => "Meter Point Reference (UK gas).",
+        "ICP" => "Installation Control Point (New Zealand).",
+        "MIRN" => "Meter Installation Registration Number (Australian gas).",
+    }
+}
+
+// The value enums below are documented only in part: the API reference's generated examples show
+// their first value, the guides a few more. They are open: every other value decodes as
+// `Unknown(..)` and serializes back unchanged.
+
+documented_enum! {
+    /// Unit of a usage quantity (`usageUnits`). The reference's examples show `J` (usage data)
+    /// and `Wh` (the v2.0 time-of-use breakdown); the full list is not published.
+    UsageUnits {
+        "J" => "Joules.",
+        "Wh" => "Watt-hours.",
+    }
+}
+
+documented_enum! {
+    /// Time-of-use period of electricity usage (only `PEAK` is shown by the reference).
+    TimeOfUse {
+        "PEAK" => "Peak hours.",
+    }
+}
+
+documented_enum! {
+    /// Net-metering direction. The reference shows `EXPORT`; the data-model guide's table shows
+    /// a value beginning `IMPOR`, taken as `IMPORT`.
+    NetMeteringType {
+        "EXPORT" => "Energy exported to the grid.",
+        "IMPORT" => "Energy imported from the grid.",
+    }
+}
+
+documented_enum! {
+    /// Kind of water (only `POTABLE_WATER` is shown by the reference).
+    WaterType {
+        "POTABLE_WATER" => "Drinking water.",
+    }
+}
+
+documented_enum! {
+    /// High or low side of a meter pair (only `HIGH` is shown by the reference).
+    MeterHighLow {
+        "HIGH" => "The high side.",
+    }
+}
+
+documented_enum! {
+    /// Kind of gas (only `NATURAL_GAS` is shown by the reference).
+    GasType {
+        "NATURAL_GAS" => "Natural gas.",
+    }
+}
+
+documented_enum! {
+    /// Kind of fuel (only `ANTHRACITE_COAL` is shown by the reference).
+    FuelType {
+        "ANTHRACITE_COAL" => "Anthracite coal.",
+    }
+}
+
+documented_enum! {
+    /// Kind of district energy (only `HEATING` is shown by the reference).
+    DistrictType {
+        "HEATING" => "District heating.",
+    }
+}
+
+documented_enum! {
+    /// Medium of district energy (only `HOT_WATER` is shown by the reference).
+    DistrictMediumType {
+        "HOT_WATER" => "Hot water.",
+    }
+}
+
+documented_enum! {
+    /// Refrigerant (only `R11` is shown by the reference).
+    RefrigerantType {
+        "R11" => "Trichlorofluoromethane (CFC-11).",
+    }
+}
+
+documented_enum! {
+    /// What an electricity usage row measures (v2.1 and later; only `USAGE` is shown).
+    ElectricityType {
+        "USAGE" => "Energy used.",
+    }
+}
+
+documented_enum! {
+    /// Currency of a document's charges (`chargesUnits`; only `USD` is shown by the reference).
+    Currency {
+        "USD" => "US dollar.",
+    }
+}
+
+documented_enum! {
+    /// How a bill entered Nectar (only `INVOICE` is shown by the reference; the glossary names
+    /// automated connections, manual uploads and manual entry).
+    SourceType {
+        "INVOICE" => "An invoice.",
+    }
+}
+
+documented_enum! {
+    /// Kind of a line item's charge (only `TAX` is shown by the reference).
+    ChargeType {
+        "TAX" => "A tax.",
+    }
+}
+
+documented_enum! {
+    /// Kind of an electricity charge (only `SUPPLY` is shown by the reference).
+    ElectricityChargeType {
+        "SUPPLY" => "Supply (generation) charge.",
+    }
+}
+
+documented_enum! {
+    /// Kind of a gas charge (only `SUPPLY` is shown by the reference).
+    GasChargeType {
+        "SUPPLY" => "Supply charge.",
+    }
+}
+
+documented_enum! {
+    /// Which billing period a line item belongs to (only `CURRENT` is shown by the reference).
+    BillingPeriod {
+        "CURRENT" => "The bill's own period.",
+    }
+}

@@ -189,7 +189,7 @@ pub struct CompanyMagicLink {
 
 /// Path parameters of the single-connection operations.
 #[derive(JsonSchema)]
-struct ConnectionPath {
+pub(crate) struct ConnectionPath {
     /// Identifier of the connection.
     connection_id: Uuid,
 }

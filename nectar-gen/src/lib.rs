@@ -26,6 +26,8 @@ mod bindings;
 mod common;
 mod company;
 mod connection;
+mod document;
+mod meter;
 mod misc;
 mod open_enum;
 mod operations;
@@ -34,6 +36,7 @@ mod rewrite;
 mod schema;
 mod site;
 mod surface;
+mod usage;
 pub mod validate;
 mod webhook;
 
@@ -92,6 +95,10 @@ pub fn spec() -> Result<oa::OpenAPI, Error> {
     company::register(&mut api);
     site::register(&mut api);
     connection::register(&mut api);
+    account::register(&mut api);
+    meter::register(&mut api);
+    document::register(&mut api);
+    usage::register(&mut api);
     webhook::register(&mut api);
     let (paths, schemas) = api.finish()?;
 
@@ -139,7 +146,16 @@ pub fn spec() -> Result<oa::OpenAPI, Error> {
             ..Default::default()
         }),
         security: Some(vec![IndexMap::from([("apiKey".to_owned(), Vec::new())])]),
-        tags: ["companies", "sites", "connections", "misc"]
+        tags: [
+            "companies",
+            "sites",
+            "connections",
+            "accounts",
+            "meters",
+            "documents",
+            "usage",
+            "misc",
+        ]
             .into_iter()
             .map(|name| oa::Tag {
                 name: name.to_owned(),

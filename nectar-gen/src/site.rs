@@ -86,7 +86,7 @@ struct SiteFields {
 
 /// Path parameters of the site operations.
 #[derive(JsonSchema)]
-struct SitePath {
+pub(crate) struct SitePath {
     /// Identifier of the site.
     site_id: Uuid,
 }

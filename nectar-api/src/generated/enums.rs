@@ -218,6 +218,222 @@ impl<'de> ::serde::Deserialize<'de> for AccountStatus {
     }
 }
 
+/// Which billing period a line item belongs to (only `CURRENT` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum BillingPeriod {
+    /// `CURRENT`: The bill's own period.
+    Current,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl BillingPeriod {
+    /// Every documented value of `BillingPeriod`, in spec order.
+    pub const KNOWN: [BillingPeriod; 1usize] = [BillingPeriod::Current];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BillingPeriod::Current => "CURRENT",
+            BillingPeriod::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            BillingPeriod::Current => {
+                ::std::option::Option::Some("The bill's own period.")
+            }
+            BillingPeriod::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, BillingPeriod::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for BillingPeriod {
+    fn from(value: &str) -> Self {
+        match value {
+            "CURRENT" => BillingPeriod::Current,
+            other => BillingPeriod::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for BillingPeriod {
+    fn from(value: ::std::string::String) -> Self {
+        match BillingPeriod::from(value.as_str()) {
+            BillingPeriod::Unknown(_) => BillingPeriod::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for BillingPeriod {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(BillingPeriod::from(value))
+    }
+}
+
+impl ::std::fmt::Display for BillingPeriod {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for BillingPeriod {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for BillingPeriod {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = BillingPeriod;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<BillingPeriod, E> {
+                Ok(BillingPeriod::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<BillingPeriod, E> {
+                Ok(BillingPeriod::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Kind of a line item's charge (only `TAX` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ChargeType {
+    /// `TAX`: A tax.
+    Tax,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl ChargeType {
+    /// Every documented value of `ChargeType`, in spec order.
+    pub const KNOWN: [ChargeType; 1usize] = [ChargeType::Tax];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ChargeType::Tax => "TAX",
+            ChargeType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            ChargeType::Tax => ::std::option::Option::Some("A tax."),
+            ChargeType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, ChargeType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for ChargeType {
+    fn from(value: &str) -> Self {
+        match value {
+            "TAX" => ChargeType::Tax,
+            other => ChargeType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for ChargeType {
+    fn from(value: ::std::string::String) -> Self {
+        match ChargeType::from(value.as_str()) {
+            ChargeType::Unknown(_) => ChargeType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for ChargeType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(ChargeType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for ChargeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ChargeType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ChargeType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = ChargeType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<ChargeType, E> {
+                Ok(ChargeType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<ChargeType, E> {
+                Ok(ChargeType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
 /// Status of a utility account connection (12 documented values, in the order of the API
 /// reference). The connection-status guide groups them: healthy (`PENDING`, `CONNECTED`,
 /// `UNDER_INVESTIGATION`), credential errors that need the end user (`PASSWORD_INCORRECT`,
@@ -2052,6 +2268,113 @@ impl<'de> ::serde::Deserialize<'de> for Country {
     }
 }
 
+/// Currency of a document's charges (`chargesUnits`; only `USD` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Currency {
+    /// `USD`: US dollar.
+    Usd,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl Currency {
+    /// Every documented value of `Currency`, in spec order.
+    pub const KNOWN: [Currency; 1usize] = [Currency::Usd];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Currency::Usd => "USD",
+            Currency::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            Currency::Usd => ::std::option::Option::Some("US dollar."),
+            Currency::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Currency::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for Currency {
+    fn from(value: &str) -> Self {
+        match value {
+            "USD" => Currency::Usd,
+            other => Currency::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for Currency {
+    fn from(value: ::std::string::String) -> Self {
+        match Currency::from(value.as_str()) {
+            Currency::Unknown(_) => Currency::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for Currency {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(Currency::from(value))
+    }
+}
+
+impl ::std::fmt::Display for Currency {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for Currency {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for Currency {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = Currency;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<Currency, E> {
+                Ok(Currency::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<Currency, E> {
+                Ok(Currency::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
 /// Kind of utility data (10 values, in the order of the API reference). The filtering guide
 /// lists a different "commodity" list (with `SEWER`, `STEAM`, ...); the API's enum is this one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2220,6 +2543,1635 @@ impl<'de> ::serde::Deserialize<'de> for DatasourceType {
     }
 }
 
+/// Which date of a document or usage row `startDate` and `endDate` filter on. Both bounds are
+/// inclusive; `USAGE_PERIOD` matches periods that overlap the range; `CREATED_DATE` and
+/// `UPDATED_DATE` compare the UTC day (the time is truncated to 00:00:00).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DateType {
+    /// `USAGE_PERIOD`: The usage period (start to end date) overlaps the range.
+    UsagePeriod,
+    /// `BILL_DATE`: The bill date (the last day of the billing period) is in the range.
+    BillDate,
+    /// `CREATED_DATE`: The day (UTC) the object was created in Nectar is in the range.
+    CreatedDate,
+    /// `UPDATED_DATE`: The day (UTC) the object last changed in Nectar is in the range.
+    UpdatedDate,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl DateType {
+    /// Every documented value of `DateType`, in spec order.
+    pub const KNOWN: [DateType; 4usize] = [
+        DateType::UsagePeriod,
+        DateType::BillDate,
+        DateType::CreatedDate,
+        DateType::UpdatedDate,
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DateType::UsagePeriod => "USAGE_PERIOD",
+            DateType::BillDate => "BILL_DATE",
+            DateType::CreatedDate => "CREATED_DATE",
+            DateType::UpdatedDate => "UPDATED_DATE",
+            DateType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            DateType::UsagePeriod => {
+                ::std::option::Option::Some(
+                    "The usage period (start to end date) overlaps the range.",
+                )
+            }
+            DateType::BillDate => {
+                ::std::option::Option::Some(
+                    "The bill date (the last day of the billing period) is in the range.",
+                )
+            }
+            DateType::CreatedDate => {
+                ::std::option::Option::Some(
+                    "The day (UTC) the object was created in Nectar is in the range.",
+                )
+            }
+            DateType::UpdatedDate => {
+                ::std::option::Option::Some(
+                    "The day (UTC) the object last changed in Nectar is in the range.",
+                )
+            }
+            DateType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, DateType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for DateType {
+    fn from(value: &str) -> Self {
+        match value {
+            "USAGE_PERIOD" => DateType::UsagePeriod,
+            "BILL_DATE" => DateType::BillDate,
+            "CREATED_DATE" => DateType::CreatedDate,
+            "UPDATED_DATE" => DateType::UpdatedDate,
+            other => DateType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DateType {
+    fn from(value: ::std::string::String) -> Self {
+        match DateType::from(value.as_str()) {
+            DateType::Unknown(_) => DateType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for DateType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(DateType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for DateType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DateType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DateType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = DateType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<DateType, E> {
+                Ok(DateType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<DateType, E> {
+                Ok(DateType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Medium of district energy (only `HOT_WATER` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DistrictMediumType {
+    /// `HOT_WATER`: Hot water.
+    HotWater,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl DistrictMediumType {
+    /// Every documented value of `DistrictMediumType`, in spec order.
+    pub const KNOWN: [DistrictMediumType; 1usize] = [DistrictMediumType::HotWater];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DistrictMediumType::HotWater => "HOT_WATER",
+            DistrictMediumType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            DistrictMediumType::HotWater => ::std::option::Option::Some("Hot water."),
+            DistrictMediumType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, DistrictMediumType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for DistrictMediumType {
+    fn from(value: &str) -> Self {
+        match value {
+            "HOT_WATER" => DistrictMediumType::HotWater,
+            other => DistrictMediumType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DistrictMediumType {
+    fn from(value: ::std::string::String) -> Self {
+        match DistrictMediumType::from(value.as_str()) {
+            DistrictMediumType::Unknown(_) => DistrictMediumType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for DistrictMediumType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(DistrictMediumType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for DistrictMediumType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DistrictMediumType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DistrictMediumType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = DistrictMediumType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<DistrictMediumType, E> {
+                Ok(DistrictMediumType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<DistrictMediumType, E> {
+                Ok(DistrictMediumType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Kind of district energy (only `HEATING` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DistrictType {
+    /// `HEATING`: District heating.
+    Heating,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl DistrictType {
+    /// Every documented value of `DistrictType`, in spec order.
+    pub const KNOWN: [DistrictType; 1usize] = [DistrictType::Heating];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DistrictType::Heating => "HEATING",
+            DistrictType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            DistrictType::Heating => ::std::option::Option::Some("District heating."),
+            DistrictType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, DistrictType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for DistrictType {
+    fn from(value: &str) -> Self {
+        match value {
+            "HEATING" => DistrictType::Heating,
+            other => DistrictType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for DistrictType {
+    fn from(value: ::std::string::String) -> Self {
+        match DistrictType::from(value.as_str()) {
+            DistrictType::Unknown(_) => DistrictType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for DistrictType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(DistrictType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for DistrictType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for DistrictType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for DistrictType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = DistrictType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<DistrictType, E> {
+                Ok(DistrictType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<DistrictType, E> {
+                Ok(DistrictType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Kind of an electricity charge (only `SUPPLY` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ElectricityChargeType {
+    /// `SUPPLY`: Supply (generation) charge.
+    Supply,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl ElectricityChargeType {
+    /// Every documented value of `ElectricityChargeType`, in spec order.
+    pub const KNOWN: [ElectricityChargeType; 1usize] = [ElectricityChargeType::Supply];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ElectricityChargeType::Supply => "SUPPLY",
+            ElectricityChargeType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            ElectricityChargeType::Supply => {
+                ::std::option::Option::Some("Supply (generation) charge.")
+            }
+            ElectricityChargeType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, ElectricityChargeType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for ElectricityChargeType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SUPPLY" => ElectricityChargeType::Supply,
+            other => ElectricityChargeType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for ElectricityChargeType {
+    fn from(value: ::std::string::String) -> Self {
+        match ElectricityChargeType::from(value.as_str()) {
+            ElectricityChargeType::Unknown(_) => ElectricityChargeType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for ElectricityChargeType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(ElectricityChargeType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for ElectricityChargeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ElectricityChargeType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ElectricityChargeType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = ElectricityChargeType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<ElectricityChargeType, E> {
+                Ok(ElectricityChargeType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<ElectricityChargeType, E> {
+                Ok(ElectricityChargeType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// What an electricity usage row measures (v2.1 and later; only `USAGE` is shown).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ElectricityType {
+    /// `USAGE`: Energy used.
+    Usage,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl ElectricityType {
+    /// Every documented value of `ElectricityType`, in spec order.
+    pub const KNOWN: [ElectricityType; 1usize] = [ElectricityType::Usage];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ElectricityType::Usage => "USAGE",
+            ElectricityType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            ElectricityType::Usage => ::std::option::Option::Some("Energy used."),
+            ElectricityType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, ElectricityType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for ElectricityType {
+    fn from(value: &str) -> Self {
+        match value {
+            "USAGE" => ElectricityType::Usage,
+            other => ElectricityType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for ElectricityType {
+    fn from(value: ::std::string::String) -> Self {
+        match ElectricityType::from(value.as_str()) {
+            ElectricityType::Unknown(_) => ElectricityType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for ElectricityType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(ElectricityType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for ElectricityType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for ElectricityType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for ElectricityType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = ElectricityType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<ElectricityType, E> {
+                Ok(ElectricityType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<ElectricityType, E> {
+                Ok(ElectricityType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Kind of fuel (only `ANTHRACITE_COAL` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum FuelType {
+    /// `ANTHRACITE_COAL`: Anthracite coal.
+    AnthraciteCoal,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl FuelType {
+    /// Every documented value of `FuelType`, in spec order.
+    pub const KNOWN: [FuelType; 1usize] = [FuelType::AnthraciteCoal];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            FuelType::AnthraciteCoal => "ANTHRACITE_COAL",
+            FuelType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            FuelType::AnthraciteCoal => ::std::option::Option::Some("Anthracite coal."),
+            FuelType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, FuelType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for FuelType {
+    fn from(value: &str) -> Self {
+        match value {
+            "ANTHRACITE_COAL" => FuelType::AnthraciteCoal,
+            other => FuelType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for FuelType {
+    fn from(value: ::std::string::String) -> Self {
+        match FuelType::from(value.as_str()) {
+            FuelType::Unknown(_) => FuelType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for FuelType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(FuelType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for FuelType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for FuelType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for FuelType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = FuelType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<FuelType, E> {
+                Ok(FuelType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<FuelType, E> {
+                Ok(FuelType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Kind of a gas charge (only `SUPPLY` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GasChargeType {
+    /// `SUPPLY`: Supply charge.
+    Supply,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl GasChargeType {
+    /// Every documented value of `GasChargeType`, in spec order.
+    pub const KNOWN: [GasChargeType; 1usize] = [GasChargeType::Supply];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GasChargeType::Supply => "SUPPLY",
+            GasChargeType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            GasChargeType::Supply => ::std::option::Option::Some("Supply charge."),
+            GasChargeType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, GasChargeType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for GasChargeType {
+    fn from(value: &str) -> Self {
+        match value {
+            "SUPPLY" => GasChargeType::Supply,
+            other => GasChargeType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for GasChargeType {
+    fn from(value: ::std::string::String) -> Self {
+        match GasChargeType::from(value.as_str()) {
+            GasChargeType::Unknown(_) => GasChargeType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for GasChargeType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(GasChargeType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for GasChargeType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GasChargeType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GasChargeType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = GasChargeType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<GasChargeType, E> {
+                Ok(GasChargeType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<GasChargeType, E> {
+                Ok(GasChargeType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Kind of gas (only `NATURAL_GAS` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GasType {
+    /// `NATURAL_GAS`: Natural gas.
+    NaturalGas,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl GasType {
+    /// Every documented value of `GasType`, in spec order.
+    pub const KNOWN: [GasType; 1usize] = [GasType::NaturalGas];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GasType::NaturalGas => "NATURAL_GAS",
+            GasType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            GasType::NaturalGas => ::std::option::Option::Some("Natural gas."),
+            GasType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, GasType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for GasType {
+    fn from(value: &str) -> Self {
+        match value {
+            "NATURAL_GAS" => GasType::NaturalGas,
+            other => GasType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for GasType {
+    fn from(value: ::std::string::String) -> Self {
+        match GasType::from(value.as_str()) {
+            GasType::Unknown(_) => GasType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for GasType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(GasType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for GasType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for GasType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for GasType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = GasType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<GasType, E> {
+                Ok(GasType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<GasType, E> {
+                Ok(GasType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Type of a meter identifier (`Identifier.name`), from the meter-organization guide (its
+/// list is cut short there; other values decode as `Unknown`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum IdentifierType {
+    /// `METER`: Meter serial number.
+    Meter,
+    /// `ACCOUNT`: Utility account number.
+    Account,
+    /// `POD`: Point of delivery (EU, UK).
+    Pod,
+    /// `NMI`: National Metering Identifier (Australia).
+    Nmi,
+    /// `ESI`: Electric Service Identifier (Texas).
+    Esi,
+    /// `ELECTRIC_CHOICE`: Electric-choice identifier.
+    ElectricChoice,
+    /// `PREMISE`: Premise number.
+    Premise,
+    /// `MPR`: Meter Point Reference (UK gas).
+    Mpr,
+    /// `ICP`: Installation Control Point (New Zealand).
+    Icp,
+    /// `MIRN`: Meter Installation Registration Number (Australian gas).
+    Mirn,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl IdentifierType {
+    /// Every documented value of `IdentifierType`, in spec order.
+    pub const KNOWN: [IdentifierType; 10usize] = [
+        IdentifierType::Meter,
+        IdentifierType::Account,
+        IdentifierType::Pod,
+        IdentifierType::Nmi,
+        IdentifierType::Esi,
+        IdentifierType::ElectricChoice,
+        IdentifierType::Premise,
+        IdentifierType::Mpr,
+        IdentifierType::Icp,
+        IdentifierType::Mirn,
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            IdentifierType::Meter => "METER",
+            IdentifierType::Account => "ACCOUNT",
+            IdentifierType::Pod => "POD",
+            IdentifierType::Nmi => "NMI",
+            IdentifierType::Esi => "ESI",
+            IdentifierType::ElectricChoice => "ELECTRIC_CHOICE",
+            IdentifierType::Premise => "PREMISE",
+            IdentifierType::Mpr => "MPR",
+            IdentifierType::Icp => "ICP",
+            IdentifierType::Mirn => "MIRN",
+            IdentifierType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            IdentifierType::Meter => ::std::option::Option::Some("Meter serial number."),
+            IdentifierType::Account => {
+                ::std::option::Option::Some("Utility account number.")
+            }
+            IdentifierType::Pod => {
+                ::std::option::Option::Some("Point of delivery (EU, UK).")
+            }
+            IdentifierType::Nmi => {
+                ::std::option::Option::Some("National Metering Identifier (Australia).")
+            }
+            IdentifierType::Esi => {
+                ::std::option::Option::Some("Electric Service Identifier (Texas).")
+            }
+            IdentifierType::ElectricChoice => {
+                ::std::option::Option::Some("Electric-choice identifier.")
+            }
+            IdentifierType::Premise => ::std::option::Option::Some("Premise number."),
+            IdentifierType::Mpr => {
+                ::std::option::Option::Some("Meter Point Reference (UK gas).")
+            }
+            IdentifierType::Icp => {
+                ::std::option::Option::Some("Installation Control Point (New Zealand).")
+            }
+            IdentifierType::Mirn => {
+                ::std::option::Option::Some(
+                    "Meter Installation Registration Number (Australian gas).",
+                )
+            }
+            IdentifierType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, IdentifierType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for IdentifierType {
+    fn from(value: &str) -> Self {
+        match value {
+            "METER" => IdentifierType::Meter,
+            "ACCOUNT" => IdentifierType::Account,
+            "POD" => IdentifierType::Pod,
+            "NMI" => IdentifierType::Nmi,
+            "ESI" => IdentifierType::Esi,
+            "ELECTRIC_CHOICE" => IdentifierType::ElectricChoice,
+            "PREMISE" => IdentifierType::Premise,
+            "MPR" => IdentifierType::Mpr,
+            "ICP" => IdentifierType::Icp,
+            "MIRN" => IdentifierType::Mirn,
+            other => IdentifierType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for IdentifierType {
+    fn from(value: ::std::string::String) -> Self {
+        match IdentifierType::from(value.as_str()) {
+            IdentifierType::Unknown(_) => IdentifierType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for IdentifierType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(IdentifierType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for IdentifierType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for IdentifierType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for IdentifierType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = IdentifierType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<IdentifierType, E> {
+                Ok(IdentifierType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<IdentifierType, E> {
+                Ok(IdentifierType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// High or low side of a meter pair (only `HIGH` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MeterHighLow {
+    /// `HIGH`: The high side.
+    High,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl MeterHighLow {
+    /// Every documented value of `MeterHighLow`, in spec order.
+    pub const KNOWN: [MeterHighLow; 1usize] = [MeterHighLow::High];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            MeterHighLow::High => "HIGH",
+            MeterHighLow::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            MeterHighLow::High => ::std::option::Option::Some("The high side."),
+            MeterHighLow::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, MeterHighLow::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for MeterHighLow {
+    fn from(value: &str) -> Self {
+        match value {
+            "HIGH" => MeterHighLow::High,
+            other => MeterHighLow::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for MeterHighLow {
+    fn from(value: ::std::string::String) -> Self {
+        match MeterHighLow::from(value.as_str()) {
+            MeterHighLow::Unknown(_) => MeterHighLow::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for MeterHighLow {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(MeterHighLow::from(value))
+    }
+}
+
+impl ::std::fmt::Display for MeterHighLow {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for MeterHighLow {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for MeterHighLow {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = MeterHighLow;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<MeterHighLow, E> {
+                Ok(MeterHighLow::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<MeterHighLow, E> {
+                Ok(MeterHighLow::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Net-metering direction. The reference shows `EXPORT`; the data-model guide's table shows
+/// a value beginning `IMPOR`, taken as `IMPORT`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum NetMeteringType {
+    /// `EXPORT`: Energy exported to the grid.
+    Export,
+    /// `IMPORT`: Energy imported from the grid.
+    Import,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl NetMeteringType {
+    /// Every documented value of `NetMeteringType`, in spec order.
+    pub const KNOWN: [NetMeteringType; 2usize] = [
+        NetMeteringType::Export,
+        NetMeteringType::Import,
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            NetMeteringType::Export => "EXPORT",
+            NetMeteringType::Import => "IMPORT",
+            NetMeteringType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            NetMeteringType::Export => {
+                ::std::option::Option::Some("Energy exported to the grid.")
+            }
+            NetMeteringType::Import => {
+                ::std::option::Option::Some("Energy imported from the grid.")
+            }
+            NetMeteringType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, NetMeteringType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for NetMeteringType {
+    fn from(value: &str) -> Self {
+        match value {
+            "EXPORT" => NetMeteringType::Export,
+            "IMPORT" => NetMeteringType::Import,
+            other => NetMeteringType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for NetMeteringType {
+    fn from(value: ::std::string::String) -> Self {
+        match NetMeteringType::from(value.as_str()) {
+            NetMeteringType::Unknown(_) => NetMeteringType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for NetMeteringType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(NetMeteringType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for NetMeteringType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for NetMeteringType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for NetMeteringType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = NetMeteringType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<NetMeteringType, E> {
+                Ok(NetMeteringType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<NetMeteringType, E> {
+                Ok(NetMeteringType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Refrigerant (only `R11` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RefrigerantType {
+    /// `R11`: Trichlorofluoromethane (CFC-11).
+    R11,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl RefrigerantType {
+    /// Every documented value of `RefrigerantType`, in spec order.
+    pub const KNOWN: [RefrigerantType; 1usize] = [RefrigerantType::R11];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RefrigerantType::R11 => "R11",
+            RefrigerantType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            RefrigerantType::R11 => {
+                ::std::option::Option::Some("Trichlorofluoromethane (CFC-11).")
+            }
+            RefrigerantType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, RefrigerantType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for RefrigerantType {
+    fn from(value: &str) -> Self {
+        match value {
+            "R11" => RefrigerantType::R11,
+            other => RefrigerantType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for RefrigerantType {
+    fn from(value: ::std::string::String) -> Self {
+        match RefrigerantType::from(value.as_str()) {
+            RefrigerantType::Unknown(_) => RefrigerantType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for RefrigerantType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(RefrigerantType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for RefrigerantType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for RefrigerantType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for RefrigerantType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = RefrigerantType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<RefrigerantType, E> {
+                Ok(RefrigerantType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<RefrigerantType, E> {
+                Ok(RefrigerantType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// How a bill entered Nectar (only `INVOICE` is shown by the reference; the glossary names
+/// automated connections, manual uploads and manual entry).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SourceType {
+    /// `INVOICE`: An invoice.
+    Invoice,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl SourceType {
+    /// Every documented value of `SourceType`, in spec order.
+    pub const KNOWN: [SourceType; 1usize] = [SourceType::Invoice];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SourceType::Invoice => "INVOICE",
+            SourceType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            SourceType::Invoice => ::std::option::Option::Some("An invoice."),
+            SourceType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, SourceType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for SourceType {
+    fn from(value: &str) -> Self {
+        match value {
+            "INVOICE" => SourceType::Invoice,
+            other => SourceType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for SourceType {
+    fn from(value: ::std::string::String) -> Self {
+        match SourceType::from(value.as_str()) {
+            SourceType::Unknown(_) => SourceType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for SourceType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(SourceType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for SourceType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for SourceType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for SourceType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = SourceType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<SourceType, E> {
+                Ok(SourceType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<SourceType, E> {
+                Ok(SourceType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Time-of-use period of electricity usage (only `PEAK` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TimeOfUse {
+    /// `PEAK`: Peak hours.
+    Peak,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl TimeOfUse {
+    /// Every documented value of `TimeOfUse`, in spec order.
+    pub const KNOWN: [TimeOfUse; 1usize] = [TimeOfUse::Peak];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TimeOfUse::Peak => "PEAK",
+            TimeOfUse::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            TimeOfUse::Peak => ::std::option::Option::Some("Peak hours."),
+            TimeOfUse::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, TimeOfUse::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for TimeOfUse {
+    fn from(value: &str) -> Self {
+        match value {
+            "PEAK" => TimeOfUse::Peak,
+            other => TimeOfUse::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for TimeOfUse {
+    fn from(value: ::std::string::String) -> Self {
+        match TimeOfUse::from(value.as_str()) {
+            TimeOfUse::Unknown(_) => TimeOfUse::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for TimeOfUse {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(TimeOfUse::from(value))
+    }
+}
+
+impl ::std::fmt::Display for TimeOfUse {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for TimeOfUse {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for TimeOfUse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = TimeOfUse;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<TimeOfUse, E> {
+                Ok(TimeOfUse::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<TimeOfUse, E> {
+                Ok(TimeOfUse::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
 /// Whether an account is tracked, as decided by you (v2.2). `DISABLED` stops collection and
 /// the account's status becomes `CUSTOMER_NOT_TRACKED`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -2343,6 +4295,226 @@ impl<'de> ::serde::Deserialize<'de> for TrackingStatus {
                 value: ::std::string::String,
             ) -> ::std::result::Result<TrackingStatus, E> {
                 Ok(TrackingStatus::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Unit of a usage quantity (`usageUnits`). The reference's examples show `J` (usage data)
+/// and `Wh` (the v2.0 time-of-use breakdown); the full list is not published.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum UsageUnits {
+    /// `J`: Joules.
+    J,
+    /// `Wh`: Watt-hours.
+    Wh,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl UsageUnits {
+    /// Every documented value of `UsageUnits`, in spec order.
+    pub const KNOWN: [UsageUnits; 2usize] = [UsageUnits::J, UsageUnits::Wh];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            UsageUnits::J => "J",
+            UsageUnits::Wh => "Wh",
+            UsageUnits::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            UsageUnits::J => ::std::option::Option::Some("Joules."),
+            UsageUnits::Wh => ::std::option::Option::Some("Watt-hours."),
+            UsageUnits::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, UsageUnits::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for UsageUnits {
+    fn from(value: &str) -> Self {
+        match value {
+            "J" => UsageUnits::J,
+            "Wh" => UsageUnits::Wh,
+            other => UsageUnits::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for UsageUnits {
+    fn from(value: ::std::string::String) -> Self {
+        match UsageUnits::from(value.as_str()) {
+            UsageUnits::Unknown(_) => UsageUnits::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for UsageUnits {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(UsageUnits::from(value))
+    }
+}
+
+impl ::std::fmt::Display for UsageUnits {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for UsageUnits {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for UsageUnits {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = UsageUnits;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<UsageUnits, E> {
+                Ok(UsageUnits::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<UsageUnits, E> {
+                Ok(UsageUnits::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// Kind of water (only `POTABLE_WATER` is shown by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum WaterType {
+    /// `POTABLE_WATER`: Drinking water.
+    PotableWater,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl WaterType {
+    /// Every documented value of `WaterType`, in spec order.
+    pub const KNOWN: [WaterType; 1usize] = [WaterType::PotableWater];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            WaterType::PotableWater => "POTABLE_WATER",
+            WaterType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            WaterType::PotableWater => ::std::option::Option::Some("Drinking water."),
+            WaterType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, WaterType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for WaterType {
+    fn from(value: &str) -> Self {
+        match value {
+            "POTABLE_WATER" => WaterType::PotableWater,
+            other => WaterType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for WaterType {
+    fn from(value: ::std::string::String) -> Self {
+        match WaterType::from(value.as_str()) {
+            WaterType::Unknown(_) => WaterType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for WaterType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(WaterType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for WaterType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for WaterType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for WaterType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = WaterType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<WaterType, E> {
+                Ok(WaterType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<WaterType, E> {
+                Ok(WaterType::from(value))
             }
         }
 

@@ -61,9 +61,24 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/connection/{connection_id}/details",
     },
     Operation {
+        id: "get_document",
+        method: "GET",
+        path: "/document/{document_id}",
+    },
+    Operation {
+        id: "get_meter",
+        method: "GET",
+        path: "/meter/{meter_id}",
+    },
+    Operation {
         id: "get_site",
         method: "GET",
         path: "/site/{site_id}",
+    },
+    Operation {
+        id: "get_usage_data",
+        method: "GET",
+        path: "/usage/{usage_data_id}",
     },
     Operation {
         id: "list_companies",
@@ -76,9 +91,49 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/connection/company/{company_id}",
     },
     Operation {
+        id: "list_company_documents",
+        method: "GET",
+        path: "/document/company/{company_id}",
+    },
+    Operation {
+        id: "list_company_usage",
+        method: "GET",
+        path: "/usage/company/{company_id}",
+    },
+    Operation {
+        id: "list_connection_documents",
+        method: "GET",
+        path: "/document/connection/{connection_id}",
+    },
+    Operation {
+        id: "list_connection_usage",
+        method: "GET",
+        path: "/usage/connection/{connection_id}",
+    },
+    Operation {
+        id: "list_document_usage",
+        method: "GET",
+        path: "/usage/document/{document_id}",
+    },
+    Operation {
+        id: "list_site_documents",
+        method: "GET",
+        path: "/document/site/{site_id}",
+    },
+    Operation {
+        id: "list_site_usage",
+        method: "GET",
+        path: "/usage/site/{site_id}",
+    },
+    Operation {
         id: "ping",
         method: "GET",
         path: "/ping",
+    },
+    Operation {
+        id: "update_account",
+        method: "PATCH",
+        path: "/account/{account_id}",
     },
     Operation {
         id: "update_company",

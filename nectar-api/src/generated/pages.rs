@@ -31,6 +31,60 @@ impl crate::pager::Page for types::ConnectionPage {
     }
 }
 
+impl crate::pager::Page for types::DocumentPage {
+    type Item = types::Document;
+    fn current_page(&self) -> u64 {
+        self.current_page
+    }
+
+    fn total_pages(&self) -> u64 {
+        self.total_pages
+    }
+
+    fn total_items(&self) -> u64 {
+        self.total_documents
+    }
+
+    fn has_next(&self) -> bool {
+        self.has_next
+    }
+
+    fn items(&self) -> &[types::Document] {
+        &self.documents
+    }
+
+    fn into_items(self) -> ::std::vec::Vec<types::Document> {
+        self.documents
+    }
+}
+
+impl crate::pager::Page for types::UsagePage {
+    type Item = types::UsageData;
+    fn current_page(&self) -> u64 {
+        self.current_page
+    }
+
+    fn total_pages(&self) -> u64 {
+        self.total_pages
+    }
+
+    fn total_items(&self) -> u64 {
+        self.total_usage_data
+    }
+
+    fn has_next(&self) -> bool {
+        self.has_next
+    }
+
+    fn items(&self) -> &[types::UsageData] {
+        &self.usage_data
+    }
+
+    fn into_items(self) -> ::std::vec::Vec<types::UsageData> {
+        self.usage_data
+    }
+}
+
 impl<'a> crate::pager::PagedRequest<'a> for builder::ListCompanyConnections<'a> {
     type Page = types::ConnectionPage;
     fn with_page(self, page: u32) -> Self {
@@ -44,6 +98,111 @@ impl<'a> crate::pager::PagedRequest<'a> for builder::ListCompanyConnections<'a> 
             ResponseValue<types::ConnectionPage>,
             crate::Error,
         >,
+    > + Send + 'a {
+        self.send()
+    }
+}
+
+impl<'a> crate::pager::PagedRequest<'a> for builder::ListCompanyDocuments<'a> {
+    type Page = types::DocumentPage;
+    fn with_page(self, page: u32) -> Self {
+        self.page(page)
+    }
+
+    fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResponseValue<types::DocumentPage>, crate::Error>,
+    > + Send + 'a {
+        self.send()
+    }
+}
+
+impl<'a> crate::pager::PagedRequest<'a> for builder::ListConnectionDocuments<'a> {
+    type Page = types::DocumentPage;
+    fn with_page(self, page: u32) -> Self {
+        self.page(page)
+    }
+
+    fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResponseValue<types::DocumentPage>, crate::Error>,
+    > + Send + 'a {
+        self.send()
+    }
+}
+
+impl<'a> crate::pager::PagedRequest<'a> for builder::ListSiteDocuments<'a> {
+    type Page = types::DocumentPage;
+    fn with_page(self, page: u32) -> Self {
+        self.page(page)
+    }
+
+    fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResponseValue<types::DocumentPage>, crate::Error>,
+    > + Send + 'a {
+        self.send()
+    }
+}
+
+impl<'a> crate::pager::PagedRequest<'a> for builder::ListCompanyUsage<'a> {
+    type Page = types::UsagePage;
+    fn with_page(self, page: u32) -> Self {
+        self.page(page)
+    }
+
+    fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResponseValue<types::UsagePage>, crate::Error>,
+    > + Send + 'a {
+        self.send()
+    }
+}
+
+impl<'a> crate::pager::PagedRequest<'a> for builder::ListConnectionUsage<'a> {
+    type Page = types::UsagePage;
+    fn with_page(self, page: u32) -> Self {
+        self.page(page)
+    }
+
+    fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResponseValue<types::UsagePage>, crate::Error>,
+    > + Send + 'a {
+        self.send()
+    }
+}
+
+impl<'a> crate::pager::PagedRequest<'a> for builder::ListDocumentUsage<'a> {
+    type Page = types::UsagePage;
+    fn with_page(self, page: u32) -> Self {
+        self.page(page)
+    }
+
+    fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResponseValue<types::UsagePage>, crate::Error>,
+    > + Send + 'a {
+        self.send()
+    }
+}
+
+impl<'a> crate::pager::PagedRequest<'a> for builder::ListSiteUsage<'a> {
+    type Page = types::UsagePage;
+    fn with_page(self, page: u32) -> Self {
+        self.page(page)
+    }
+
+    fn send_page(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<ResponseValue<types::UsagePage>, crate::Error>,
     > + Send + 'a {
         self.send()
     }
