@@ -14,14 +14,15 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use nectar_api::types::ConnectionStatus;
+use chrono::NaiveDate;
+use nectar_api::types::{ConnectionStatus, DatasourceType, DateType};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
     RequestRecord, Shared,
     faults::{Fault, RetryAfter},
-    store::{ConnectionFilter, Failure, Store},
+    store::{ConnectionFilter, DataFilter, Failure, Store, normalize_identifier},
 };
 
 /// Marker put on each request by the server loop: notifying it closes the connection.
@@ -63,6 +64,20 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             axum::routing::patch(confirm_accounts),
         )
         .route("/connection/{connection_id}", get(get_connection))
+        .route("/account/{account_id}", axum::routing::patch(update_account))
+        .route("/meter/{meter_id}", get(get_meter))
+        .route("/document/company/{company_id}", get(list_company_documents))
+        .route("/document/site/{site_id}", get(list_site_documents))
+        .route(
+            "/document/connection/{connection_id}",
+            get(list_connection_documents),
+        )
+        .route("/document/{document_id}", get(get_document))
+        .route("/usage/company/{company_id}", get(list_company_usage))
+        .route("/usage/site/{site_id}", get(list_site_usage))
+        .route("/usage/connection/{connection_id}", get(list_connection_usage))
+        .route("/usage/document/{document_id}", get(list_document_usage))
+        .route("/usage/{usage_data_id}", get(get_usage_data))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
@@ -225,6 +240,24 @@ impl FromRequestParts<Arc<Shared>> for ObjectId {
     }
 }
 
+/// The one id in the path when the spec types it as a plain string (`account_id`,
+/// `usage_data_id`).
+struct TextId(String);
+
+impl FromRequestParts<Arc<Shared>> for TextId {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, Failure> {
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, shared)
+            .await
+            .map_err(|e| Failure::bad_request(e.body_text()))?;
+        match params.as_slice() {
+            [(_, value)] => Ok(TextId(value.clone())),
+            _ => Err(Failure::bad_request("expected one id in the path")),
+        }
+    }
+}
+
 /// A JSON body, checked against the request schema that the spec gives the operation of the
 /// matched route, so validation follows the spec without naming schemas here.
 struct Body(Value);
@@ -285,15 +318,8 @@ fn list_query(query: Option<&str>) -> Result<(ConnectionFilter, i64, usize), Fai
             }
             "status" => {
                 let status = ConnectionStatus::from(value.as_str());
-                if status.is_unknown() {
-                    let valid: Vec<&str> =
-                        ConnectionStatus::KNOWN.iter().map(|s| s.as_str()).collect();
-                    return Err(Failure::bad_request(format!(
-                        "status: {value:?} is not a valid choice; valid choices are {}.",
-                        valid.join(", ")
-                    )));
-                }
-                filter.status = Some(status);
+                let valid = ConnectionStatus::KNOWN.iter().map(|s| s.as_str());
+                filter.status = Some(choice("status", &value, status.is_unknown(), valid, status)?);
             }
             "sites" => filter.sites.push(uuid_param("sites", &value)?),
             "connectionOwnerEmail" => {
@@ -312,6 +338,91 @@ fn list_query(query: Option<&str>) -> Result<(ConnectionFilter, i64, usize), Fai
         }
     }
     Ok((filter, page, limit))
+}
+
+/// `value` of parameter `name` if it is one of `valid` (`unknown` says it is not), else a 400
+/// that lists the valid choices.
+fn choice<'a, T>(
+    name: &str,
+    value: &str,
+    unknown: bool,
+    valid: impl Iterator<Item = &'a str>,
+    parsed: T,
+) -> Result<T, Failure> {
+    if unknown {
+        let valid: Vec<&str> = valid.collect();
+        return Err(Failure::bad_request(format!(
+            "{name}: {value:?} is not a valid choice; valid choices are {}.",
+            valid.join(", ")
+        )));
+    }
+    Ok(parsed)
+}
+
+/// The document and usage-data query: the shared filters and `page`; `isDeleted` on the
+/// document lists only (elsewhere, as any parameter the API does not know, it is ignored).
+fn data_query(query: Option<&str>, documents: bool) -> Result<(DataFilter, i64), Failure> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
+        .map_err(|e| Failure::bad_request(format!("query string: {e}")))?;
+    let mut filter = DataFilter::default();
+    let mut page = 1_i64;
+    let date = |name: &str, value: &str| {
+        NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            .ok()
+            .filter(|_| value.len() == 10)
+            .ok_or_else(|| {
+                Failure::bad_request(format!(
+                    "{name}: {value:?} is not a date; use the format YYYY-MM-DD."
+                ))
+            })
+    };
+    for (key, value) in pairs {
+        match key.as_str() {
+            "page" => {
+                page = value.parse().map_err(|_| {
+                    Failure::bad_request(format!("page: {value:?} is not an integer."))
+                })?;
+            }
+            "datasourceType" => {
+                let kind = DatasourceType::from(value.as_str());
+                let valid = DatasourceType::KNOWN.iter().map(|s| s.as_str());
+                let kind = choice("datasourceType", &value, kind.is_unknown(), valid, kind)?;
+                filter.datasource_types.push(kind);
+            }
+            "dateType" => {
+                let kind = DateType::from(value.as_str());
+                let valid = DateType::KNOWN.iter().map(|s| s.as_str());
+                filter.date_type = choice("dateType", &value, kind.is_unknown(), valid, kind)?;
+            }
+            "startDate" => filter.start = Some(date("startDate", &value)?),
+            "endDate" => filter.end = Some(date("endDate", &value)?),
+            "identifier" => {
+                if value.is_empty() {
+                    return Err(Failure::bad_request("identifier: this field may not be blank."));
+                }
+                filter.identifier = Some(normalize_identifier(&value));
+            }
+            "isDeleted" if documents => {
+                filter.include_deleted = match value.as_str() {
+                    "true" | "True" | "1" => true,
+                    "false" | "False" | "0" => false,
+                    _ => {
+                        return Err(Failure::bad_request(format!(
+                            "isDeleted: {value:?} is not a valid boolean."
+                        )));
+                    }
+                };
+            }
+            // Like the real API, parameters it does not know are ignored.
+            _ => {}
+        }
+    }
+    Ok((filter, page))
+}
+
+/// A page answer (already JSON bytes).
+fn json_bytes(page: Vec<u8>) -> Answer {
+    Ok(([(header::CONTENT_TYPE, "application/json")], page).into_response())
 }
 
 // ---- handlers ----------------------------------------------------------------------------------
@@ -405,8 +516,7 @@ async fn list_connections(
     RawQuery(query): RawQuery,
 ) -> Answer {
     let (filter, page, limit) = list_query(query.as_deref())?;
-    let page = store(&shared).list_connections(&user, company_id, &filter, page, limit)?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], page).into_response())
+    json_bytes(store(&shared).list_connections(&user, company_id, &filter, page, limit)?)
 }
 
 async fn create_connection(
@@ -454,4 +564,60 @@ async fn company_magic_link(
     ObjectId(company_id): ObjectId,
 ) -> Answer {
     ok(store(&shared).company_magic_link(&user, company_id)?)
+}
+
+async fn update_account(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    TextId(id): TextId,
+    Body(body): Body,
+) -> Answer {
+    ok(store(&shared).update_account(&user, &id, &body)?)
+}
+
+async fn get_meter(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    ObjectId(id): ObjectId,
+) -> Answer {
+    ok(store(&shared).get_meter(&user, id)?)
+}
+
+/// A list handler: the path's object, the parsed query, and the store's list operation.
+macro_rules! data_list {
+    ($name:ident, $documents:expr, $list:ident) => {
+        async fn $name(
+            State(shared): State<Arc<Shared>>,
+            User(user): User,
+            ObjectId(id): ObjectId,
+            RawQuery(query): RawQuery,
+        ) -> Answer {
+            let (filter, page) = data_query(query.as_deref(), $documents)?;
+            json_bytes(store(&shared).$list(&user, id, &filter, page)?)
+        }
+    };
+}
+
+data_list!(list_company_documents, true, list_company_documents);
+data_list!(list_site_documents, true, list_site_documents);
+data_list!(list_connection_documents, true, list_connection_documents);
+data_list!(list_company_usage, false, list_company_usage);
+data_list!(list_site_usage, false, list_site_usage);
+data_list!(list_connection_usage, false, list_connection_usage);
+data_list!(list_document_usage, false, list_document_usage);
+
+async fn get_document(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    ObjectId(id): ObjectId,
+) -> Answer {
+    ok(store(&shared).get_document(&user, id)?)
+}
+
+async fn get_usage_data(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    TextId(id): TextId,
+) -> Answer {
+    ok(store(&shared).get_usage_data(&user, &id)?)
 }

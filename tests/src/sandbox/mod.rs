@@ -40,7 +40,10 @@ use tokio::{net::TcpListener, task::JoinHandle};
 use uuid::Uuid;
 
 pub use faults::{Fault, Faults, RetryAfter};
-pub use store::{SANDBOX_MAX_SITES, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Seeded};
+pub use store::{
+    SANDBOX_MAX_SITES, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Seeded, SeededData,
+    normalize_identifier,
+};
 use store::{Store, Validation};
 use webhooks::Webhooks;
 pub use webhooks::{Delivery, SVIX_SCHEDULE};
@@ -100,9 +103,25 @@ impl Shared {
         self.webhooks.emit(message_id, event_type, &payload);
     }
 
+    /// Delivers `event_type` for document `id` to every webhook endpoint.
+    fn emit_document_event(&self, id: Uuid, event_type: &str) {
+        let (message_id, payload) = {
+            let mut store = self
+                .store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let Some(payload) = store.document_event(id, event_type) else {
+                return;
+            };
+            (store.message_id(), payload)
+        };
+        self.webhooks.emit(message_id, event_type, &payload);
+    }
+
     /// Announces a new connection, and runs its first check after the validation delay:
     /// `connection.created.v2` now; `connection.updated.v2` (status and accounts changed, with
-    /// the old status) and `connection.validated.v2` when the check is done.
+    /// the old status) and `connection.validated.v2` when the check is done, then
+    /// `document.created.v2` for every bill the sandbox provider produced.
     fn schedule_validation(self: &Arc<Self>, id: Uuid, outcome: Validation) {
         self.emit_connection_event(id, "connection.created.v2", None);
         let shared = Arc::clone(self);
@@ -113,7 +132,7 @@ impl Shared {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .validate_connection(id, outcome);
-            if let Some(previous) = previous {
+            if let Some((previous, documents)) = previous {
                 let old = serde_json::json!({ "status": previous, "accounts": [] });
                 shared.emit_connection_event(
                     id,
@@ -121,6 +140,9 @@ impl Shared {
                     Some((&["status", "accounts"], old)),
                 );
                 shared.emit_connection_event(id, "connection.validated.v2", None);
+                for document in documents {
+                    shared.emit_document_event(document, "document.created.v2");
+                }
             }
         });
     }
@@ -147,6 +169,7 @@ pub struct SandboxBuilder {
     faults: Faults,
     port: u16,
     companies: Vec<(String, usize, usize)>,
+    data_sets: Vec<(String, usize, usize)>,
     webhook_schedule: Vec<Duration>,
     webhook_endpoints: Vec<(String, String)>,
 }
@@ -160,6 +183,7 @@ impl Default for SandboxBuilder {
             faults: Faults::default(),
             port: 0,
             companies: Vec::new(),
+            data_sets: Vec::new(),
             webhook_schedule: SVIX_SCHEDULE.to_vec(),
             webhook_endpoints: Vec::new(),
         }
@@ -211,6 +235,20 @@ impl SandboxBuilder {
         self
     }
 
+    /// A company for the first user with one site, one connected connection, and `documents`
+    /// daily bills of `rows_per_document` usage rows each (one per meter): large document and
+    /// usage data sets for benchmarks. [`Sandbox::seeded_data`] lists them.
+    pub fn seed_usage(
+        mut self,
+        name: impl Into<String>,
+        documents: usize,
+        rows_per_document: usize,
+    ) -> Self {
+        self.data_sets
+            .push((name.into(), documents, rows_per_document));
+        self
+    }
+
     /// A webhook endpoint, with its secret (`whsec_...`, e.g. from
     /// `nectar_api::webhooks::Signer::generate_secret()`): every connection event is delivered to
     /// it, signed. (Nectar configures endpoints through a Svix portal; the emulator through this
@@ -251,6 +289,11 @@ impl SandboxBuilder {
             .iter()
             .map(|(name, sites, connections)| store.seed(&first.1, name, *sites, *connections))
             .collect();
+        let seeded_data = self
+            .data_sets
+            .iter()
+            .map(|(name, documents, rows)| store.seed_data(&first.1, name, *documents, *rows))
+            .collect();
         if self.webhook_schedule.is_empty() {
             return Err(SandboxError(
                 "webhook retry schedule: at least one attempt is needed".to_owned(),
@@ -286,6 +329,7 @@ impl SandboxBuilder {
             shared,
             task,
             seeded,
+            seeded_data,
         })
     }
 }
@@ -299,6 +343,7 @@ pub struct Sandbox {
     shared: Arc<Shared>,
     task: JoinHandle<()>,
     seeded: Vec<Seeded>,
+    seeded_data: Vec<SeededData>,
 }
 
 impl Sandbox {
@@ -367,6 +412,11 @@ impl Sandbox {
     /// The companies seeded by [`SandboxBuilder::seed_company`], in order.
     pub fn seeded(&self) -> &[Seeded] {
         &self.seeded
+    }
+
+    /// The data sets seeded by [`SandboxBuilder::seed_usage`], in order.
+    pub fn seeded_data(&self) -> &[SeededData] {
+        &self.seeded_data
     }
 
     /// Every request received so far, in order.
