@@ -86,7 +86,7 @@ impl fmt::Display for Decimal {
 
 impl fmt::Debug for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Decimal({})", self.0)
+        write!(f, "Decimal({:?})", self.0)
     }
 }
 
@@ -170,7 +170,15 @@ mod tests {
             rust_decimal::Decimal::ONE,
             "no binary floating point anywhere"
         );
-        for bad in ["", " 1", "1 ", "-", "abc", "1.2.3", "0.12345678901234567890123456789"] {
+        for bad in [
+            "",
+            " 1",
+            "1 ",
+            "-",
+            "abc",
+            "1.2.3",
+            "0.12345678901234567890123456789",
+        ] {
             let kept = Decimal(bad.to_owned());
             assert!(kept.to_decimal().is_err(), "{bad:?}");
             assert!(bad.parse::<Decimal>().is_err(), "{bad:?}");
@@ -183,6 +191,9 @@ mod tests {
     fn integers_sent_as_numbers_are_kept_as_digits() {
         let d: Decimal = serde_json::from_str("42").unwrap();
         assert_eq!(d.as_str(), "42");
-        assert!(serde_json::from_str::<Decimal>("4.2").is_err(), "a float would not be exact");
+        assert!(
+            serde_json::from_str::<Decimal>("4.2").is_err(),
+            "a float would not be exact"
+        );
     }
 }

@@ -14,8 +14,8 @@ use uuid::Uuid;
 use crate::{
     api::{Api, Method},
     common::{
-        BillingPeriod, ChargeType, Currency, DatasourceType, ElectricityChargeType,
-        GasChargeType, SourceType,
+        BillingPeriod, ChargeType, Currency, DatasourceType, ElectricityChargeType, GasChargeType,
+        SourceType,
     },
     company::CompanyPath,
     connection::ConnectionPath,
@@ -195,24 +195,30 @@ pub(crate) fn register(api: &mut Api) {
     )
     .tag(TAG)
     .summary("List a company's documents")
-    .description(&format!("{list}\n\nThe key's user needs access to the company."))
+    .description(&format!(
+        "{list}\n\nThe key's user needs access to the company."
+    ))
     .path_params::<CompanyPath>()
     .query_params::<DocumentQuery>()
     .response::<DocumentPage>(200, "One page of documents.")
     .errors(&[400, 401, 403, 404])
     .add();
 
-    api.op(Method::Get, "/document/site/{site_id}", "list_site_documents")
-        .tag(TAG)
-        .summary("List a site's documents")
-        .description(&format!(
-            "{list}\n\nThe key's user needs access to the site's company."
-        ))
-        .path_params::<SitePath>()
-        .query_params::<DocumentQuery>()
-        .response::<DocumentPage>(200, "One page of documents.")
-        .errors(&[400, 401, 403, 404])
-        .add();
+    api.op(
+        Method::Get,
+        "/document/site/{site_id}",
+        "list_site_documents",
+    )
+    .tag(TAG)
+    .summary("List a site's documents")
+    .description(&format!(
+        "{list}\n\nThe key's user needs access to the site's company."
+    ))
+    .path_params::<SitePath>()
+    .query_params::<DocumentQuery>()
+    .response::<DocumentPage>(200, "One page of documents.")
+    .errors(&[400, 401, 403, 404])
+    .add();
 
     api.op(
         Method::Get,

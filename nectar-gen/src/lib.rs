@@ -156,12 +156,12 @@ pub fn spec() -> Result<oa::OpenAPI, Error> {
             "usage",
             "misc",
         ]
-            .into_iter()
-            .map(|name| oa::Tag {
-                name: name.to_owned(),
-                ..Default::default()
-            })
-            .collect(),
+        .into_iter()
+        .map(|name| oa::Tag {
+            name: name.to_owned(),
+            ..Default::default()
+        })
+        .collect(),
         ..Default::default()
     })
 }

@@ -196,10 +196,23 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
         )
         .await;
     let private_connection_id = private_connection["id"].as_str().expect("an id").to_owned();
-    // Wait (bounded) until both connections have had their first check.
+    // A connected sandbox connection in the private company: data the other user cannot see.
+    let private_data_body = json!({"url": SANDBOX_URL, "username": SANDBOX_USERNAME, "password": SANDBOX_PASSWORD,
+        "initialSites": [private_site_id], "country": "US"});
+    let (_, private_data) = h
+        .call(
+            "create_connection",
+            &[("company_id", private_id.clone())],
+            "",
+            Some(&private_data_body),
+            OWNER,
+        )
+        .await;
+    let private_data_id = private_data["id"].as_str().expect("an id").to_owned();
+    // Wait (bounded) until the connections have had their first check.
     for _ in 0..1000 {
         let mut pending = false;
-        for id in [&connection_id, &private_connection_id] {
+        for id in [&connection_id, &private_connection_id, &private_data_id] {
             let body: Value = h
                 .http
                 .get(format!("{}/connection/{id}/details", h.base))
@@ -286,6 +299,66 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
     )
     .await;
 
+    // ---- the data side: documents, usage data, meters, accounts ----
+    let data = Data::of(&mut h, &company_id, &connection_id, OWNER).await;
+    let hidden = Data::of(&mut h, &private_id, &private_data_id, OWNER).await;
+    for (operation, param, value, query) in [
+        (
+            "list_site_documents",
+            "site_id",
+            &site_id,
+            "?datasourceType=ELECTRICITY&datasourceType=GAS&dateType=USAGE_PERIOD&startDate=2024-01-01&endDate=2030-12-31&isDeleted=true",
+        ),
+        (
+            "list_connection_documents",
+            "connection_id",
+            &connection_id,
+            "?dateType=CREATED_DATE&page=2",
+        ),
+        (
+            "list_company_documents",
+            "company_id",
+            &company_id,
+            "?identifier=nothing-matches",
+        ),
+        ("get_document", "document_id", &data.document, ""),
+        (
+            "list_site_usage",
+            "site_id",
+            &site_id,
+            "?dateType=UPDATED_DATE&startDate=2020-01-01",
+        ),
+        (
+            "list_connection_usage",
+            "connection_id",
+            &connection_id,
+            "?datasourceType=SOLAR",
+        ),
+        (
+            "list_document_usage",
+            "document_id",
+            &data.document,
+            "?page=99",
+        ),
+        ("get_usage_data", "usage_data_id", &data.usage, ""),
+        ("get_meter", "meter_id", &data.meter, ""),
+    ] {
+        let (status, _) = h
+            .call(operation, &[(param, value.clone())], query, None, OWNER)
+            .await;
+        assert_eq!(status, 200, "{operation}{query}");
+    }
+    let (_, account) = h
+        .call(
+            "update_account",
+            &[("account_id", data.account.clone())],
+            "",
+            Some(&json!({"isTracked": false, "updateMeters": true})),
+            OWNER,
+        )
+        .await;
+    assert_eq!(account["trackingStatus"], "DISABLED");
+
     // ---- documented errors, generically per operation ----
     let objects: BTreeMap<&str, (String, String)> = BTreeMap::from([
         ("company_id", (company_id.clone(), private_id.clone())),
@@ -294,7 +367,18 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
             "connection_id",
             (connection_id.clone(), private_connection_id.clone()),
         ),
+        (
+            "document_id",
+            (data.document.clone(), hidden.document.clone()),
+        ),
+        ("usage_data_id", (data.usage.clone(), hidden.usage.clone())),
+        ("meter_id", (data.meter.clone(), hidden.meter.clone())),
+        ("account_id", (data.account.clone(), hidden.account.clone())),
     ]);
+    // Operations whose path id is a plain string (any text is a well-formed id): their 400
+    // comes from the body.
+    let bad_bodies: BTreeMap<&str, Value> =
+        BTreeMap::from([("update_account", json!({"isTracked": "yes"}))]);
     let valid_bodies: BTreeMap<&str, Value> = BTreeMap::from([
         ("create_company", json!({"name": "Another"})),
         ("update_company", json!({"name": "Renamed"})),
@@ -306,6 +390,7 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
         ),
         ("update_connection", json!({"multiplyByOccupancy": true})),
         ("confirm_connection_accounts", json!({"confirm": false})),
+        ("update_account", json!({"isTracked": true})),
     ]);
     let operations: Vec<(String, String, Vec<u16>)> = h
         .spec
@@ -338,9 +423,13 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
                     h.call(id, &with(hidden), "", body, OTHER).await
                 }
                 404 => h.call(id, &with(NIL), "", body, OWNER).await,
-                400 => match param {
-                    Some(_) => h.call(id, &with("not-a-uuid"), "", body, OWNER).await,
-                    None => h.call(id, &[], "", Some(&json!({"name": ""})), OWNER).await,
+                400 => match (param, bad_bodies.get(id.as_str())) {
+                    (Some(p), Some(bad)) => {
+                        let good = &objects[p].0;
+                        h.call(id, &with(good), "", Some(bad), OWNER).await
+                    }
+                    (Some(_), None) => h.call(id, &with("not-a-uuid"), "", body, OWNER).await,
+                    (None, _) => h.call(id, &[], "", Some(&json!({"name": ""})), OWNER).await,
                 },
                 other => panic!("{id}: no way to provoke documented status {other}"),
             };
@@ -366,6 +455,31 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
             )
             .await;
         assert_eq!(status, 400, "{query}");
+    }
+    for query in [
+        "?datasourceType=NOPE",
+        "?dateType=BILL",
+        "?startDate=2024-13-01",
+        "?endDate=24-01-01",
+        "?identifier=",
+        "?isDeleted=maybe",
+        "?page=x",
+    ] {
+        for operation in ["list_company_documents", "list_company_usage"] {
+            if operation == "list_company_usage" && query.starts_with("?isDeleted") {
+                continue; // not a parameter of the usage lists: ignored, as unknown ones are
+            }
+            let (status, _) = h
+                .call(
+                    operation,
+                    &[("company_id", company_id.clone())],
+                    query,
+                    None,
+                    OWNER,
+                )
+                .await;
+            assert_eq!(status, 400, "{operation}{query}");
+        }
     }
     // Delete last: it removes the objects above.
     h.call(
@@ -414,4 +528,58 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
         h.spec.operations().len(),
         h.seen.len()
     );
+}
+
+/// Ids of the data a connected sandbox connection produced.
+struct Data {
+    document: String,
+    usage: String,
+    meter: String,
+    account: String,
+}
+
+impl Data {
+    async fn of(h: &mut Harness, company: &str, connection: &str, key: &str) -> Data {
+        let (_, page) = h
+            .call(
+                "list_company_documents",
+                &[("company_id", company.to_owned())],
+                "",
+                None,
+                key,
+            )
+            .await;
+        let document = page["documents"][0]["id"]
+            .as_str()
+            .expect("a document")
+            .to_owned();
+        let (_, page) = h
+            .call(
+                "list_company_usage",
+                &[("company_id", company.to_owned())],
+                "",
+                None,
+                key,
+            )
+            .await;
+        let usage = &page["usageData"][0];
+        let (_, connection) = h
+            .call(
+                "get_connection",
+                &[("connection_id", connection.to_owned())],
+                "",
+                None,
+                key,
+            )
+            .await;
+        Data {
+            document,
+            usage: usage["id"].as_str().expect("a usage row").to_owned(),
+            meter: usage["meter"].as_str().expect("a meter").to_owned(),
+            account: connection["accounts"][0]["id"]
+                .as_str()
+                .expect("an account")
+                .to_owned(),
+        }
+    }
 }

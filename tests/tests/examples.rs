@@ -74,38 +74,37 @@ const EXAMPLES: &[(&str, Expect)] = &[
         "v2_update-company__response",
         Decodes(as_::<types::Company>),
     ),
-    // The account operations are not in the spec yet, but Account is (connections embed it).
     (
         "v2_update-an-account__response",
         Decodes(as_::<types::Account>),
     ),
     (
         "v2_update-an-account__request",
-        OutOfScope("account operations: not in any open issue yet"),
+        Decodes(as_::<types::AccountUpdate>),
     ),
     (
         "v2_get-meter-details__response",
-        OutOfScope("meters: not in any open issue yet"),
+        Decodes(as_::<types::Meter>),
     ),
     (
         "v2_submit-job-via-bulk-document-upload__request",
-        OutOfScope("jobs: not in any open issue yet"),
+        OutOfScope("jobs: issue 10"),
     ),
     (
         "v2_submit-job-via-bulk-document-upload__response",
-        OutOfScope("jobs: not in any open issue yet"),
+        OutOfScope("jobs: issue 10"),
     ),
     (
         "guide_document-upload-bulk__request",
-        OutOfScope("jobs: not in any open issue yet"),
+        OutOfScope("jobs: issue 10"),
     ),
     (
         "v2.0_create-reconnect-invitation__request",
-        OutOfScope("invitations: not in any open issue yet"),
+        OutOfScope("invitations: issue 10"),
     ),
     (
         "v2.0_create-reconnect-invitation__response",
-        OutOfScope("invitations: not in any open issue yet"),
+        OutOfScope("invitations: issue 10"),
     ),
     (
         "webhook.connection.created.v2.svix-2025-11__request",

@@ -109,12 +109,17 @@ macro_rules! every_type {
 
 fn decode_everything(bytes: &[u8]) -> Vec<&'static str> {
     let names = every_type!(bytes;
-        Account, AccountStatus, ApiError, Company, CompanyCreate, CompanyMagicLink,
-        CompanyUpdate, Connection, ConnectionChanges, ConnectionCompany, ConnectionConfirmation,
-        ConnectionCreate, ConnectionDatasource, ConnectionEvent, ConnectionEventAccount,
-        ConnectionPage, ConnectionStatus, ConnectionUpdate, ConnectionUpdatedEvent, Country,
-        DatasourceType, DocumentEvent, DocumentUpdatedEvent, DuplicateFlag, PingResponse, Site,
-        SiteCreate, SiteUpdate, TrackingStatus,
+        Account, AccountStatus, AccountUpdate, ApiError, BillingPeriod, ChargeType, Company,
+        CompanyCreate, CompanyMagicLink, CompanyUpdate, Connection, ConnectionChanges,
+        ConnectionCompany, ConnectionConfirmation, ConnectionCreate, ConnectionDatasource,
+        ConnectionEvent, ConnectionEventAccount, ConnectionPage, ConnectionStatus,
+        ConnectionUpdate, ConnectionUpdatedEvent, Country, Currency, DatasourceType, DateType,
+        DistrictMediumType, DistrictType, Document, DocumentEvent, DocumentPage,
+        DocumentSummary, DocumentUpdatedEvent, DocumentUsageData, DuplicateFlag,
+        ElectricityChargeType, ElectricityType, FuelType, GasChargeType, GasType, Identifier,
+        IdentifierType, LineItem, Meter, MeterHighLow, NetMeteringType, PingResponse,
+        RefrigerantType, Site, SiteCreate, SiteUpdate, SourceType, TimeOfUse, TrackingStatus,
+        UsageData, UsagePage, UsageUnits, WaterType,
     );
     if let Ok(event) = Event::parse(bytes) {
         let _ = format!("{event:?}");

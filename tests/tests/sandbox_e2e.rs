@@ -259,7 +259,10 @@ async fn companies_and_sites_are_created_read_updated_and_deleted() {
         .expect("site updated")
         .into_inner();
     assert_eq!(
-        updated.occupancy_percent.as_ref().map(nectar_api::Decimal::as_str),
+        updated
+            .occupancy_percent
+            .as_ref()
+            .map(nectar_api::Decimal::as_str),
         Some("75.5")
     );
     assert_eq!(updated.path, ["US", "CA"]);

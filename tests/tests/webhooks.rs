@@ -199,7 +199,19 @@ async fn a_connection_going_from_pending_to_connected_arrives_as_verified_events
         .unwrap();
     let id = create_sandbox_connection(&sandbox).await;
 
-    let events = wait_for(&receiver, 3).await;
+    // Three connection events, then a document.created.v2 per bill of the new connection.
+    let connection_events = || {
+        receiver
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, e)| e.event_type().starts_with("connection."))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    eventually(|| connection_events().len() >= 3).await;
+    let events = connection_events();
     let names: Vec<&str> = events.iter().map(|(_, e)| e.event_type()).collect();
     assert!(names.contains(&"connection.created.v2"), "{names:?}");
     assert!(names.contains(&"connection.validated.v2"), "{names:?}");

@@ -64,9 +64,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             axum::routing::patch(confirm_accounts),
         )
         .route("/connection/{connection_id}", get(get_connection))
-        .route("/account/{account_id}", axum::routing::patch(update_account))
+        .route(
+            "/account/{account_id}",
+            axum::routing::patch(update_account),
+        )
         .route("/meter/{meter_id}", get(get_meter))
-        .route("/document/company/{company_id}", get(list_company_documents))
+        .route(
+            "/document/company/{company_id}",
+            get(list_company_documents),
+        )
         .route("/document/site/{site_id}", get(list_site_documents))
         .route(
             "/document/connection/{connection_id}",
@@ -75,7 +81,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/document/{document_id}", get(get_document))
         .route("/usage/company/{company_id}", get(list_company_usage))
         .route("/usage/site/{site_id}", get(list_site_usage))
-        .route("/usage/connection/{connection_id}", get(list_connection_usage))
+        .route(
+            "/usage/connection/{connection_id}",
+            get(list_connection_usage),
+        )
         .route("/usage/document/{document_id}", get(list_document_usage))
         .route("/usage/{usage_data_id}", get(get_usage_data))
         .fallback(not_found)
@@ -319,7 +328,13 @@ fn list_query(query: Option<&str>) -> Result<(ConnectionFilter, i64, usize), Fai
             "status" => {
                 let status = ConnectionStatus::from(value.as_str());
                 let valid = ConnectionStatus::KNOWN.iter().map(|s| s.as_str());
-                filter.status = Some(choice("status", &value, status.is_unknown(), valid, status)?);
+                filter.status = Some(choice(
+                    "status",
+                    &value,
+                    status.is_unknown(),
+                    valid,
+                    status,
+                )?);
             }
             "sites" => filter.sites.push(uuid_param("sites", &value)?),
             "connectionOwnerEmail" => {
@@ -398,7 +413,9 @@ fn data_query(query: Option<&str>, documents: bool) -> Result<(DataFilter, i64),
             "endDate" => filter.end = Some(date("endDate", &value)?),
             "identifier" => {
                 if value.is_empty() {
-                    return Err(Failure::bad_request("identifier: this field may not be blank."));
+                    return Err(Failure::bad_request(
+                        "identifier: this field may not be blank.",
+                    ));
                 }
                 filter.identifier = Some(normalize_identifier(&value));
             }

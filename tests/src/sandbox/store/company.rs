@@ -176,7 +176,6 @@ impl Store {
             .collect();
         view
     }
-
 }
 
 fn apply_company_fields(company: &mut Company, body: &Value) {
@@ -209,4 +208,3 @@ fn apply_company_fields(company: &mut Company, body: &Value) {
         company.is_low_accuracy_mode_enabled = flag;
     }
 }
-

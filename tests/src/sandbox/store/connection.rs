@@ -4,18 +4,14 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use nectar_api::{
-    Timestamp,
-    types::ConnectionStatus,
-};
+use nectar_api::{Timestamp, types::ConnectionStatus};
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    site::Site,
     Failure, SANDBOX_MAX_SITES, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Seeded, Store,
-    account::Account, company::Company,
+    account::Account, company::Company, site::Site,
 };
 
 #[derive(Debug, Clone)]
@@ -496,8 +492,13 @@ impl Store {
             let id = self.ids.uuid();
             let status = ConnectionStatus::KNOWN[index % ConnectionStatus::KNOWN.len()].clone();
             let secret = self.ids.token();
-            let mut connection =
-                Connection::sandbox(id, company_id, site_ids[index % site_ids.len()], now, secret);
+            let mut connection = Connection::sandbox(
+                id,
+                company_id,
+                site_ids[index % site_ids.len()],
+                now,
+                secret,
+            );
             connection.status = status;
             connection.workflow_owner_email = Some(owners[index % owners.len()].clone());
             self.connections.insert(id, connection);
@@ -527,4 +528,3 @@ fn provider_name(url: &str) -> String {
         .unwrap_or(url);
     host.trim_start_matches("www.").to_owned()
 }
-

@@ -54,8 +54,7 @@ impl DataFilter {
     }
 
     pub(super) fn datasource_matches(&self, types: &[DatasourceType]) -> bool {
-        self.datasource_types.is_empty()
-            || types.iter().any(|t| self.datasource_types.contains(t))
+        self.datasource_types.is_empty() || types.iter().any(|t| self.datasource_types.contains(t))
     }
 
     /// The range against the date `dateType` names: inclusive; `USAGE_PERIOD` matches a period
@@ -124,10 +123,12 @@ mod tests {
         assert!(!filter(DateType::BillDate, Some(1), Some(30)).dates_match(&dates));
         assert!(filter(DateType::UsagePeriod, Some(31), None).dates_match(&dates));
         assert!(filter(DateType::UsagePeriod, None, Some(1)).dates_match(&dates));
-        assert!(!filter(DateType::UsagePeriod, None, Some(1)).dates_match(&Dates {
-            period: (day(2), day(3)),
-            ..dates
-        }));
+        assert!(
+            !filter(DateType::UsagePeriod, None, Some(1)).dates_match(&Dates {
+                period: (day(2), day(3)),
+                ..dates
+            })
+        );
         assert!(filter(DateType::CreatedDate, Some(5), Some(5)).dates_match(&dates));
         assert!(!filter(DateType::UpdatedDate, Some(21), None).dates_match(&dates));
     }

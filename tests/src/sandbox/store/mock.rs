@@ -61,7 +61,11 @@ struct Reading {
 
 fn units(kind: &DatasourceType) -> &'static str {
     // The only units the reference shows: J (usage data) and Wh.
-    if *kind == DatasourceType::Gas { "J" } else { "Wh" }
+    if *kind == DatasourceType::Gas {
+        "J"
+    } else {
+        "Wh"
+    }
 }
 
 fn thousandths(value: u64) -> String {
@@ -120,8 +124,10 @@ impl Store {
                 connection_id: Some(connection_id),
                 account_id,
             };
-            let mut readings: Vec<Reading> =
-                meters.iter().map(|&meter| Reading { meter, total: 0 }).collect();
+            let mut readings: Vec<Reading> = meters
+                .iter()
+                .map(|&meter| Reading { meter, total: 0 })
+                .collect();
             // Monthly bills, from the month of the start date to the last full month.
             let mut month = start.with_day(1).unwrap_or(start);
             let mut number = 0_usize;
@@ -211,7 +217,10 @@ impl Store {
         let id = self.ids.uuid();
         let created = last
             .checked_add_days(Days::new(3))
-            .map(|d| d.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default()).and_utc())
+            .map(|d| {
+                d.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default())
+                    .and_utc()
+            })
             .filter(|c| *c < now)
             .unwrap_or(now);
         let updated = if number % 5 == 4 { now } else { created };
@@ -239,8 +248,7 @@ impl Store {
                 multipliers: Vec::new(),
                 account_ids: vec![owner.account_id.to_string()],
                 charge_type: None,
-                electricity_charge_type: (kind == DatasourceType::Electricity)
-                    .then_some("SUPPLY"),
+                electricity_charge_type: (kind == DatasourceType::Electricity).then_some("SUPPLY"),
                 electricity_is_demand: (kind == DatasourceType::Electricity).then_some(false),
                 electricity_time_of_use: None,
                 gas_charge_type: (kind == DatasourceType::Gas).then_some("SUPPLY"),
@@ -377,8 +385,10 @@ impl Store {
             connection_id: Some(connection_id),
             account_id,
         };
-        let mut readings: Vec<Reading> =
-            meters.iter().map(|&meter| Reading { meter, total: 0 }).collect();
+        let mut readings: Vec<Reading> = meters
+            .iter()
+            .map(|&meter| Reading { meter, total: 0 })
+            .collect();
         let today = now.date_naive();
         for index in 0..documents {
             let day = today

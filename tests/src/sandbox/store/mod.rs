@@ -97,7 +97,6 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-
 /// A company made by [`Store::seed`].
 #[derive(Debug, Clone)]
 pub struct Seeded {
@@ -198,11 +197,7 @@ impl Store {
 /// Where page `page` of `total` objects, `per_page` a page, is: Nectar answers a page past the
 /// end (or below 1) with the last page. Returns the page answered, the number of pages, and the
 /// range of indices it holds.
-fn paging(
-    total: usize,
-    page: i64,
-    per_page: usize,
-) -> (usize, usize, std::ops::Range<usize>) {
+fn paging(total: usize, page: i64, per_page: usize) -> (usize, usize, std::ops::Range<usize>) {
     let per_page = per_page.max(1);
     let total_pages = total.div_ceil(per_page).max(1);
     let current = usize::try_from(page)

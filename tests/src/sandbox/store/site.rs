@@ -73,7 +73,6 @@ impl Store {
         apply_site_fields(site, body);
         Ok(serde_json::to_value(&*site).unwrap_or(Value::Null))
     }
-
 }
 
 fn apply_site_fields(site: &mut Site, body: &Value) {

@@ -110,8 +110,7 @@ impl Store {
             meter_address: meter.map_or("", |m| &m.address),
             meter_is_tracked: meter.is_some_and(|m| m.is_tracked),
             identifiers: meter.map_or(&[], |m| &m.identifiers),
-            electricity_type: (u.datasource_type == DatasourceType::Electricity)
-                .then_some("USAGE"),
+            electricity_type: (u.datasource_type == DatasourceType::Electricity).then_some("USAGE"),
             gas_type: meter.and_then(|m| m.gas_type()),
             net_metering_type: meter.and_then(|m| m.net_metering_type()),
             utility_name: "Nectar Sandbox Utility",
