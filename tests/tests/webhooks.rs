@@ -416,3 +416,63 @@ fn svixs_python_library_and_nectar_rs_agree() {
         assert_eq!(same_key.iter().filter(|f| **f == form).count(), 3, "{form}");
     }
 }
+
+#[tokio::test]
+async fn new_bills_arrive_as_verified_typed_document_created_events() {
+    let secret = Signer::generate_secret().unwrap();
+    let (url, receiver) = start_receiver(&secret, 0).await;
+    let sandbox = Sandbox::builder()
+        .validation_delay(Duration::from_millis(20))
+        .webhook_endpoint(&url, &secret)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client();
+    let (company, _, _) = flows::sandbox_connection(&client, 1, SANDBOX_PASSWORD)
+        .await
+        .unwrap();
+    // Every bill of the new connection, deleted ones included, was announced once.
+    let bills = || {
+        receiver
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::DocumentCreated(document) => Some(document.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    eventually(|| bills().len() >= 12).await;
+    let listed: Vec<nectar_api::types::Document> = {
+        use futures_util::TryStreamExt;
+        use nectar_api::Paginate;
+        client
+            .list_company_documents()
+            .company_id(company)
+            .is_deleted(true)
+            .items()
+            .try_collect()
+            .await
+            .unwrap()
+    };
+    eventually(|| bills().len() >= listed.len()).await;
+    let events = bills();
+    assert_eq!(events.len(), listed.len());
+    for event in &events {
+        let id = event.id.expect("the document's id");
+        let document = listed
+            .iter()
+            .find(|d| d.id == id)
+            .expect("the event names a listed document");
+        assert_eq!(event.event_type.as_deref(), Some("document.created.v2"));
+        assert_eq!(event.bill_date, document.bill_date);
+        assert_eq!(event.total_charges, document.total_charges);
+        assert!(event.total_charges.as_ref().unwrap().to_decimal().is_ok());
+        assert!(
+            event.extra.contains_key("lineItems"),
+            "the rest is kept as sent"
+        );
+    }
+}
