@@ -24,6 +24,7 @@ use std::{
     fmt,
     future::Future,
     net::IpAddr,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -36,6 +37,7 @@ use crate::{
     Client, DEFAULT_BASE_URL, ResponseValue, Secret,
     error::{self, Error, ErrorKind, Seen, location_of, retry_after_of},
     generated::operations,
+    limiter::Limiter,
     types::ApiError,
 };
 
@@ -50,6 +52,10 @@ const MAX_BUFFERED_ERROR: usize = 64 * 1024;
 /// line items and usage a few MiB), so a legitimate answer has ample room, and a hostile or
 /// broken server cannot make the client hold more than this.
 pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 32 * 1024 * 1024;
+
+/// The default [`ClientBuilder::max_concurrency`]: Nectar asks integrations for at most 10
+/// concurrent requests.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 10;
 
 /// The longest timeout the builder keeps; longer ones (up to `Duration::MAX`, "no limit") are
 /// clamped to it.
@@ -110,6 +116,8 @@ pub struct Inner {
     attempt_timeout: Duration,
     total_timeout: Duration,
     max_response_size: u64,
+    /// Requests in flight, for this client and all its clones.
+    limiter: Arc<Limiter>,
 }
 
 impl fmt::Debug for Inner {
@@ -120,6 +128,7 @@ impl fmt::Debug for Inner {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("total_timeout", &self.total_timeout)
             .field("max_response_size", &self.max_response_size)
+            .field("concurrency", &self.limiter.current())
             .finish()
     }
 }
@@ -152,6 +161,8 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     max_response_size: u64,
     root_certificates: Vec<Vec<u8>>,
+    max_concurrency: usize,
+    adaptive_concurrency: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -167,6 +178,8 @@ impl fmt::Debug for ClientBuilder {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("max_response_size", &self.max_response_size)
             .field("root_certificates", &self.root_certificates.len())
+            .field("max_concurrency", &self.max_concurrency)
+            .field("adaptive_concurrency", &self.adaptive_concurrency)
             .finish()
     }
 }
@@ -184,6 +197,8 @@ impl Default for ClientBuilder {
             allow_insecure_http: false,
             max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             root_certificates: Vec::new(),
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
+            adaptive_concurrency: true,
         }
     }
 }
@@ -248,6 +263,23 @@ impl ClientBuilder {
     /// [`ErrorKind::ResponseTooLarge`] without being read further.
     pub fn max_response_size(mut self, bytes: u64) -> Self {
         self.max_response_size = bytes;
+        self
+    }
+
+    /// The most requests this client, and every clone of it, has in flight at once (default
+    /// [`DEFAULT_MAX_CONCURRENCY`], 10, as Nectar asks; 0 counts as 1). Pagers and calls share
+    /// it; a retry's wait holds no slot.
+    pub fn max_concurrency(mut self, requests: usize) -> Self {
+        self.max_concurrency = requests.max(1);
+        self
+    }
+
+    /// Whether the concurrency limit adapts (default `true`): a `429` halves it (once per window
+    /// of requests), each answer raises it by a fraction until it is back at
+    /// [`max_concurrency`](Self::max_concurrency) (additive increase, multiplicative decrease).
+    /// With `false` the limit stays at the maximum.
+    pub fn adaptive_concurrency(mut self, adaptive: bool) -> Self {
+        self.adaptive_concurrency = adaptive;
         self
     }
 
@@ -349,6 +381,7 @@ impl ClientBuilder {
             attempt_timeout: self.attempt_timeout.min(MAX_TIMEOUT),
             total_timeout: self.total_timeout.min(MAX_TIMEOUT),
             max_response_size: self.max_response_size,
+            limiter: Arc::new(Limiter::new(self.max_concurrency, self.adaptive_concurrency)),
         };
         Ok(Client::new_with_client(&base_url, http, inner))
     }
@@ -368,6 +401,12 @@ impl Client {
     /// Configure a client; see [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// How many requests this client (with its clones) lets be in flight now: the configured
+    /// maximum, or less after `429` answers while the adaptive limit recovers.
+    pub fn concurrency_limit(&self) -> usize {
+        self.inner().limiter.current()
     }
 }
 
@@ -571,15 +610,30 @@ fn reason(outcome: &reqwest::Result<reqwest::Response>) -> String {
 }
 
 impl Client {
-    /// One attempt: send, then read the answer within the same timeout.
+    /// One attempt under the client-wide concurrency limit: wait for a slot, send, read the
+    /// answer within the attempt's timeout, and tell the limiter how it went. `started` and
+    /// `total` bound the attempt's timeout (the wait for a slot counts).
     async fn attempt(
         &self,
         mut request: reqwest::Request,
-        timeout: Duration,
+        started: Instant,
     ) -> reqwest::Result<reqwest::Response> {
-        *request.timeout_mut() = Some(timeout);
-        let response = self.client().execute(request).await?;
-        read_bounded(response, self.inner().max_response_size).await
+        let inner = self.inner();
+        let permit = inner.limiter.acquire().await;
+        let remaining = inner.total_timeout.saturating_sub(started.elapsed());
+        *request.timeout_mut() = Some(inner.attempt_timeout.min(remaining).max(Duration::from_millis(1)));
+        let outcome = match self.client().execute(request).await {
+            Ok(response) => read_bounded(response, inner.max_response_size).await,
+            Err(error) => Err(error),
+        };
+        match &outcome {
+            Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
+                inner.limiter.throttled(&permit);
+            }
+            Ok(_) => inner.limiter.succeeded(),
+            Err(_) => {}
+        }
+        outcome
     }
 }
 
@@ -623,13 +677,11 @@ impl ClientHooks<Inner> for Client {
                 outcome
             };
             loop {
-                let remaining = inner.total_timeout.saturating_sub(started.elapsed());
-                let timeout = inner.attempt_timeout.min(remaining);
                 let Some(this) = request.try_clone() else {
                     // A body that cannot be copied (a stream) is sent once, without retries.
-                    return done(attempt, self.attempt(request, timeout).await);
+                    return done(attempt, self.attempt(request, started).await);
                 };
-                let outcome = self.attempt(this, timeout).await;
+                let outcome = self.attempt(this, started).await;
                 let Retry::Yes { after } = classify(&method, &outcome) else {
                     return done(attempt, outcome);
                 };

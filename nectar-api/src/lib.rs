@@ -55,6 +55,7 @@ mod error;
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 mod generated;
+mod limiter;
 pub mod pager;
 mod redact;
 mod secret;

@@ -23,8 +23,8 @@
 //! ```
 //!
 //! The first page is fetched alone; once it tells how many pages there are, the rest are fetched
-//! concurrently (at most [`DEFAULT_CONCURRENCY`] at a time unless configured) and yielded in
-//! order. The pager stops at `hasNext == false`, at an empty page, or past `totalPages`, and
+//! concurrently (at most [`DEFAULT_CONCURRENCY`] at a time unless configured, and never more
+//! than the client's limit on requests in flight) and yielded in order. The pager stops at `hasNext == false`, at an empty page, or past `totalPages`, and
 //! refuses a server that answers a page other than the one asked for (a repeated page would
 //! duplicate items; a skipped one would lose them).
 
@@ -37,9 +37,11 @@ use futures_util::{
 
 use crate::{Error, ResponseValue, error::ErrorKind};
 
-/// How many pages are fetched at once by default (Nectar asks for at most 10 concurrent
-/// requests per integration).
-pub const DEFAULT_CONCURRENCY: usize = 4;
+/// How many pages are fetched at once by default. Nectar asks for at most 10 concurrent
+/// requests per integration; the client keeps to that across all pagers and calls
+/// ([`ClientBuilder::max_concurrency`](crate::ClientBuilder::max_concurrency)), so a pager may
+/// ask for as many.
+pub const DEFAULT_CONCURRENCY: usize = 10;
 
 /// The most pages a pager fetches at once; a larger [`Pager::concurrency`] is clamped to it.
 pub const MAX_CONCURRENCY: usize = 64;

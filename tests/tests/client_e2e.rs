@@ -464,3 +464,93 @@ async fn the_waiter_returns_once_the_connection_leaves_pending() {
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert!(error.to_string().contains("still CONNECTED"), "{error}");
 }
+
+#[tokio::test]
+async fn one_client_and_its_clones_keep_to_one_limit_on_requests_in_flight() {
+    // The emulator throttles whatever arrives above 3 concurrent requests; two pagers asking
+    // for 10 pages at a time on clones of a client limited to 3 are never throttled.
+    let sandbox = Sandbox::builder()
+        .faults(
+            Faults::seeded(1)
+                .latency(Duration::from_millis(20))
+                .throttle_above(3, 1),
+        )
+        .seed_usage("Polite", 300, 10)
+        .start()
+        .await
+        .unwrap();
+    let company = sandbox.seeded_data()[0].company_id;
+    let client = sandbox
+        .client_builder()
+        .max_concurrency(3)
+        .adaptive_concurrency(false)
+        .build()
+        .unwrap();
+    let other = client.clone();
+    let pull = |client: Client| async move {
+        client
+            .list_company_usage()
+            .company_id(company)
+            .pager()
+            .concurrency(10)
+            .items()
+            .try_fold(0_usize, |n, _| async move { Ok(n + 1) })
+            .await
+            .unwrap()
+    };
+    let (a, b) = tokio::join!(pull(client), pull(other));
+    assert_eq!((a, b), (3000, 3000));
+    let throttled = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.status == Some(429))
+        .count();
+    assert_eq!(throttled, 0, "never more than 3 in flight");
+}
+
+#[tokio::test]
+async fn under_throttling_the_adaptive_limit_backs_off_and_nothing_is_lost() {
+    let sandbox = Sandbox::builder()
+        .faults(
+            Faults::seeded(1)
+                .latency(Duration::from_millis(10))
+                .throttle_above(5, 1),
+        )
+        .seed_usage("Throttled", 300, 10)
+        .start()
+        .await
+        .unwrap();
+    let company = sandbox.seeded_data()[0].company_id;
+    let client = sandbox
+        .client_builder()
+        .retry_policy(RetryPolicy {
+            max_attempts: 20,
+            ..patient()
+        })
+        .build()
+        .unwrap();
+    assert_eq!(client.concurrency_limit(), 10);
+    let ids: Vec<String> = client
+        .list_company_usage()
+        .company_id(company)
+        .items()
+        .map_ok(|row| row.id)
+        .try_collect()
+        .await
+        .expect("every page arrives");
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(ids.len(), 3000);
+    assert_eq!(unique.len(), 3000, "nothing duplicated");
+    let throttled = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.status == Some(429))
+        .count();
+    println!(
+        "adaptive: {} requests, {throttled} answered 429, limit now {}",
+        sandbox.requests().len(),
+        client.concurrency_limit()
+    );
+    assert!(throttled > 0, "the emulator did throttle");
+    assert!(client.concurrency_limit() < 10, "the limit came down");
+}

@@ -64,6 +64,7 @@ pub struct Faults {
     kinds: Vec<Fault>,
     on_request: BTreeMap<u64, Fault>,
     latency: Duration,
+    throttle_above: Option<(usize, u64)>,
 }
 
 impl Faults {
@@ -97,6 +98,19 @@ impl Faults {
     /// The added latency.
     pub fn added_latency(&self) -> Duration {
         self.latency
+    }
+
+    /// Answers `429` with `Retry-After: <retry_after_seconds>` to a request that arrives while
+    /// more than `max_in_flight` others are being handled, as a rate-limited API would; the
+    /// throttled request is not handled.
+    pub fn throttle_above(mut self, max_in_flight: usize, retry_after_seconds: u64) -> Self {
+        self.throttle_above = Some((max_in_flight, retry_after_seconds));
+        self
+    }
+
+    /// The throttling rule, if any: (requests allowed in flight, `Retry-After` seconds).
+    pub fn throttling(&self) -> Option<(usize, u64)> {
+        self.throttle_above
     }
 
     /// The fault for request `n`, if any.

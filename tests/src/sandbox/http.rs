@@ -131,7 +131,22 @@ async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next)
     let n = shared.counter.fetch_add(1, Ordering::SeqCst) + 1;
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
-    let fault = shared.faults.decide(n);
+    // Counted while handled; a request over the throttling limit is answered 429 at once.
+    struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+    impl Drop for InFlight<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let in_flight = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    let _counted = InFlight(&shared.in_flight);
+    let throttled = shared
+        .faults
+        .throttling()
+        .filter(|(max, _)| in_flight > *max)
+        .map(|(_, seconds)| Fault::TooManyRequests(Some(RetryAfter::Seconds(seconds))));
+    let is_throttled = throttled.is_some();
+    let fault = throttled.or_else(|| shared.faults.decide(n));
     let record = |status: Option<u16>| RequestRecord {
         n,
         method: method.clone(),
@@ -140,7 +155,8 @@ async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next)
         status,
     };
     let latency = shared.faults.added_latency();
-    if !latency.is_zero() {
+    // A throttled request is refused at once, as a rate limiter in front of the API would.
+    if !latency.is_zero() && !is_throttled {
         tokio::time::sleep(latency).await;
     }
     let response = match &fault {

@@ -72,6 +72,8 @@ pub(crate) struct Shared {
     faults: Faults,
     validation_delay: Duration,
     counter: AtomicU64,
+    /// Requests being handled now (for `Faults::throttle_above`).
+    in_flight: std::sync::atomic::AtomicUsize,
     requests: Mutex<Vec<RequestRecord>>,
     webhooks: Arc<Webhooks>,
 }
@@ -311,6 +313,7 @@ impl SandboxBuilder {
             faults: self.faults,
             validation_delay: self.validation_delay,
             counter: AtomicU64::new(0),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
             webhooks,
         });

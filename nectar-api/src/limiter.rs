@@ -1,0 +1,169 @@
+//! One limit on the requests a client (and every clone of it) has in flight: Nectar asks
+//! integrations for at most 10 concurrent requests. Adaptive by default: a `429` halves the
+//! limit (once per window of requests sent under the old limit), every success raises it by
+//! `1/limit` (about one per window), up to the configured maximum: additive increase,
+//! multiplicative decrease, as TCP does.
+
+use std::sync::{Mutex, PoisonError};
+
+use tokio::sync::Notify;
+
+/// The client-wide limit; shared by every clone of a client.
+#[derive(Debug)]
+pub(crate) struct Limiter {
+    state: Mutex<State>,
+    released: Notify,
+    max: usize,
+    adaptive: bool,
+}
+
+#[derive(Debug)]
+struct State {
+    /// The current limit; its floor is how many requests may be in flight.
+    limit: f64,
+    in_flight: usize,
+    /// Counts decreases: a 429 lowers the limit only if its request was sent under the current
+    /// one, so a burst of 429s answering one window halves the limit once, not once each.
+    epoch: u64,
+}
+
+/// A slot for one attempt; freed when dropped.
+#[derive(Debug)]
+pub(crate) struct Permit<'a> {
+    limiter: &'a Limiter,
+    epoch: u64,
+}
+
+impl Limiter {
+    /// At most `max` (at least 1) in flight; adaptive or fixed.
+    pub(crate) fn new(max: usize, adaptive: bool) -> Self {
+        let max = max.max(1);
+        Self {
+            state: Mutex::new(State {
+                limit: max as f64,
+                in_flight: 0,
+                epoch: 0,
+            }),
+            released: Notify::new(),
+            max,
+            adaptive,
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state is plain numbers: usable even if a holder panicked.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many requests may be in flight now.
+    pub(crate) fn current(&self) -> usize {
+        allowed(self.state().limit)
+    }
+
+    /// Waits for a slot.
+    pub(crate) async fn acquire(&self) -> Permit<'_> {
+        loop {
+            let released = self.released.notified();
+            let mut released = std::pin::pin!(released);
+            // Registered before the check, so a release between check and wait is not missed.
+            released.as_mut().enable();
+            {
+                let mut state = self.state();
+                if state.in_flight < allowed(state.limit) {
+                    state.in_flight += 1;
+                    return Permit {
+                        limiter: self,
+                        epoch: state.epoch,
+                    };
+                }
+            }
+            released.await;
+        }
+    }
+
+    /// The attempt under `permit` was throttled (429): halve the limit, once per window.
+    pub(crate) fn throttled(&self, permit: &Permit<'_>) {
+        if !self.adaptive {
+            return;
+        }
+        let mut state = self.state();
+        if permit.epoch == state.epoch {
+            state.limit = (state.limit / 2.0).max(1.0);
+            state.epoch = state.epoch.wrapping_add(1);
+            tracing::debug!(limit = allowed(state.limit), "throttled: concurrency lowered");
+        }
+    }
+
+    /// The attempt was answered (not throttled): raise the limit by `1/limit`.
+    pub(crate) fn succeeded(&self) {
+        if !self.adaptive {
+            return;
+        }
+        let raised = {
+            let mut state = self.state();
+            let before = allowed(state.limit);
+            state.limit = (state.limit + 1.0 / state.limit).min(self.max as f64);
+            allowed(state.limit) > before
+        };
+        if raised {
+            self.released.notify_waiters();
+        }
+    }
+}
+
+/// Requests allowed in flight under `limit`: its floor, at least 1.
+fn allowed(limit: f64) -> usize {
+    (limit.floor() as usize).max(1)
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        {
+            let mut state = self.limiter.state();
+            state.in_flight = state.in_flight.saturating_sub(1);
+        }
+        self.limiter.released.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn at_most_the_limit_is_in_flight_and_a_release_wakes_a_waiter() {
+        let limiter = Limiter::new(2, false);
+        let a = limiter.acquire().await;
+        let _b = limiter.acquire().await;
+        let third = limiter.acquire();
+        let mut third = std::pin::pin!(third);
+        assert!(futures_util::poll!(third.as_mut()).is_pending());
+        drop(a);
+        let _c = third.await;
+        assert_eq!(limiter.state().in_flight, 2);
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_429s_halves_once_and_successes_raise_it_again() {
+        let limiter = Limiter::new(10, true);
+        let permits: Vec<Permit<'_>> = futures_util::future::join_all((0..10).map(|_| limiter.acquire())).await;
+        for permit in &permits {
+            limiter.throttled(permit);
+        }
+        assert_eq!(limiter.current(), 5, "one window, one halving");
+        drop(permits);
+        let permit = limiter.acquire().await;
+        limiter.throttled(&permit);
+        assert_eq!(limiter.current(), 2);
+        drop(permit);
+        for _ in 0..200 {
+            limiter.succeeded();
+        }
+        assert_eq!(limiter.current(), 10, "back to the maximum, not past it");
+        let fixed = Limiter::new(3, false);
+        let permit = fixed.acquire().await;
+        fixed.throttled(&permit);
+        assert_eq!(fixed.current(), 3, "a fixed limit does not move");
+        assert_eq!(Limiter::new(0, true).current(), 1);
+    }
+}
