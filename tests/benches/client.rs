@@ -18,6 +18,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::TryStreamExt;
 use nectar_api::{Paginate, types::ConnectionPage};
 use nectar_tests::{
+    bench::{client_runtime, server_runtime},
     heap::peak_during,
     sandbox::{Faults, Sandbox},
 };
@@ -28,11 +29,7 @@ static ALLOCATOR: nectar_tests::heap::Counting = nectar_tests::heap::Counting;
 // ---- benches ----------------------------------------------------------------------------------
 
 fn server(latency: Duration, connections: usize) -> (tokio::runtime::Runtime, Sandbox) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a server runtime");
+    let runtime = server_runtime();
     let sandbox = runtime
         .block_on(
             Sandbox::builder()
@@ -59,13 +56,6 @@ async fn stream_all(client: &nectar_api::Client, company: uuid::Uuid, concurrenc
         })
         .await
         .expect("every page arrives")
-}
-
-fn client_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a client runtime")
 }
 
 fn list_20000(c: &mut Criterion) {

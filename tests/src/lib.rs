@@ -12,6 +12,7 @@
 //!   and of every schema, decoding of the documentation's examples, end-to-end flows and
 //!   conformance.
 
+pub mod bench;
 pub mod flows;
 pub mod heap;
 pub mod hostile;

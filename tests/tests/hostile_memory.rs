@@ -17,21 +17,14 @@ static ALLOCATOR: nectar_tests::heap::Counting = nectar_tests::heap::Counting;
 
 #[test]
 fn an_endless_body_holds_memory_near_the_limit() {
-    let server_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+    let server_runtime = nectar_tests::bench::server_runtime();
     let server = server_runtime
         .block_on(Hostile::start("127.0.0.1", |_, _| Reply::Endless {
             head: b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n[".to_vec(),
             chunk: br#"{"id": "00000000-0000-0000-0000-000000000000", "name": "x"},"#.repeat(1000),
         }))
         .unwrap();
-    let client_runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let client_runtime = nectar_tests::bench::client_runtime();
 
     for limit in [1_u64 << 20, 8 << 20] {
         let client = Client::builder()

@@ -1,0 +1,222 @@
+//! Pulling usage data: speed, decoding, memory, and politeness under throttling, against the
+//! emulator on loopback.
+//!
+//! `cargo bench -p nectar-tests --bench usage` (one group: `-- "pull 20000"` and so on)
+//!
+//! 1. `pull 20000`: 20,000 usage rows (200 pages of 100), 25 ms added latency per request; page
+//!    after page against the default pager (10 in flight, the client's limit). Floor:
+//!    25 ms x (1 + ceil(199 / 10)) = 525 ms.
+//! 2. `decode page of 100 usage rows`: typed `UsagePage` vs `serde_json::Value` vs `IgnoredAny`.
+//! 3. `stream 100000 usage rows (memory)`: peak heap of the client while streaming 100,000 rows
+//!    item by item with the default pager, against the peak of fetching one page; printed.
+//! 4. `throttled 20000`: the emulator answers 429 (`Retry-After: 1`) to requests above 5 in
+//!    flight; the adaptive client (default) against a fixed limit of 10. Each run checks that
+//!    every row arrives once, and prints its time and the share of requests answered 429.
+
+use std::{collections::HashSet, hint::black_box, time::Duration};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use futures_util::TryStreamExt;
+use nectar_api::{Client, Paginate, RetryPolicy, types::UsagePage};
+use nectar_tests::{
+    bench::{client_runtime, server_runtime},
+    heap::peak_during,
+    sandbox::{Faults, Sandbox},
+};
+
+#[global_allocator]
+static ALLOCATOR: nectar_tests::heap::Counting = nectar_tests::heap::Counting;
+
+fn server(faults: Faults, documents: usize) -> (tokio::runtime::Runtime, Sandbox) {
+    let runtime = server_runtime();
+    let sandbox = runtime
+        .block_on(
+            Sandbox::builder()
+                .faults(faults)
+                .seed_usage("Bench", documents, 100)
+                .start(),
+        )
+        .expect("the emulator starts");
+    (runtime, sandbox)
+}
+
+/// Streams every usage row of the seeded company item by item; the count.
+async fn pull(client: &Client, company: uuid::Uuid, concurrency: usize) -> usize {
+    client
+        .list_company_usage()
+        .company_id(company)
+        .pager()
+        .concurrency(concurrency)
+        .items()
+        .try_fold(0_usize, |n, row| async move {
+            drop(black_box(row));
+            Ok(n + 1)
+        })
+        .await
+        .expect("every page arrives")
+}
+
+fn pull_20000(c: &mut Criterion) {
+    let (_server, sandbox) = server(Faults::seeded(1).latency(Duration::from_millis(25)), 200);
+    let company = sandbox.seeded_data()[0].company_id;
+    let client = sandbox.client();
+    let runtime = client_runtime();
+    let mut group = c.benchmark_group("pull 20000 usage rows (200 pages, 25 ms latency)");
+    group.sample_size(10);
+    for (name, concurrency) in [
+        ("page after page", 1),
+        ("default pager", nectar_api::pager::DEFAULT_CONCURRENCY),
+    ] {
+        group.bench_function(name, |b| {
+            b.to_async(&runtime).iter(|| async {
+                assert_eq!(pull(&client, company, concurrency).await, 20_000);
+            });
+        });
+    }
+    group.finish();
+}
+
+fn decode_page(c: &mut Criterion) {
+    let (_server, sandbox) = server(Faults::default(), 1);
+    let url = format!(
+        "{}/usage/company/{}",
+        sandbox.base_url(),
+        sandbox.seeded_data()[0].company_id
+    );
+    let bytes = client_runtime()
+        .block_on(async {
+            reqwest::Client::new()
+                .get(url)
+                .header("X-API-Key", sandbox.api_key())
+                .send()
+                .await?
+                .bytes()
+                .await
+        })
+        .expect("a page");
+    let page: UsagePage = serde_json::from_slice(&bytes).expect("a page of usage");
+    assert_eq!(page.usage_data.len(), 100);
+    let mut group = c.benchmark_group(format!(
+        "decode page of 100 usage rows ({} KiB)",
+        bytes.len() / 1024
+    ));
+    group.bench_function("typed UsagePage", |b| {
+        b.iter(|| serde_json::from_slice::<UsagePage>(black_box(&bytes)).expect("decodes"));
+    });
+    group.bench_function("serde_json::Value", |b| {
+        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).expect("decodes"));
+    });
+    group.bench_function("serde::de::IgnoredAny", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&bytes)).expect("decodes")
+        });
+    });
+    group.finish();
+}
+
+fn stream_memory(c: &mut Criterion) {
+    let (_server, sandbox) = server(Faults::default(), 1000);
+    let company = sandbox.seeded_data()[0].company_id;
+    let client = sandbox.client();
+    let runtime = client_runtime();
+    runtime.block_on(client.ping().send()).expect("ping");
+    let (page, one_page) = peak_during(|| {
+        runtime.block_on(async {
+            client
+                .list_company_usage()
+                .company_id(company)
+                .send()
+                .await
+                .expect("a page")
+        })
+    });
+    drop(page);
+    let concurrency = nectar_api::pager::DEFAULT_CONCURRENCY;
+    let (count, streaming) = peak_during(|| runtime.block_on(pull(&client, company, concurrency)));
+    assert_eq!(count, 100_000);
+    let budget = (concurrency + 2) * one_page;
+    println!(
+        "stream 100000 usage rows (memory): peak {:.1} MiB at concurrency {concurrency}; one page \
+         peaks at {:.2} MiB; budget (concurrency + 2) pages = {:.1} MiB; ratio {:.2} pages -> {}",
+        streaming as f64 / 1048576.0,
+        one_page as f64 / 1048576.0,
+        budget as f64 / 1048576.0,
+        streaming as f64 / one_page as f64,
+        if streaming < budget {
+            "within budget"
+        } else {
+            "OVER BUDGET"
+        }
+    );
+    let mut group = c.benchmark_group("stream 100000 usage rows");
+    group.sample_size(10);
+    group.bench_function(format!("concurrency {concurrency}, item by item"), |b| {
+        b.to_async(&runtime)
+            .iter(|| pull(&client, company, concurrency));
+    });
+    group.finish();
+}
+
+fn throttled_20000(c: &mut Criterion) {
+    let (_server, sandbox) = server(
+        Faults::seeded(1)
+            .latency(Duration::from_millis(25))
+            .throttle_above(5, 1),
+        200,
+    );
+    let company = sandbox.seeded_data()[0].company_id;
+    let runtime = client_runtime();
+    let patient = RetryPolicy {
+        max_attempts: 30,
+        ..RetryPolicy::default()
+    };
+    let mut group = c.benchmark_group("throttled 20000 (429 above 5 in flight)");
+    group.sample_size(10);
+    for (name, adaptive) in [("adaptive (default)", true), ("fixed 10", false)] {
+        group.bench_function(name, |b| {
+            b.to_async(&runtime).iter_custom(|iterations| {
+                let sandbox = &sandbox;
+                let patient = patient.clone();
+                async move {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iterations {
+                        // A fresh client per run: each starts at the maximum of 10.
+                        let client = sandbox
+                            .client_builder()
+                            .retry_policy(patient.clone())
+                            .adaptive_concurrency(adaptive)
+                            .build()
+                            .expect("a client");
+                        let before = sandbox.requests().len();
+                        let started = std::time::Instant::now();
+                        let ids: Vec<String> = client
+                            .list_company_usage()
+                            .company_id(company)
+                            .items()
+                            .map_ok(|row| row.id)
+                            .try_collect()
+                            .await
+                            .expect("every page arrives");
+                        let elapsed = started.elapsed();
+                        total += elapsed;
+                        let unique: HashSet<&String> = ids.iter().collect();
+                        assert_eq!((ids.len(), unique.len()), (20_000, 20_000));
+                        let requests = &sandbox.requests()[before..];
+                        let throttled = requests.iter().filter(|r| r.status == Some(429)).count();
+                        println!(
+                            "throttled 20000, {name}: {elapsed:.2?}, {} requests, {throttled} answered \
+                             429 ({:.1}%), 0 lost, 0 duplicated",
+                            requests.len(),
+                            100.0 * throttled as f64 / requests.len() as f64
+                        );
+                    }
+                    total
+                }
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, pull_20000, decode_page, stream_memory, throttled_20000);
+criterion_main!(benches);
