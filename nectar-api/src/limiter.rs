@@ -2,7 +2,9 @@
 //! integrations for at most 10 concurrent requests. Adaptive by default: a `429` halves the
 //! limit (once per window of requests sent under the old limit), every success raises it by
 //! `1/limit` (about one per window), up to the configured maximum: additive increase,
-//! multiplicative decrease, as TCP does.
+//! multiplicative decrease, as TCP does. Near the limit where the last `429` came, it climbs
+//! eight times slower, so it does not keep probing a ceiling it has just met (each probe that
+//! fails costs a `Retry-After` wait).
 
 use std::sync::{Mutex, PoisonError};
 
@@ -25,6 +27,8 @@ struct State {
     /// Counts decreases: a 429 lowers the limit only if its request was sent under the current
     /// one, so a burst of 429s answering one window halves the limit once, not once each.
     epoch: u64,
+    /// The limit at which the last 429 came (the maximum before any).
+    ceiling: f64,
 }
 
 /// A slot for one attempt; freed when dropped.
@@ -43,6 +47,7 @@ impl Limiter {
                 limit: max as f64,
                 in_flight: 0,
                 epoch: 0,
+                ceiling: max as f64,
             }),
             released: Notify::new(),
             max,
@@ -88,6 +93,7 @@ impl Limiter {
         }
         let mut state = self.state();
         if permit.epoch == state.epoch {
+            state.ceiling = state.limit;
             state.limit = (state.limit / 2.0).max(1.0);
             state.epoch = state.epoch.wrapping_add(1);
             tracing::debug!(limit = allowed(state.limit), "throttled: concurrency lowered");
@@ -102,7 +108,13 @@ impl Limiter {
         let raised = {
             let mut state = self.state();
             let before = allowed(state.limit);
-            state.limit = (state.limit + 1.0 / state.limit).min(self.max as f64);
+            // Within one request of the last ceiling, probe eight times slower.
+            let step = if state.limit + 1.0 >= state.ceiling {
+                1.0 / (8.0 * state.limit)
+            } else {
+                1.0 / state.limit
+            };
+            state.limit = (state.limit + step).min(self.max as f64);
             allowed(state.limit) > before
         };
         if raised {
@@ -156,7 +168,16 @@ mod tests {
         limiter.throttled(&permit);
         assert_eq!(limiter.current(), 2);
         drop(permit);
-        for _ in 0..200 {
+        // From 2 after throttling at 5: quickly to 4, then slowly past the last ceiling.
+        for _ in 0..5 {
+            limiter.succeeded();
+        }
+        assert_eq!(limiter.current(), 4);
+        for _ in 0..20 {
+            limiter.succeeded();
+        }
+        assert_eq!(limiter.current(), 4, "slow near the ceiling where the 429 came");
+        for _ in 0..2000 {
             limiter.succeeded();
         }
         assert_eq!(limiter.current(), 10, "back to the maximum, not past it");
