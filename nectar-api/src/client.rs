@@ -381,7 +381,10 @@ impl ClientBuilder {
             attempt_timeout: self.attempt_timeout.min(MAX_TIMEOUT),
             total_timeout: self.total_timeout.min(MAX_TIMEOUT),
             max_response_size: self.max_response_size,
-            limiter: Arc::new(Limiter::new(self.max_concurrency, self.adaptive_concurrency)),
+            limiter: Arc::new(Limiter::new(
+                self.max_concurrency,
+                self.adaptive_concurrency,
+            )),
         };
         Ok(Client::new_with_client(&base_url, http, inner))
     }
@@ -621,7 +624,12 @@ impl Client {
         let inner = self.inner();
         let permit = inner.limiter.acquire().await;
         let remaining = inner.total_timeout.saturating_sub(started.elapsed());
-        *request.timeout_mut() = Some(inner.attempt_timeout.min(remaining).max(Duration::from_millis(1)));
+        *request.timeout_mut() = Some(
+            inner
+                .attempt_timeout
+                .min(remaining)
+                .max(Duration::from_millis(1)),
+        );
         let outcome = match self.client().execute(request).await {
             Ok(response) => read_bounded(response, inner.max_response_size).await,
             Err(error) => Err(error),

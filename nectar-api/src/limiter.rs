@@ -96,7 +96,10 @@ impl Limiter {
             state.ceiling = state.limit;
             state.limit = (state.limit / 2.0).max(1.0);
             state.epoch = state.epoch.wrapping_add(1);
-            tracing::debug!(limit = allowed(state.limit), "throttled: concurrency lowered");
+            tracing::debug!(
+                limit = allowed(state.limit),
+                "throttled: concurrency lowered"
+            );
         }
     }
 
@@ -158,7 +161,8 @@ mod tests {
     #[tokio::test]
     async fn a_burst_of_429s_halves_once_and_successes_raise_it_again() {
         let limiter = Limiter::new(10, true);
-        let permits: Vec<Permit<'_>> = futures_util::future::join_all((0..10).map(|_| limiter.acquire())).await;
+        let permits: Vec<Permit<'_>> =
+            futures_util::future::join_all((0..10).map(|_| limiter.acquire())).await;
         for permit in &permits {
             limiter.throttled(permit);
         }
@@ -176,7 +180,11 @@ mod tests {
         for _ in 0..20 {
             limiter.succeeded();
         }
-        assert_eq!(limiter.current(), 4, "slow near the ceiling where the 429 came");
+        assert_eq!(
+            limiter.current(),
+            4,
+            "slow near the ceiling where the 429 came"
+        );
         for _ in 0..2000 {
             limiter.succeeded();
         }

@@ -19,7 +19,7 @@ use futures_util::TryStreamExt;
 use nectar_api::{Paginate, types::ConnectionPage};
 use nectar_tests::{
     bench::{client_runtime, server_runtime},
-    heap::peak_during,
+    heap::{budget_report, peak_during},
     sandbox::{Faults, Sandbox},
 };
 
@@ -133,19 +133,9 @@ fn stream_memory(c: &mut Criterion) {
     let (count, streaming) =
         peak_during(|| runtime.block_on(stream_all(&client, company, concurrency)));
     assert_eq!(count, 100_000);
-    let budget = (concurrency + 2) * one_page;
     println!(
-        "stream 100000 (memory): peak {:.1} MiB while streaming at concurrency {concurrency}; one page \
-         peaks at {:.2} MiB; budget (concurrency + 2) pages = {:.1} MiB; ratio {:.2} pages -> {}",
-        streaming as f64 / 1048576.0,
-        one_page as f64 / 1048576.0,
-        budget as f64 / 1048576.0,
-        streaming as f64 / one_page as f64,
-        if streaming < budget {
-            "within budget"
-        } else {
-            "OVER BUDGET"
-        }
+        "{}",
+        budget_report("stream 100000", streaming, one_page, concurrency)
     );
 
     let mut group = c.benchmark_group("stream 100000 (limit 500)");

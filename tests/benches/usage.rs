@@ -20,7 +20,7 @@ use futures_util::TryStreamExt;
 use nectar_api::{Client, Paginate, RetryPolicy, types::UsagePage};
 use nectar_tests::{
     bench::{client_runtime, server_runtime},
-    heap::peak_during,
+    heap::{budget_report, peak_during},
     sandbox::{Faults, Sandbox},
 };
 
@@ -134,19 +134,9 @@ fn stream_memory(c: &mut Criterion) {
     let concurrency = nectar_api::pager::DEFAULT_CONCURRENCY;
     let (count, streaming) = peak_during(|| runtime.block_on(pull(&client, company, concurrency)));
     assert_eq!(count, 100_000);
-    let budget = (concurrency + 2) * one_page;
     println!(
-        "stream 100000 usage rows (memory): peak {:.1} MiB at concurrency {concurrency}; one page \
-         peaks at {:.2} MiB; budget (concurrency + 2) pages = {:.1} MiB; ratio {:.2} pages -> {}",
-        streaming as f64 / 1048576.0,
-        one_page as f64 / 1048576.0,
-        budget as f64 / 1048576.0,
-        streaming as f64 / one_page as f64,
-        if streaming < budget {
-            "within budget"
-        } else {
-            "OVER BUDGET"
-        }
+        "{}",
+        budget_report("stream 100000 usage rows", streaming, one_page, concurrency)
     );
     let mut group = c.benchmark_group("stream 100000 usage rows");
     group.sample_size(10);
@@ -218,5 +208,11 @@ fn throttled_20000(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pull_20000, decode_page, stream_memory, throttled_20000);
+criterion_group!(
+    benches,
+    pull_20000,
+    decode_page,
+    stream_memory,
+    throttled_20000
+);
 criterion_main!(benches);

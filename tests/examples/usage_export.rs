@@ -51,8 +51,10 @@ fn options() -> Result<Options, String> {
         match flag.as_str() {
             "--company" => {
                 let text = value()?;
-                options.company =
-                    Some(text.parse().map_err(|_| format!("--company: {text:?} is not a uuid"))?);
+                options.company = Some(
+                    text.parse()
+                        .map_err(|_| format!("--company: {text:?} is not a uuid"))?,
+                );
             }
             "--from" => options.from = Some(date(value()?, "--from")?),
             "--to" => options.to = Some(date(value()?, "--to")?),
@@ -60,8 +62,12 @@ fn options() -> Result<Options, String> {
                 let text = value()?;
                 let kind = DatasourceType::from(text.as_str());
                 if kind.is_unknown() {
-                    let known: Vec<&str> = DatasourceType::KNOWN.iter().map(|k| k.as_str()).collect();
-                    return Err(format!("--type: {text:?} is not one of {}", known.join(", ")));
+                    let known: Vec<&str> =
+                        DatasourceType::KNOWN.iter().map(|k| k.as_str()).collect();
+                    return Err(format!(
+                        "--type: {text:?} is not one of {}",
+                        known.join(", ")
+                    ));
                 }
                 options.types.push(kind);
             }
@@ -105,7 +111,10 @@ fn record(row: &UsageData) -> [String; 13] {
         .map(|i| i.value.as_str());
     [
         row.id.clone(),
-        row.site.as_ref().map(|s| s.id.to_string()).unwrap_or_default(),
+        row.site
+            .as_ref()
+            .map(|s| s.id.to_string())
+            .unwrap_or_default(),
         text(row.site.as_ref().map(|s| s.name.as_str())),
         text(row.meter.as_deref()),
         text(meter_number),
@@ -116,7 +125,10 @@ fn record(row: &UsageData) -> [String; 13] {
         text(row.usage.as_ref().map(|u| u.as_str())),
         text(row.usage_units.as_ref().map(|u| u.as_str())),
         row.is_estimated.map(|e| e.to_string()).unwrap_or_default(),
-        row.document.as_ref().map(|d| d.id.to_string()).unwrap_or_default(),
+        row.document
+            .as_ref()
+            .map(|d| d.id.to_string())
+            .unwrap_or_default(),
         row.document
             .as_ref()
             .and_then(|d| d.bill_date)
@@ -134,7 +146,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
             std::process::exit(2);
         }
     };
-    let key = std::env::var("NECTAR_API_KEY").ok().filter(|k| !k.is_empty());
+    let key = std::env::var("NECTAR_API_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
     let (client, company, _sandbox) = match key {
         Some(key) => {
             let url = std::env::var("NECTAR_BASE_URL")

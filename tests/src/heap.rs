@@ -81,3 +81,23 @@ pub fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
     COUNTED.with(|c| c.set(false));
     (out, peak)
 }
+
+/// The line a memory benchmark prints: the peak while streaming against the budget of
+/// `(concurrency + 2)` pages, a page being the peak of fetching one page alone.
+pub fn budget_report(label: &str, streaming: usize, one_page: usize, concurrency: usize) -> String {
+    let mib = |bytes: usize| bytes as f64 / 1_048_576.0;
+    let budget = (concurrency + 2) * one_page;
+    format!(
+        "{label} (memory): peak {:.1} MiB while streaming at concurrency {concurrency}; one page \
+         peaks at {:.2} MiB; budget (concurrency + 2) pages = {:.1} MiB; ratio {:.2} pages -> {}",
+        mib(streaming),
+        mib(one_page),
+        mib(budget),
+        streaming as f64 / one_page.max(1) as f64,
+        if streaming < budget {
+            "within budget"
+        } else {
+            "OVER BUDGET"
+        }
+    )
+}

@@ -28,6 +28,28 @@ pub(super) struct Account {
 }
 
 impl Account {
+    /// An account just found on a provider's website: `DETECTED`, no tracking decision yet.
+    pub(super) fn found(
+        id: Uuid,
+        meters: Vec<Uuid>,
+        account_number: String,
+        datasource_types: Vec<DatasourceType>,
+    ) -> Self {
+        Self {
+            id,
+            meters,
+            is_tracked: true,
+            is_duplicated: "false",
+            account_number,
+            tracking_status: TrackingStatus::Unset,
+            status: AccountStatus::Detected,
+            data_collection_start_date: None,
+            is_collecting_invoice_data: true,
+            is_collecting_smart_meter_data: false,
+            datasource_types,
+        }
+    }
+
     /// Tracks the account, or stops tracking it: `isTracked`, `trackingStatus` and the status
     /// move together, as Nectar documents (`DISABLED` makes the status `CUSTOMER_NOT_TRACKED`).
     pub(super) fn set_tracked(&mut self, tracked: bool) {

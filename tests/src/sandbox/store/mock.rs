@@ -8,7 +8,7 @@
 //! after creation (it is `updated` today); every twelfth is soft-deleted.
 
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
-use nectar_api::types::{AccountStatus, ConnectionStatus, DatasourceType, TrackingStatus};
+use nectar_api::types::{ConnectionStatus, DatasourceType};
 use uuid::Uuid;
 
 use super::{
@@ -104,19 +104,12 @@ impl Store {
                 .iter()
                 .map(|kind| self.new_meter(company_id, site_id, account_id, kind, &account_number))
                 .collect();
-            accounts.push(Account {
-                id: account_id,
-                meters: meters.clone(),
-                is_tracked: true,
-                is_duplicated: "false",
+            accounts.push(Account::found(
+                account_id,
+                meters.clone(),
                 account_number,
-                tracking_status: TrackingStatus::Unset,
-                status: AccountStatus::Detected,
-                data_collection_start_date: None,
-                is_collecting_invoice_data: true,
-                is_collecting_smart_meter_data: false,
-                datasource_types: kinds.to_vec(),
-            });
+                kinds.to_vec(),
+            ));
             self.accounts.insert(account_id, connection_id);
             let owner = Owner {
                 company_id,
@@ -364,19 +357,14 @@ impl Store {
         let secret = self.ids.token();
         let mut connection = Connection::sandbox(connection_id, company_id, site_id, now, secret);
         connection.status = ConnectionStatus::Connected;
-        connection.accounts = vec![Account {
-            id: account_id,
-            meters: meters.clone(),
-            is_tracked: true,
-            is_duplicated: "false",
+        let mut account = Account::found(
+            account_id,
+            meters.clone(),
             account_number,
-            tracking_status: TrackingStatus::Enabled,
-            status: AccountStatus::Onboarded,
-            data_collection_start_date: None,
-            is_collecting_invoice_data: true,
-            is_collecting_smart_meter_data: false,
-            datasource_types: vec![DatasourceType::Electricity],
-        }];
+            vec![DatasourceType::Electricity],
+        );
+        account.set_tracked(true);
+        connection.accounts = vec![account];
         self.connections.insert(connection_id, connection);
         self.accounts.insert(account_id, connection_id);
         let owner = Owner {
