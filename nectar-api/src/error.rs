@@ -115,6 +115,11 @@ impl Error {
         }))
     }
 
+    /// A request refused before sending; the message names the value.
+    pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidRequest, message)
+    }
+
     pub(crate) fn with_source(
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,

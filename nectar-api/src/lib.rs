@@ -56,6 +56,7 @@ mod error;
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 mod generated;
 mod limiter;
+mod multipart;
 pub mod pager;
 mod redact;
 mod secret;
@@ -68,6 +69,7 @@ pub use client::{ClientBuilder, RetryPolicy};
 pub use decimal::{Decimal, DecimalError};
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY, MAX_RETRY_AFTER};
 pub use generated::client::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude};
+pub use multipart::FilePart;
 pub use pager::Paginate;
 pub use secret::Secret;
 pub use timestamp::{Timestamp, TimestampError};

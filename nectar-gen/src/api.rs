@@ -7,6 +7,9 @@ use schemars::JsonSchema;
 
 use crate::{Error, common::ApiError, schema::Schemas};
 
+/// The media type of file uploads.
+pub(crate) const MULTIPART: &str = "multipart/form-data";
+
 /// HTTP methods the API uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Method {
@@ -165,6 +168,29 @@ impl Op<'_> {
         self.operation.request_body = Some(oa::ReferenceOr::Item(oa::RequestBody {
             description: Some(description.to_owned()),
             content: json_content(schema),
+            required: true,
+            extensions: IndexMap::new(),
+        }));
+        self
+    }
+
+    /// A required `multipart/form-data` request body whose parts are the properties of `B` (a
+    /// file part is `format: binary`). progenitor cannot generate such an operation; the
+    /// bindings generate it themselves (see `multipart.rs`).
+    pub(crate) fn multipart_body<B: JsonSchema>(mut self, description: &str) -> Self {
+        let schema = match self.api.schemas.reference::<B>() {
+            Ok(schema) => schema,
+            Err(error) => return self.fail(error),
+        };
+        self.operation.request_body = Some(oa::ReferenceOr::Item(oa::RequestBody {
+            description: Some(description.to_owned()),
+            content: IndexMap::from([(
+                MULTIPART.to_owned(),
+                oa::MediaType {
+                    schema: Some(schema),
+                    ..Default::default()
+                },
+            )]),
             required: true,
             extensions: IndexMap::new(),
         }));

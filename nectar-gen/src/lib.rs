@@ -27,8 +27,11 @@ mod common;
 mod company;
 mod connection;
 mod document;
+mod invitation;
+mod job;
 mod meter;
 mod misc;
+mod multipart;
 mod open_enum;
 mod operations;
 mod pages;
@@ -99,6 +102,8 @@ pub fn spec() -> Result<oa::OpenAPI, Error> {
     meter::register(&mut api);
     document::register(&mut api);
     usage::register(&mut api);
+    invitation::register(&mut api);
+    job::register(&mut api);
     webhook::register(&mut api);
     let (paths, schemas) = api.finish()?;
 
@@ -154,6 +159,8 @@ pub fn spec() -> Result<oa::OpenAPI, Error> {
             "meters",
             "documents",
             "usage",
+            "invitations",
+            "jobs",
             "misc",
         ]
         .into_iter()

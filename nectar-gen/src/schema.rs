@@ -86,6 +86,23 @@ impl JsonSchema for Decimal {
     }
 }
 
+/// A file's bytes in a `multipart/form-data` body: `format: binary`.
+pub struct Binary;
+
+impl JsonSchema for Binary {
+    fn is_referenceable() -> bool {
+        false
+    }
+
+    fn schema_name() -> String {
+        "Binary".to_owned()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        string_with_format("binary")
+    }
+}
+
 /// A secret (password, magic-link secret): `format: password` plus `x-sensitive: true`.
 /// The bindings map this format to `nectar_api::Secret`, whose `Debug` is redacted.
 pub struct Secret;

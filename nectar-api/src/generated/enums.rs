@@ -3621,6 +3621,543 @@ impl<'de> ::serde::Deserialize<'de> for IdentifierType {
     }
 }
 
+/// What happened to an invitation, in its audit log. The reference describes the log (views,
+/// e-mail verifications, uses, revocations) but not its field names or values; these are
+/// the emulator's and may differ from Nectar's.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InvitationEventType {
+    /// `VIEWED`: The link was opened.
+    Viewed,
+    /// `EMAIL_VERIFIED`: The user verified an allowed e-mail address.
+    EmailVerified,
+    /// `USED`: A connection was created or fixed through the link.
+    Used,
+    /// `REVOKED`: The invitation was revoked.
+    Revoked,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl InvitationEventType {
+    /// Every documented value of `InvitationEventType`, in spec order.
+    pub const KNOWN: [InvitationEventType; 4usize] = [
+        InvitationEventType::Viewed,
+        InvitationEventType::EmailVerified,
+        InvitationEventType::Used,
+        InvitationEventType::Revoked,
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            InvitationEventType::Viewed => "VIEWED",
+            InvitationEventType::EmailVerified => "EMAIL_VERIFIED",
+            InvitationEventType::Used => "USED",
+            InvitationEventType::Revoked => "REVOKED",
+            InvitationEventType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            InvitationEventType::Viewed => {
+                ::std::option::Option::Some("The link was opened.")
+            }
+            InvitationEventType::EmailVerified => {
+                ::std::option::Option::Some(
+                    "The user verified an allowed e-mail address.",
+                )
+            }
+            InvitationEventType::Used => {
+                ::std::option::Option::Some(
+                    "A connection was created or fixed through the link.",
+                )
+            }
+            InvitationEventType::Revoked => {
+                ::std::option::Option::Some("The invitation was revoked.")
+            }
+            InvitationEventType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, InvitationEventType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for InvitationEventType {
+    fn from(value: &str) -> Self {
+        match value {
+            "VIEWED" => InvitationEventType::Viewed,
+            "EMAIL_VERIFIED" => InvitationEventType::EmailVerified,
+            "USED" => InvitationEventType::Used,
+            "REVOKED" => InvitationEventType::Revoked,
+            other => InvitationEventType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for InvitationEventType {
+    fn from(value: ::std::string::String) -> Self {
+        match InvitationEventType::from(value.as_str()) {
+            InvitationEventType::Unknown(_) => InvitationEventType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for InvitationEventType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(InvitationEventType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for InvitationEventType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for InvitationEventType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for InvitationEventType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = InvitationEventType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<InvitationEventType, E> {
+                Ok(InvitationEventType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<InvitationEventType, E> {
+                Ok(InvitationEventType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// State of an invitation (typed as a plain string by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InvitationStatus {
+    /// `ACTIVE`: Usable.
+    Active,
+    /// `EXPIRED`: Past `expiresAt`.
+    Expired,
+    /// `REVOKED`: Revoked; the link no longer works.
+    Revoked,
+    /// `FULFILLED`: Used `maxUses` times.
+    Fulfilled,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl InvitationStatus {
+    /// Every documented value of `InvitationStatus`, in spec order.
+    pub const KNOWN: [InvitationStatus; 4usize] = [
+        InvitationStatus::Active,
+        InvitationStatus::Expired,
+        InvitationStatus::Revoked,
+        InvitationStatus::Fulfilled,
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            InvitationStatus::Active => "ACTIVE",
+            InvitationStatus::Expired => "EXPIRED",
+            InvitationStatus::Revoked => "REVOKED",
+            InvitationStatus::Fulfilled => "FULFILLED",
+            InvitationStatus::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            InvitationStatus::Active => ::std::option::Option::Some("Usable."),
+            InvitationStatus::Expired => ::std::option::Option::Some("Past `expiresAt`."),
+            InvitationStatus::Revoked => {
+                ::std::option::Option::Some("Revoked; the link no longer works.")
+            }
+            InvitationStatus::Fulfilled => {
+                ::std::option::Option::Some("Used `maxUses` times.")
+            }
+            InvitationStatus::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, InvitationStatus::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for InvitationStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "ACTIVE" => InvitationStatus::Active,
+            "EXPIRED" => InvitationStatus::Expired,
+            "REVOKED" => InvitationStatus::Revoked,
+            "FULFILLED" => InvitationStatus::Fulfilled,
+            other => InvitationStatus::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for InvitationStatus {
+    fn from(value: ::std::string::String) -> Self {
+        match InvitationStatus::from(value.as_str()) {
+            InvitationStatus::Unknown(_) => InvitationStatus::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for InvitationStatus {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(InvitationStatus::from(value))
+    }
+}
+
+impl ::std::fmt::Display for InvitationStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for InvitationStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for InvitationStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = InvitationStatus;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<InvitationStatus, E> {
+                Ok(InvitationStatus::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<InvitationStatus, E> {
+                Ok(InvitationStatus::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// What an invitation lets its user do (typed as a plain string by the reference).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InvitationType {
+    /// `CREATE_CONNECTION`: Add a new connection to the company (contributor invitation).
+    CreateConnection,
+    /// `EDIT_CONNECTION`: Fix the credentials of one connection (reconnect invitation).
+    EditConnection,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl InvitationType {
+    /// Every documented value of `InvitationType`, in spec order.
+    pub const KNOWN: [InvitationType; 2usize] = [
+        InvitationType::CreateConnection,
+        InvitationType::EditConnection,
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            InvitationType::CreateConnection => "CREATE_CONNECTION",
+            InvitationType::EditConnection => "EDIT_CONNECTION",
+            InvitationType::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            InvitationType::CreateConnection => {
+                ::std::option::Option::Some(
+                    "Add a new connection to the company (contributor invitation).",
+                )
+            }
+            InvitationType::EditConnection => {
+                ::std::option::Option::Some(
+                    "Fix the credentials of one connection (reconnect invitation).",
+                )
+            }
+            InvitationType::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, InvitationType::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for InvitationType {
+    fn from(value: &str) -> Self {
+        match value {
+            "CREATE_CONNECTION" => InvitationType::CreateConnection,
+            "EDIT_CONNECTION" => InvitationType::EditConnection,
+            other => InvitationType::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for InvitationType {
+    fn from(value: ::std::string::String) -> Self {
+        match InvitationType::from(value.as_str()) {
+            InvitationType::Unknown(_) => InvitationType::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for InvitationType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(InvitationType::from(value))
+    }
+}
+
+impl ::std::fmt::Display for InvitationType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for InvitationType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for InvitationType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = InvitationType;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<InvitationType, E> {
+                Ok(InvitationType::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<InvitationType, E> {
+                Ok(InvitationType::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// State of an upload job. The enum of the reference has three values; its description
+/// also names `TERMINATED` (with `terminationReason`), which is listed too.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum JobStatus {
+    /// `PENDING`: Received; being processed.
+    Pending,
+    /// `COMPLETED`: Processed: `parsedDocumentIds` lists the documents (duplicates are counted apart).
+    Completed,
+    /// `FAILED`: Processing failed; contact Nectar support (jobs rarely fail: they are retried).
+    Failed,
+    /// `TERMINATED`: Stopped before completion; `terminationReason` says why (named in prose only).
+    Terminated,
+    /// A value this version of the bindings does not know (Nectar added it after `spec/openapi.json` was written). It is kept as sent and serializes back unchanged.
+    Unknown(::std::string::String),
+}
+
+impl JobStatus {
+    /// Every documented value of `JobStatus`, in spec order.
+    pub const KNOWN: [JobStatus; 4usize] = [
+        JobStatus::Pending,
+        JobStatus::Completed,
+        JobStatus::Failed,
+        JobStatus::Terminated,
+    ];
+    /// The value as it appears on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            JobStatus::Pending => "PENDING",
+            JobStatus::Completed => "COMPLETED",
+            JobStatus::Failed => "FAILED",
+            JobStatus::Terminated => "TERMINATED",
+            JobStatus::Unknown(value) => value.as_str(),
+        }
+    }
+
+    /// What the value means, as documented; `None` for `Unknown` and for values the
+    /// documentation does not explain.
+    pub fn description(&self) -> ::std::option::Option<&'static str> {
+        match self {
+            JobStatus::Pending => {
+                ::std::option::Option::Some("Received; being processed.")
+            }
+            JobStatus::Completed => {
+                ::std::option::Option::Some(
+                    "Processed: `parsedDocumentIds` lists the documents (duplicates are counted apart).",
+                )
+            }
+            JobStatus::Failed => {
+                ::std::option::Option::Some(
+                    "Processing failed; contact Nectar support (jobs rarely fail: they are retried).",
+                )
+            }
+            JobStatus::Terminated => {
+                ::std::option::Option::Some(
+                    "Stopped before completion; `terminationReason` says why (named in prose only).",
+                )
+            }
+            JobStatus::Unknown(_) => ::std::option::Option::None,
+        }
+    }
+
+    /// Whether this is a value the bindings do not know.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, JobStatus::Unknown(_))
+    }
+}
+
+impl ::std::convert::From<&str> for JobStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "PENDING" => JobStatus::Pending,
+            "COMPLETED" => JobStatus::Completed,
+            "FAILED" => JobStatus::Failed,
+            "TERMINATED" => JobStatus::Terminated,
+            other => JobStatus::Unknown(other.to_owned()),
+        }
+    }
+}
+
+impl ::std::convert::From<::std::string::String> for JobStatus {
+    fn from(value: ::std::string::String) -> Self {
+        match JobStatus::from(value.as_str()) {
+            JobStatus::Unknown(_) => JobStatus::Unknown(value),
+            known => known,
+        }
+    }
+}
+
+impl ::std::str::FromStr for JobStatus {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(JobStatus::from(value))
+    }
+}
+
+impl ::std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ::serde::Serialize for JobStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> ::serde::Deserialize<'de> for JobStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl ::serde::de::Visitor<'_> for Visitor {
+            type Value = JobStatus;
+            fn expecting(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> ::std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                value: &str,
+            ) -> ::std::result::Result<JobStatus, E> {
+                Ok(JobStatus::from(value))
+            }
+            fn visit_string<E: ::serde::de::Error>(
+                self,
+                value: ::std::string::String,
+            ) -> ::std::result::Result<JobStatus, E> {
+                Ok(JobStatus::from(value))
+            }
+        }
+
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
 /// High or low side of a meter pair (only `HIGH` is shown by the reference).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]

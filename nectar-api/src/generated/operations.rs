@@ -21,6 +21,11 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/connection/{connection_id}/status",
     },
     Operation {
+        id: "create_bulk_job",
+        method: "POST",
+        path: "/job/company/{company_id}/bulk",
+    },
+    Operation {
         id: "create_company",
         method: "POST",
         path: "/company",
@@ -36,9 +41,19 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/connection/company/{company_id}",
     },
     Operation {
+        id: "create_connection_invitation",
+        method: "POST",
+        path: "/invitation/company/{company_id}",
+    },
+    Operation {
         id: "create_connection_magic_link",
         method: "GET",
         path: "/connection/{connection_id}",
+    },
+    Operation {
+        id: "create_reconnect_invitation",
+        method: "POST",
+        path: "/invitation/connection/{connection_id}",
     },
     Operation {
         id: "create_site",
@@ -64,6 +79,16 @@ pub const OPERATIONS: &[Operation] = &[
         id: "get_document",
         method: "GET",
         path: "/document/{document_id}",
+    },
+    Operation {
+        id: "get_invitation",
+        method: "GET",
+        path: "/invitation/{invitation_id}",
+    },
+    Operation {
+        id: "get_job",
+        method: "GET",
+        path: "/job/{job_id}",
     },
     Operation {
         id: "get_meter",
@@ -116,6 +141,11 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/usage/document/{document_id}",
     },
     Operation {
+        id: "list_invitations",
+        method: "GET",
+        path: "/invitation/company/{company_id}",
+    },
+    Operation {
         id: "list_site_documents",
         method: "GET",
         path: "/document/site/{site_id}",
@@ -129,6 +159,11 @@ pub const OPERATIONS: &[Operation] = &[
         id: "ping",
         method: "GET",
         path: "/ping",
+    },
+    Operation {
+        id: "revoke_invitation",
+        method: "POST",
+        path: "/invitation/{invitation_id}/revoke",
     },
     Operation {
         id: "update_account",
@@ -150,6 +185,11 @@ pub const OPERATIONS: &[Operation] = &[
         method: "PATCH",
         path: "/site/{site_id}",
     },
+    Operation {
+        id: "upload_document",
+        method: "POST",
+        path: "/job/company/{company_id}",
+    },
 ];
 /// The operation with this id.
 pub fn operation(id: &str) -> ::std::option::Option<&'static Operation> {
@@ -163,6 +203,8 @@ pub fn operation(id: &str) -> ::std::option::Option<&'static Operation> {
 pub const SENSITIVE_FIELDS: &[&str] = &[
     "companyMagicLinkSecret",
     "connectionMagicLinkSecret",
+    "invitationUrl",
     "magicLinkUrl",
     "password",
+    "token",
 ];
