@@ -22,7 +22,7 @@ use uuid::Uuid;
 use super::{
     RequestRecord, Shared,
     faults::{Fault, RetryAfter},
-    store::{ConnectionFilter, DataFilter, Failure, Store, normalize_identifier},
+    store::{ConnectionFilter, DataFilter, Failure, MAX_UPLOAD, Store, normalize_identifier},
 };
 
 /// Marker put on each request by the server loop: notifying it closes the connection.
@@ -87,10 +87,41 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/usage/document/{document_id}", get(list_document_usage))
         .route("/usage/{usage_data_id}", get(get_usage_data))
+        .route(
+            "/invitation/company/{company_id}",
+            get(list_invitations).post(create_connection_invitation),
+        )
+        .route(
+            "/invitation/connection/{connection_id}",
+            axum::routing::post(create_reconnect_invitation),
+        )
+        .route("/invitation/{invitation_id}", get(get_invitation))
+        .route(
+            "/invitation/{invitation_id}/revoke",
+            axum::routing::post(revoke_invitation),
+        )
+        .route(
+            "/job/company/{company_id}",
+            axum::routing::post(upload_document)
+                // Room for a 25 MB file and the form around it; the handler answers 400 past 25 MB.
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_UPLOAD + (1 << 20))),
+        )
+        .route(
+            "/job/company/{company_id}/bulk",
+            axum::routing::post(create_bulk_job),
+        )
+        .route("/job/{job_id}", get(get_job))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
+    // The end user's side of an invitation link (Nectar serves it as a web page on its
+    // dashboard): no API key, the token is the credential.
+    let links = Router::new().route(
+        "/p/i/{token}",
+        get(open_invitation).post(use_invitation),
+    );
     Router::new()
         .nest(PREFIX, api)
+        .merge(links)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(shared.clone(), faults))
         .with_state(shared)
@@ -653,4 +684,132 @@ async fn get_usage_data(
     TextId(id): TextId,
 ) -> Answer {
     ok(store(&shared).get_usage_data(&user, &id)?)
+}
+
+async fn create_connection_invitation(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    ObjectId(company_id): ObjectId,
+    Body(body): Body,
+) -> Answer {
+    created(store(&shared).create_connection_invitation(&user, company_id, &body)?)
+}
+
+async fn create_reconnect_invitation(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    ObjectId(connection_id): ObjectId,
+    Body(body): Body,
+) -> Answer {
+    created(store(&shared).create_reconnect_invitation(&user, connection_id, &body)?)
+}
+
+async fn list_invitations(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    ObjectId(company_id): ObjectId,
+) -> Answer {
+    ok(store(&shared).list_invitations(&user, company_id)?)
+}
+
+async fn get_invitation(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    ObjectId(id): ObjectId,
+) -> Answer {
+    ok(store(&shared).get_invitation(&user, id)?)
+}
+
+async fn revoke_invitation(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    ObjectId(id): ObjectId,
+) -> Answer {
+    ok(store(&shared).revoke_invitation(&user, id)?)
+}
+
+/// `GET /p/i/{token}`: what the end user's form shows.
+async fn open_invitation(State(shared): State<Arc<Shared>>, Path(token): Path<String>) -> Answer {
+    ok(store(&shared).open_invitation(&token)?)
+}
+
+/// `POST /p/i/{token}`: the end user submits the form (JSON: `email`, `url`, `username`,
+/// `password`, and for a new connection `initialSites`, `country` when not pre-filled).
+async fn use_invitation(
+    State(shared): State<Arc<Shared>>,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Answer {
+    let body: Value = serde_json::from_slice(&body)
+        .map_err(|e| Failure::bad_request(format!("JSON parse error - {e}")))?;
+    let used = store(&shared).use_invitation(&token, &body)?;
+    let connection = match &used {
+        super::store::InvitationUse::Created(id, _)
+        | super::store::InvitationUse::Reconnected(id, _, _) => *id,
+    };
+    shared.follow_invitation(used);
+    ok(json!({ "connectionId": connection }))
+}
+
+async fn create_bulk_job(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    ObjectId(company_id): ObjectId,
+    Body(body): Body,
+) -> Answer {
+    let (id, job) = store(&shared).create_bulk_job(&user, company_id, &body)?;
+    shared.schedule_job(id);
+    created(job)
+}
+
+/// `POST /job/company/{company_id}`: one file as `multipart/form-data` (`document`, optional
+/// `siteId`).
+async fn upload_document(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    ObjectId(company_id): ObjectId,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Answer {
+    let mut form = form.map_err(|e| {
+        Failure::bad_request(format!("the body must be multipart/form-data: {}", e.body_text()))
+    })?;
+    let (mut document, mut site) = (None, None);
+    let too_large = || {
+        Failure::bad_request(format!(
+            "document: the file is larger than 25 MB ({MAX_UPLOAD} bytes)."
+        ))
+    };
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| Failure::bad_request(format!("multipart body: {}", e.body_text())))?
+    {
+        match field.name() {
+            Some("document") => {
+                let bytes = field.bytes().await.map_err(|_| too_large())?;
+                document = Some(bytes);
+            }
+            Some("siteId") => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| Failure::bad_request(format!("siteId: {}", e.body_text())))?;
+                site = Some(uuid_param("siteId", &text)?);
+            }
+            _ => {}
+        }
+    }
+    let document =
+        document.ok_or_else(|| Failure::bad_request("document: this field is required."))?;
+    let (id, job) = store(&shared).upload_document(&user, company_id, &document, site)?;
+    shared.schedule_job(id);
+    created(job)
+}
+
+async fn get_job(
+    State(shared): State<Arc<Shared>>,
+    User(user): User,
+    TextId(id): TextId,
+) -> Answer {
+    ok(store(&shared).get_job(&user, &id)?)
 }

@@ -41,9 +41,10 @@ use uuid::Uuid;
 
 pub use faults::{Fault, Faults, RetryAfter};
 pub use store::{
-    SANDBOX_MAX_SITES, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Seeded, SeededData,
-    normalize_identifier,
+    MAX_UPLOAD, SANDBOX_MAX_SITES, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Seeded,
+    SeededData, normalize_identifier,
 };
+use store::InvitationUse;
 use store::{Store, Validation};
 use webhooks::Webhooks;
 pub use webhooks::{Delivery, SVIX_SCHEDULE};
@@ -71,6 +72,7 @@ pub(crate) struct Shared {
     spec: Spec,
     faults: Faults,
     validation_delay: Duration,
+    job_delay: Duration,
     counter: AtomicU64,
     /// Requests being handled now (for `Faults::throttle_above`).
     in_flight: std::sync::atomic::AtomicUsize,
@@ -120,12 +122,22 @@ impl Shared {
         self.webhooks.emit(message_id, event_type, &payload);
     }
 
-    /// Announces a new connection, and runs its first check after the validation delay:
-    /// `connection.created.v2` now; `connection.updated.v2` (status and accounts changed, with
-    /// the old status) and `connection.validated.v2` when the check is done, then
-    /// `document.created.v2` for every bill the sandbox provider produced.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Announces a new connection (`connection.created.v2`) and schedules its first check.
     fn schedule_validation(self: &Arc<Self>, id: Uuid, outcome: Validation) {
         self.emit_connection_event(id, "connection.created.v2", None);
+        self.schedule_check(id, outcome);
+    }
+
+    /// Runs a pending connection's check after the validation delay: `connection.updated.v2`
+    /// (status and accounts changed, with the old status) and `connection.validated.v2` when it
+    /// is done, then `document.created.v2` for every bill the sandbox provider produced.
+    fn schedule_check(self: &Arc<Self>, id: Uuid, outcome: Validation) {
         let shared = Arc::clone(self);
         tokio::spawn(async move {
             tokio::time::sleep(shared.validation_delay).await;
@@ -136,6 +148,7 @@ impl Shared {
                 .validate_connection(id, outcome);
             if let Some((previous, documents)) = previous {
                 let old = serde_json::json!({ "status": previous, "accounts": [] });
+                // (A reconnected connection keeps its accounts; the event says the same.)
                 shared.emit_connection_event(
                     id,
                     "connection.updated.v2",
@@ -145,6 +158,38 @@ impl Shared {
                 for document in documents {
                     shared.emit_document_event(document, "document.created.v2");
                 }
+            }
+        });
+    }
+}
+
+impl Shared {
+    /// Announces a status change (`connection.updated.v2` with the old status).
+    fn announce_status(&self, id: Uuid, previous: &nectar_api::types::ConnectionStatus) {
+        let old = serde_json::json!({ "status": previous });
+        self.emit_connection_event(id, "connection.updated.v2", Some((&["status"], old)));
+    }
+
+    /// Follows up an invitation's use: a new connection is announced and checked; a fixed one
+    /// goes back to `PENDING` (announced) and is checked again.
+    fn follow_invitation(self: &Arc<Self>, used: InvitationUse) {
+        match used {
+            InvitationUse::Created(id, validation) => self.schedule_validation(id, validation),
+            InvitationUse::Reconnected(id, validation, previous) => {
+                self.announce_status(id, &previous);
+                self.schedule_check(id, validation);
+            }
+        }
+    }
+
+    /// Processes an upload job after the job delay, then announces its documents.
+    fn schedule_job(self: &Arc<Self>, id: String) {
+        let shared = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(shared.job_delay).await;
+            let documents = shared.lock().process_job(&id);
+            for document in documents {
+                shared.emit_document_event(document, "document.created.v2");
             }
         });
     }
@@ -168,6 +213,7 @@ pub struct SandboxBuilder {
     users: Vec<(String, String)>,
     seed: u64,
     validation_delay: Duration,
+    job_delay: Duration,
     faults: Faults,
     port: u16,
     companies: Vec<(String, usize, usize)>,
@@ -182,6 +228,7 @@ impl Default for SandboxBuilder {
             users: Vec::new(),
             seed: 0x6E65_6374_6172,
             validation_delay: Duration::from_millis(500),
+            job_delay: Duration::from_millis(300),
             faults: Faults::default(),
             port: 0,
             companies: Vec::new(),
@@ -210,6 +257,12 @@ impl SandboxBuilder {
     /// real sandbox takes up to about 30 s).
     pub fn validation_delay(mut self, delay: Duration) -> Self {
         self.validation_delay = delay;
+        self
+    }
+
+    /// How long an upload job stays `PENDING` before it is processed (default 300 ms).
+    pub fn job_delay(mut self, delay: Duration) -> Self {
+        self.job_delay = delay;
         self
     }
 
@@ -312,6 +365,7 @@ impl SandboxBuilder {
             spec: Spec::load(),
             faults: self.faults,
             validation_delay: self.validation_delay,
+            job_delay: self.job_delay,
             counter: AtomicU64::new(0),
             in_flight: std::sync::atomic::AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
@@ -323,6 +377,7 @@ impl SandboxBuilder {
         let addr = listener
             .local_addr()
             .map_err(|e| SandboxError(format!("local address: {e}")))?;
+        shared.lock().set_public_origin(format!("http://{addr}"));
         let task = tokio::spawn(server::serve(listener, http::router(Arc::clone(&shared))));
         Ok(Sandbox {
             addr,
@@ -415,6 +470,33 @@ impl Sandbox {
     /// The companies seeded by [`SandboxBuilder::seed_company`], in order.
     pub fn seeded(&self) -> &[Seeded] {
         &self.seeded
+    }
+
+    /// Puts a connection into `status`, as Nectar's weekly check would (for example
+    /// `PASSWORD_INCORRECT` after the end user changed their password), and delivers
+    /// `connection.updated.v2` with the old status. False when there is no such connection.
+    pub fn set_connection_status(
+        &self,
+        id: Uuid,
+        status: nectar_api::types::ConnectionStatus,
+    ) -> bool {
+        let previous = self.shared.lock().set_connection_status(id, status);
+        if let Some(previous) = &previous {
+            self.shared.announce_status(id, previous);
+        }
+        previous.is_some()
+    }
+
+    /// Moves the emulator's clock for invitations forward, so `expiresInSeconds` can pass
+    /// without waiting.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.lock().advance_clock(by);
+    }
+
+    /// Makes a company active or inactive (an inactive company's upload jobs fail). False when
+    /// there is no such company.
+    pub fn set_company_active(&self, id: Uuid, active: bool) -> bool {
+        self.shared.lock().set_company_active(id, active)
     }
 
     /// The data sets seeded by [`SandboxBuilder::seed_usage`], in order.

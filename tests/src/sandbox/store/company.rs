@@ -37,6 +37,9 @@ pub(super) struct Company {
     /// How many of its documents are soft-deleted (0: the lists' fast path applies).
     #[serde(skip)]
     pub(super) deleted_documents: usize,
+    /// Inactive companies' upload jobs fail (see `Store::set_company_active`).
+    #[serde(skip)]
+    pub(super) active: bool,
 }
 
 impl Store {
@@ -76,6 +79,7 @@ impl Store {
             document_ids: Vec::new(),
             usage_ids: Vec::new(),
             deleted_documents: 0,
+            active: true,
         }
     }
 

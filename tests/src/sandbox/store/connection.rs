@@ -201,6 +201,16 @@ impl Store {
         body: &Value,
     ) -> Result<(Uuid, Value, Validation), Failure> {
         self.company(user, company_id)?;
+        self.create_connection_in(company_id, body)
+    }
+
+    /// Creates a connection in `company_id` (whoever asks: the API's caller, or the user of an
+    /// invitation).
+    pub(super) fn create_connection_in(
+        &mut self,
+        company_id: Uuid,
+        body: &Value,
+    ) -> Result<(Uuid, Value, Validation), Failure> {
         let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
         let initial_sites: Vec<Uuid> = body
             .get("initialSites")
@@ -270,7 +280,9 @@ impl Store {
             Validation::PasswordIncorrect
         };
         self.connections.insert(id, connection);
-        self.company_mut(user, company_id)?.connection_ids.push(id);
+        if let Some(company) = self.companies.get_mut(&company_id) {
+            company.connection_ids.push(id);
+        }
         Ok((
             id,
             self.connection_value(id).unwrap_or(Value::Null),
@@ -296,8 +308,13 @@ impl Store {
             Validation::Connected => {
                 connection.status = ConnectionStatus::Connected;
                 connection.status_error_detail = None;
-                // As Nectar's sandbox does: accounts, meters and bills appear.
-                self.generate_sandbox_data(id)
+                // As Nectar's sandbox does: accounts, meters and bills appear (once: a
+                // connection reconnected after a credential error keeps its data).
+                if connection.accounts.is_empty() {
+                    self.generate_sandbox_data(id)
+                } else {
+                    Vec::new()
+                }
             }
             Validation::PasswordIncorrect => {
                 connection.status = ConnectionStatus::PasswordIncorrect;
@@ -518,7 +535,7 @@ impl Store {
 }
 
 /// A readable provider name from its URL: `https://www.ladwp.com/login` -> `ladwp.com`.
-fn provider_name(url: &str) -> String {
+pub(super) fn provider_name(url: &str) -> String {
     let host = url
         .split("://")
         .nth(1)
@@ -527,4 +544,56 @@ fn provider_name(url: &str) -> String {
         .next()
         .unwrap_or(url);
     host.trim_start_matches("www.").to_owned()
+}
+
+impl Store {
+    /// Puts a connection into `status`, as Nectar's weekly check would (a test hook). Returns the
+    /// previous status.
+    pub fn set_connection_status(
+        &mut self,
+        id: Uuid,
+        status: ConnectionStatus,
+    ) -> Option<ConnectionStatus> {
+        let connection = self.connections.get_mut(&id)?;
+        let previous = std::mem::replace(&mut connection.status, status.clone());
+        let now = Utc::now();
+        connection.updated = now;
+        connection.status_since = now;
+        connection.status_error_detail = (status.category()
+            == nectar_api::status::ConnectionCategory::CredentialError)
+            .then(|| "The utility website rejected the username or password.".to_owned());
+        Some(previous)
+    }
+
+    /// Replaces a connection's credentials (through a reconnect invitation): it goes back to
+    /// `PENDING` and is checked again. Returns how the check will end, and the status before.
+    pub(super) fn replace_credentials(
+        &mut self,
+        id: Uuid,
+        body: &Value,
+    ) -> Option<(Validation, ConnectionStatus)> {
+        let connection = self.connections.get_mut(&id)?;
+        let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
+        if let Some(url) = text("url") {
+            connection.url = url;
+        }
+        if let Some(username) = text("username") {
+            connection.username = username;
+        }
+        let password = text("password").unwrap_or_default();
+        connection.sandbox_credentials = connection.url.trim_end_matches('/') == SANDBOX_URL
+            && connection.username == SANDBOX_USERNAME
+            && password == SANDBOX_PASSWORD;
+        let now = Utc::now();
+        let previous = std::mem::replace(&mut connection.status, ConnectionStatus::Pending);
+        connection.status_error_detail = None;
+        connection.status_since = now;
+        connection.updated = now;
+        let validation = if connection.sandbox_credentials {
+            Validation::Connected
+        } else {
+            Validation::PasswordIncorrect
+        };
+        Some((validation, previous))
+    }
 }

@@ -22,7 +22,8 @@ pub(super) struct Meter {
     pub(super) id: Uuid,
     pub(super) company_id: Uuid,
     pub(super) site_id: Uuid,
-    pub(super) account_id: Uuid,
+    /// The account; `None` for meters of uploaded bills.
+    pub(super) account_id: Option<Uuid>,
     pub(super) datasource_type: DatasourceType,
     pub(super) identifiers: Vec<Identifier>,
     /// The identifiers' values, normalised, for the `identifier` filter.
@@ -40,7 +41,7 @@ struct MeterView<'a> {
     site: Uuid,
     identifiers: &'a [Identifier],
     datasource_type: &'a DatasourceType,
-    account: Uuid,
+    account: Option<Uuid>,
     address: &'a str,
     time_of_use: Option<&'static str>,
     net_metering_type: Option<&'static str>,

@@ -46,17 +46,18 @@ pub struct SeededData {
 
 /// Where a bill belongs.
 #[derive(Clone, Copy)]
-struct Owner {
-    company_id: Uuid,
-    site_id: Uuid,
-    connection_id: Option<Uuid>,
-    account_id: Uuid,
+pub(super) struct Owner {
+    pub(super) company_id: Uuid,
+    pub(super) site_id: Uuid,
+    pub(super) connection_id: Option<Uuid>,
+    /// `None` for uploaded bills.
+    pub(super) account_id: Option<Uuid>,
 }
 
 /// A meter's running reading, in thousandths of its unit.
-struct Reading {
-    meter: Uuid,
-    total: u64,
+pub(super) struct Reading {
+    pub(super) meter: Uuid,
+    pub(super) total: u64,
 }
 
 fn units(kind: &DatasourceType) -> &'static str {
@@ -102,7 +103,9 @@ impl Store {
             let account_number = format!("{:010}", self.ids.next_u64() % 10_000_000_000);
             let meters: Vec<Uuid> = kinds
                 .iter()
-                .map(|kind| self.new_meter(company_id, site_id, account_id, kind, &account_number))
+                .map(|kind| {
+                    self.new_meter(company_id, site_id, Some(account_id), kind, &account_number)
+                })
                 .collect();
             accounts.push(Account::found(
                 account_id,
@@ -115,7 +118,7 @@ impl Store {
                 company_id,
                 site_id,
                 connection_id: Some(connection_id),
-                account_id,
+                account_id: Some(account_id),
             };
             let mut readings: Vec<Reading> = meters
                 .iter()
@@ -140,11 +143,11 @@ impl Store {
         documents
     }
 
-    fn new_meter(
+    pub(super) fn new_meter(
         &mut self,
         company_id: Uuid,
         site_id: Uuid,
-        account_id: Uuid,
+        account_id: Option<Uuid>,
         kind: &DatasourceType,
         account_number: &str,
     ) -> Uuid {
@@ -199,7 +202,7 @@ impl Store {
     }
 
     /// One bill for `period` with a usage row and a line item per meter, and a tax line.
-    fn bill(
+    pub(super) fn bill(
         &mut self,
         owner: Owner,
         (first, last): (NaiveDate, NaiveDate),
@@ -239,7 +242,7 @@ impl Store {
                 quantity_units: Some(units(&kind)),
                 total_charge: cents(charge),
                 multipliers: Vec::new(),
-                account_ids: vec![owner.account_id.to_string()],
+                account_ids: owner.account_id.iter().map(Uuid::to_string).collect(),
                 charge_type: None,
                 electricity_charge_type: (kind == DatasourceType::Electricity).then_some("SUPPLY"),
                 electricity_is_demand: (kind == DatasourceType::Electricity).then_some(false),
@@ -281,7 +284,7 @@ impl Store {
             quantity_units: None,
             total_charge: cents(tax),
             multipliers: Vec::new(),
-            account_ids: vec![owner.account_id.to_string()],
+            account_ids: owner.account_id.iter().map(Uuid::to_string).collect(),
             charge_type: Some("TAX"),
             electricity_charge_type: None,
             electricity_is_demand: None,
@@ -348,7 +351,7 @@ impl Store {
                 self.new_meter(
                     company_id,
                     site_id,
-                    account_id,
+                    Some(account_id),
                     &DatasourceType::Electricity,
                     &account_number,
                 )
@@ -371,7 +374,7 @@ impl Store {
             company_id,
             site_id,
             connection_id: Some(connection_id),
-            account_id,
+            account_id: Some(account_id),
         };
         let mut readings: Vec<Reading> = meters
             .iter()

@@ -9,6 +9,8 @@ mod company;
 mod connection;
 mod document;
 mod filter;
+mod invitation;
+mod job;
 mod meter;
 mod mock;
 mod site;
@@ -20,11 +22,13 @@ use uuid::Uuid;
 
 pub use connection::{ConnectionFilter, Validation};
 pub use filter::{DataFilter, normalize_identifier};
+pub use invitation::InvitationUse;
+pub use job::MAX_UPLOAD;
 pub use mock::SeededData;
 
 use self::{
-    company::Company, connection::Connection, document::Document, meter::Meter, site::Site,
-    usage::Usage,
+    company::Company, connection::Connection, document::Document, invitation::Invitation,
+    job::Job, meter::Meter, site::Site, usage::Usage,
 };
 
 /// The documented sandbox provider: these credentials connect, any others do not.
@@ -121,6 +125,18 @@ pub struct Store {
     meters: HashMap<Uuid, Meter>,
     documents: HashMap<Uuid, Document>,
     usage: HashMap<String, Usage>,
+    invitations: HashMap<Uuid, Invitation>,
+    /// Invitations in creation order.
+    invitation_order: Vec<Uuid>,
+    jobs: HashMap<String, Job>,
+    /// (company, hash of an uploaded file or URL) -> the document it became (duplicates).
+    uploaded: HashMap<(Uuid, u64), Uuid>,
+    /// The meter of a site's uploaded bills.
+    upload_meters: HashMap<Uuid, Uuid>,
+    /// How far the invitations' clock is ahead of real time.
+    clock_offset: chrono::Duration,
+    /// `http://127.0.0.1:<port>`: invitation links point here.
+    public_origin: String,
     ids: Ids,
 }
 
@@ -136,6 +152,13 @@ impl Store {
             meters: HashMap::new(),
             documents: HashMap::new(),
             usage: HashMap::new(),
+            invitations: HashMap::new(),
+            invitation_order: Vec::new(),
+            jobs: HashMap::new(),
+            uploaded: HashMap::new(),
+            upload_meters: HashMap::new(),
+            clock_offset: chrono::Duration::zero(),
+            public_origin: String::new(),
             ids: Ids::new(seed),
         }
     }
@@ -186,6 +209,11 @@ impl Store {
             .ok_or_else(|| Failure::not_found("Connection"))?;
         self.company_for(user, connection.company_id, "connection")?;
         Ok(connection)
+    }
+
+    /// Where the emulator is served (`http://127.0.0.1:<port>`), for invitation links.
+    pub fn set_public_origin(&mut self, origin: String) {
+        self.public_origin = origin;
     }
 
     /// A new webhook message id.
