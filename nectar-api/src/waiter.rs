@@ -98,10 +98,17 @@ impl Client {
             until: "a status other than PENDING".to_owned(),
             fetch: Arc::new(move || {
                 Box::pin(async move {
-                    Ok(self.get_connection().connection_id(id).send().await?.into_inner())
+                    Ok(self
+                        .get_connection()
+                        .connection_id(id)
+                        .send()
+                        .await?
+                        .into_inner())
                 })
             }),
-            reached: Arc::new(|c: &Connection| c.status.as_ref() != Some(&ConnectionStatus::Pending)),
+            reached: Arc::new(|c: &Connection| {
+                c.status.as_ref() != Some(&ConnectionStatus::Pending)
+            }),
             state: |c: &Connection| {
                 c.status
                     .as_ref()

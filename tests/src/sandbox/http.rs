@@ -115,10 +115,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
     // The end user's side of an invitation link (Nectar serves it as a web page on its
     // dashboard): no API key, the token is the credential.
-    let links = Router::new().route(
-        "/p/i/{token}",
-        get(open_invitation).post(use_invitation),
-    );
+    let links = Router::new().route("/p/i/{token}", get(open_invitation).post(use_invitation));
     Router::new()
         .nest(PREFIX, api)
         .merge(links)
@@ -771,7 +768,10 @@ async fn upload_document(
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Answer {
     let mut form = form.map_err(|e| {
-        Failure::bad_request(format!("the body must be multipart/form-data: {}", e.body_text()))
+        Failure::bad_request(format!(
+            "the body must be multipart/form-data: {}",
+            e.body_text()
+        ))
     })?;
     let (mut document, mut site) = (None, None);
     let too_large = || {

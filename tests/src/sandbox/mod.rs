@@ -40,11 +40,11 @@ use tokio::{net::TcpListener, task::JoinHandle};
 use uuid::Uuid;
 
 pub use faults::{Fault, Faults, RetryAfter};
+use store::InvitationUse;
 pub use store::{
     MAX_UPLOAD, SANDBOX_MAX_SITES, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Seeded,
     SeededData, normalize_identifier,
 };
-use store::InvitationUse;
 use store::{Store, Validation};
 use webhooks::Webhooks;
 pub use webhooks::{Delivery, SVIX_SCHEDULE};

@@ -167,7 +167,11 @@ impl Store {
             .flatten()
             .filter_map(|s| s.as_str()?.parse::<Uuid>().ok());
         for site in sites {
-            if self.sites.get(&site).is_none_or(|s| s.company_id != company_id) {
+            if self
+                .sites
+                .get(&site)
+                .is_none_or(|s| s.company_id != company_id)
+            {
                 return Err(Failure::bad_request(format!(
                     "prefill.initialSites: site {site} does not belong to this company"
                 )));
@@ -283,10 +287,7 @@ impl Store {
             .get(&id)
             .cloned()
             .ok_or_else(|| Failure::not_found("Invitation"))?;
-        let email = body
-            .get("email")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let email = body.get("email").and_then(Value::as_str).map(str::to_owned);
         let mut events = Vec::new();
         if !invitation.allowed_emails.is_empty() {
             let allowed = email.as_deref().is_some_and(|e| {

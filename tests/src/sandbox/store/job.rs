@@ -70,7 +70,12 @@ impl Store {
         })
     }
 
-    fn new_job(&mut self, company_id: Uuid, site_id: Option<Uuid>, uploads: Vec<Upload>) -> (String, Value) {
+    fn new_job(
+        &mut self,
+        company_id: Uuid,
+        site_id: Option<Uuid>,
+        uploads: Vec<Upload>,
+    ) -> (String, Value) {
         let job = Job {
             id: format!("job_{}", self.ids.token()),
             company_id,
@@ -89,7 +94,12 @@ impl Store {
 
     fn check_site(&self, company_id: Uuid, site: Option<Uuid>) -> Result<(), Failure> {
         match site {
-            Some(site) if self.sites.get(&site).is_none_or(|s| s.company_id != company_id) => {
+            Some(site)
+                if self
+                    .sites
+                    .get(&site)
+                    .is_none_or(|s| s.company_id != company_id) =>
+            {
                 Err(Failure::bad_request(format!(
                     "siteId: site {site} does not belong to this company"
                 )))
@@ -170,12 +180,21 @@ impl Store {
         if job.status != "PENDING" {
             return Vec::new();
         }
-        let active = self.companies.get(&job.company_id).is_some_and(|c| c.active);
+        let active = self
+            .companies
+            .get(&job.company_id)
+            .is_some_and(|c| c.active);
         let unreadable = job.uploads.iter().any(|u| match u {
             Upload::File { readable, .. } => !readable,
             Upload::Url(url) => {
-                let path = url.split(['?', '#']).next().unwrap_or(url).to_ascii_lowercase();
-                ![".pdf", ".png", ".jpg", ".jpeg"].iter().any(|e| path.ends_with(e))
+                let path = url
+                    .split(['?', '#'])
+                    .next()
+                    .unwrap_or(url)
+                    .to_ascii_lowercase();
+                ![".pdf", ".png", ".jpg", ".jpeg"]
+                    .iter()
+                    .any(|e| path.ends_with(e))
             }
         });
         let site = job.site_id.or_else(|| {
@@ -186,7 +205,10 @@ impl Store {
         let (status, reason) = match (active, unreadable, site) {
             (false, _, _) => ("FAILED", None),
             (_, true, _) => ("FAILED", None),
-            (_, _, None) => ("TERMINATED", Some("The company has no site to assign the documents to.")),
+            (_, _, None) => (
+                "TERMINATED",
+                Some("The company has no site to assign the documents to."),
+            ),
             _ => ("COMPLETED", None),
         };
         let mut parsed = Vec::new();
@@ -236,7 +258,9 @@ impl Store {
         };
         let today = Utc::now().date_naive();
         let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
-        let first = this_month.checked_sub_months(Months::new(1)).unwrap_or(this_month);
+        let first = this_month
+            .checked_sub_months(Months::new(1))
+            .unwrap_or(this_month);
         let last = this_month.pred_opt().unwrap_or(this_month);
         let owner = Owner {
             company_id,

@@ -27,8 +27,8 @@ pub use job::MAX_UPLOAD;
 pub use mock::SeededData;
 
 use self::{
-    company::Company, connection::Connection, document::Document, invitation::Invitation,
-    job::Job, meter::Meter, site::Site, usage::Usage,
+    company::Company, connection::Connection, document::Document, invitation::Invitation, job::Job,
+    meter::Meter, site::Site, usage::Usage,
 };
 
 /// The documented sandbox provider: these credentials connect, any others do not.
