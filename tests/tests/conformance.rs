@@ -50,6 +50,47 @@ impl Harness {
         if let Some(body) = body {
             request = request.json(body);
         }
+        self.record(operation, request).await
+    }
+
+    /// Calls an operation with a `multipart/form-data` body holding `file` as `document`.
+    async fn call_multipart(
+        &mut self,
+        operation: &str,
+        params: &[(&str, String)],
+        file: &[u8],
+        key: &str,
+    ) -> (u16, Value) {
+        let op = self.spec.operation(operation).expect("in the spec");
+        let mut path = op.path.clone();
+        for (name, value) in params {
+            path = path.replace(&format!("{{{name}}}"), value);
+        }
+        let boundary = "conformance-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"bill.pdf\"\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("X-API-Key", key)
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        self.record(operation, request).await
+    }
+
+    /// Sends the request and checks the answer against the spec; returns status and body.
+    async fn record(&mut self, operation: &str, request: reqwest::RequestBuilder) -> (u16, Value) {
+        let op = self
+            .spec
+            .operation(operation)
+            .unwrap_or_else(|| panic!("{operation} is not in the spec"));
         let response = request.send().await.expect("the emulator answers");
         let status = response.status().as_u16();
         let text = response.text().await.expect("a body");
@@ -359,6 +400,78 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
         .await;
     assert_eq!(account["trackingStatus"], "DISABLED");
 
+    // ---- invitations and upload jobs ----
+    let (_, invitation) = h
+        .call(
+            "create_connection_invitation",
+            &[("company_id", company_id.clone())],
+            "",
+            Some(&json!({"allowedEmails": ["user@example.com"], "expiresInSeconds": 3600, "maxUses": 2, "sendEmail": false,
+                "prefill": {"url": SANDBOX_URL, "initialSites": [site_id], "utilityTypes": ["ELECTRICITY"], "country": "US",
+                    "connectionOwnerEmail": "owner@example.com", "dataCollectionStartDate": "2024-01-01"}})),
+            OWNER,
+        )
+        .await;
+    let invitation_id = invitation["id"].as_str().expect("an id").to_owned();
+    let (_, hidden_invitation) = h
+        .call(
+            "create_reconnect_invitation",
+            &[("connection_id", private_connection_id.clone())],
+            "",
+            Some(&json!({"maxUses": 1})),
+            OWNER,
+        )
+        .await;
+    let hidden_invitation_id = hidden_invitation["id"].as_str().expect("an id").to_owned();
+    h.call(
+        "list_invitations",
+        &[("company_id", company_id.clone())],
+        "",
+        None,
+        OWNER,
+    )
+    .await;
+    h.call(
+        "get_invitation",
+        &[("invitation_id", invitation_id.clone())],
+        "",
+        None,
+        OWNER,
+    )
+    .await;
+    h.call(
+        "revoke_invitation",
+        &[("invitation_id", invitation_id.clone())],
+        "",
+        None,
+        OWNER,
+    )
+    .await;
+    let pdf = std::fs::read(nectar_tests::workspace_root().join("tests/fixtures/bill.pdf"))
+        .expect("the fixture");
+    let (status, job) = h
+        .call_multipart(
+            "upload_document",
+            &[("company_id", company_id.clone())],
+            &pdf,
+            OWNER,
+        )
+        .await;
+    assert!(status < 300, "{job}");
+    let job_id = job["id"].as_str().expect("an id").to_owned();
+    h.call("get_job", &[("job_id", job_id.clone())], "", None, OWNER)
+        .await;
+    let (_, hidden_job) = h
+        .call(
+            "create_bulk_job",
+            &[("company_id", private_id.clone())],
+            "",
+            Some(&json!({"documents": ["https://storage.example/bill.pdf"], "siteId": private_site_id})),
+            OWNER,
+        )
+        .await;
+    let hidden_job_id = hidden_job["id"].as_str().expect("an id").to_owned();
+
     // ---- documented errors, generically per operation ----
     let objects: BTreeMap<&str, (String, String)> = BTreeMap::from([
         ("company_id", (company_id.clone(), private_id.clone())),
@@ -374,6 +487,11 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
         ("usage_data_id", (data.usage.clone(), hidden.usage.clone())),
         ("meter_id", (data.meter.clone(), hidden.meter.clone())),
         ("account_id", (data.account.clone(), hidden.account.clone())),
+        (
+            "invitation_id",
+            (invitation_id.clone(), hidden_invitation_id.clone()),
+        ),
+        ("job_id", (job_id.clone(), hidden_job_id.clone())),
     ]);
     // Operations whose path id is a plain string (any text is a well-formed id): their 400
     // comes from the body.
@@ -391,6 +509,15 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
         ("update_connection", json!({"multiplyByOccupancy": true})),
         ("confirm_connection_accounts", json!({"confirm": false})),
         ("update_account", json!({"isTracked": true})),
+        (
+            "create_connection_invitation",
+            json!({"expiresInSeconds": 3600}),
+        ),
+        ("create_reconnect_invitation", json!({"maxUses": 1})),
+        (
+            "create_bulk_job",
+            json!({"documents": ["https://storage.example/bill.pdf"]}),
+        ),
     ]);
     let operations: Vec<(String, String, Vec<u16>)> = h
         .spec

@@ -119,7 +119,10 @@ fn decode_everything(bytes: &[u8]) -> Vec<&'static str> {
         ElectricityChargeType, ElectricityType, FuelType, GasChargeType, GasType, Identifier,
         IdentifierType, LineItem, Meter, MeterHighLow, NetMeteringType, PingResponse,
         RefrigerantType, Site, SiteCreate, SiteUpdate, SourceType, TimeOfUse, TrackingStatus,
-        UsageData, UsagePage, UsageUnits, WaterType,
+        UsageData, UsagePage, UsageUnits, WaterType, ConnectionInvitationCreate, Invitation,
+        InvitationConnection, InvitationEvent, InvitationEventType, InvitationPrefill,
+        InvitationStatus, InvitationType, Job, JobBulkCreate, JobStatus, JobUpload,
+        ReconnectInvitationCreate,
     );
     if let Ok(event) = Event::parse(bytes) {
         let _ = format!("{event:?}");

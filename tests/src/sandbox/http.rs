@@ -767,6 +767,8 @@ async fn upload_document(
     ObjectId(company_id): ObjectId,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Answer {
+    // Access first (403/404), then the form (400).
+    store(&shared).check_company(&user, company_id)?;
     let mut form = form.map_err(|e| {
         Failure::bad_request(format!(
             "the body must be multipart/form-data: {}",

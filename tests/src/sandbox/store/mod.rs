@@ -168,6 +168,11 @@ impl Store {
         self.users.get(api_key).map(String::as_str)
     }
 
+    /// Whether the user may see company `id` (404 if there is none, 403 if not theirs).
+    pub fn check_company(&self, user: &str, id: Uuid) -> Result<(), Failure> {
+        self.company(user, id).map(|_| ())
+    }
+
     fn company(&self, user: &str, id: Uuid) -> Result<&Company, Failure> {
         self.company_for(user, id, "company")
     }
