@@ -68,16 +68,16 @@ impl ConnectionStatus {
                 "Wait for Nectar's team; contact support for a status update if needed."
             }
             S::PasswordIncorrect => {
-                "Ask the end user for the new password: send them a magic link or invitation to update the credentials."
+                "Ask the end user for the new password: send them a reconnect invitation (create_reconnect_invitation)."
             }
             S::MfaTokenExpired => {
-                "Ask the end user to complete the multi-factor challenge in an interactive session (magic link)."
+                "Ask the end user to complete the multi-factor challenge in an interactive session (reconnect invitation)."
             }
             S::NewPasswordNeeded => {
-                "Ask the end user to reset the password on the provider's website, then give it to Nectar (magic link)."
+                "Ask the end user to reset the password on the provider's website, then give it to Nectar (reconnect invitation)."
             }
             S::AdditionalCredentialsNeeded => {
-                "Ask the end user for the extra verification (security questions, PIN) through a magic link."
+                "Ask the end user for the extra verification (security questions, PIN) through a reconnect invitation."
             }
             S::WebsiteDown => {
                 "Nothing: Nectar retries when the provider is back, usually within days."

@@ -336,7 +336,7 @@ pub(crate) fn register(api: &mut Api) {
         .summary("Create a magic link for updating a connection (deprecated)")
         .description(
             "
-            Deprecated: use reconnect invitations. Answers the connection with its
+            Deprecated: use reconnect invitations (`create_reconnect_invitation`). Answers the connection with its
             `connectionMagicLinkSecret`; the edit link is
             `https://dash.nectarclimate.com/p/connect/{publicCompanyId}/workflow/{connectionMagicLinkSecret}`.
 
@@ -359,7 +359,7 @@ pub(crate) fn register(api: &mut Api) {
     .summary("Create a magic link for creating a connection (deprecated)")
     .description(
         "
-            Deprecated: use connection invitations. Answers a link through which an end user can
+            Deprecated: use connection invitations (`create_connection_invitation`). Answers a link through which an end user can
             create a connection for the company.
 
             Method: the v2 reference page shows GET, the magic-link guide POST; the reference page

@@ -14310,7 +14310,7 @@ let response = client.create_connection()
 
     /**Create a magic link for creating a connection (deprecated)
 
-Deprecated: use connection invitations. Answers a link through which an end user can
+Deprecated: use connection invitations (`create_connection_invitation`). Answers a link through which an end user can
 create a connection for the company.
 
 Method: the v2 reference page shows GET, the magic-link guide POST; the reference page
@@ -14326,14 +14326,14 @@ let response = client.create_company_magic_link()
     .send()
     .await;
 ```*/
-    #[deprecated(note = "use connection invitations")]
+    #[deprecated(note = "use connection invitations (`create_connection_invitation`)")]
     pub fn create_company_magic_link(&self) -> builder::CreateCompanyMagicLink<'_> {
         builder::CreateCompanyMagicLink::new(self)
     }
 
     /**Create a magic link for updating a connection (deprecated)
 
-Deprecated: use reconnect invitations. Answers the connection with its
+Deprecated: use reconnect invitations (`create_reconnect_invitation`). Answers the connection with its
 `connectionMagicLinkSecret`; the edit link is
 `https://dash.nectarclimate.com/p/connect/{publicCompanyId}/workflow/{connectionMagicLinkSecret}`.
 
@@ -14350,7 +14350,7 @@ let response = client.create_connection_magic_link()
     .send()
     .await;
 ```*/
-    #[deprecated(note = "use reconnect invitations")]
+    #[deprecated(note = "use reconnect invitations (`create_reconnect_invitation`)")]
     pub fn create_connection_magic_link(
         &self,
     ) -> builder::CreateConnectionMagicLink<'_> {
