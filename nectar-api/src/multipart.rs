@@ -46,7 +46,7 @@ impl FilePart {
         let file_name = file_name.into();
         let bytes = bytes.into();
         check_size(&file_name, bytes.len() as u64)?;
-        let content_type = sniff(&bytes).ok_or_else(|| {
+        let content_type = Self::media_type_of(&bytes).ok_or_else(|| {
             Error::invalid_request(format!(
                 "document: {file_name:?} is not a PDF, PNG or JPEG (judged by its leading bytes); \
                  Nectar accepts only those"
@@ -73,6 +73,25 @@ impl FilePart {
         check_size(&name, size)?;
         let bytes = std::fs::read(path).map_err(unreadable)?;
         Self::from_bytes(name, bytes)
+    }
+
+    /// The media type of a file Nectar accepts, by its leading bytes: `application/pdf`,
+    /// `image/png` or `image/jpeg`; `None` for anything else.
+    ///
+    /// ```
+    /// assert_eq!(nectar_api::FilePart::media_type_of(b"%PDF-1.7"), Some("application/pdf"));
+    /// assert_eq!(nectar_api::FilePart::media_type_of(b"GIF89a"), None);
+    /// ```
+    pub fn media_type_of(bytes: &[u8]) -> Option<&'static str> {
+        if bytes.starts_with(b"%PDF-") {
+            Some("application/pdf")
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some("image/png")
+        } else if bytes.starts_with(b"\xFF\xD8\xFF") {
+            Some("image/jpeg")
+        } else {
+            None
+        }
     }
 
     /// The file's name, as sent.
@@ -114,19 +133,6 @@ fn check_size(file_name: &str, size: u64) -> Result<(), Error> {
         )));
     }
     Ok(())
-}
-
-/// The media type by the file's leading bytes ("magic numbers").
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
-        Some("image/jpeg")
-    } else {
-        None
-    }
 }
 
 /// A form being built by a generated upload builder.

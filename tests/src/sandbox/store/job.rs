@@ -38,19 +38,6 @@ pub(super) struct Job {
     termination_reason: Option<String>,
 }
 
-/// The media type of an uploaded file by its leading bytes, if it is one Nectar accepts.
-pub(super) fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
-        Some("image/jpeg")
-    } else {
-        None
-    }
-}
-
 fn hash(bytes: &[u8]) -> u64 {
     let mut hasher = DefaultHasher::new();
     bytes.hash(&mut hasher);
@@ -149,7 +136,8 @@ impl Store {
                 file.len()
             )));
         }
-        let Some(kind) = sniff(file) else {
+        // Nectar judges the type by the leading bytes, as the client does.
+        let Some(kind) = nectar_api::FilePart::media_type_of(file) else {
             return Err(Failure::bad_request(
                 "document: unsupported file type; upload a PDF, PNG or JPEG.",
             ));
