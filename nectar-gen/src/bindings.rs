@@ -140,7 +140,7 @@ fn string_schema(format: &str, sensitive: bool) -> SchemaObject {
 }
 
 /// The spec as the client sees it: schemas that only ever arrive in responses lose their string
-/// length, pattern and array size constraints. Those constraints stay in `spec/openapi.json`
+/// length, pattern, integer range and array size constraints. Those constraints stay in `spec/openapi.json`
 /// (they document the server and check the emulator); in the bindings they would turn every
 /// constrained string into a validating newtype, and one value the server sends outside them
 /// would fail a whole page. Request-side schemas keep them, so bad input is refused before it is
@@ -201,6 +201,14 @@ fn strip_constraints(schema: &mut oa::Schema) {
             string.pattern = None;
             string.min_length = None;
             string.max_length = None;
+        }
+        oa::SchemaKind::Type(oa::Type::Integer(integer)) => {
+            // A bound on an integer makes typify pick `NonZeroU64` and the like; an answer
+            // outside it must not fail the whole response.
+            integer.minimum = None;
+            integer.maximum = None;
+            integer.exclusive_minimum = false;
+            integer.exclusive_maximum = false;
         }
         oa::SchemaKind::Type(oa::Type::Array(array)) => {
             array.min_items = None;

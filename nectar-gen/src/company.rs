@@ -15,8 +15,9 @@ use crate::{
 
 const TAG: &str = "companies";
 
-/// Pattern of `impliedMeteringFraction`: up to one integer digit and two decimals.
-const FRACTION_PATTERN: &str = r"^-?\d{0,1}(?:\.\d{0,2})?$";
+/// Pattern of `impliedMeteringFraction`: a fraction, 0 to 1, with up to two decimals (not
+/// empty, not negative: Nectar's serializer refuses `""`, `"-"` and `"-5"`).
+const FRACTION_PATTERN: &str = r"^(?:0(?:\.[0-9]{1,2})?|1(?:\.0{1,2})?|\.[0-9]{1,2})$";
 
 /// A company, with the sites it owns.
 #[derive(JsonSchema)]

@@ -105,10 +105,13 @@ pub struct ConnectionPage {
     /// Number of connections matching the filters, over all pages.
     total_connections: u64,
     /// Page size in effect.
+    #[schemars(range(min = 1))]
     per_page: u64,
     /// Number of pages.
+    #[schemars(range(min = 1))]
     total_pages: u64,
     /// This page's number (1-based). A page past the end is answered with the last page.
+    #[schemars(range(min = 1))]
     current_page: u64,
     /// Whether a later page exists.
     has_next: bool,
@@ -207,6 +210,7 @@ struct ListConnectionsQuery {
     limit: u32,
     /// Page number, 1-based. A page past the end is answered with the last page.
     #[serde(default = "default_page")]
+    #[schemars(range(min = 1))]
     page: u32,
     /// Only connections linked to one of these sites; repeat the key for each site:
     /// `?sites=<id1>&sites=<id2>`.

@@ -156,10 +156,13 @@ pub struct DocumentPage {
     /// Documents matching the filters, over all pages.
     total_documents: u64,
     /// Documents per page (100).
+    #[schemars(range(min = 1))]
     per_page: u64,
     /// Number of pages.
+    #[schemars(range(min = 1))]
     total_pages: u64,
     /// This page's number, from 1.
+    #[schemars(range(min = 1))]
     current_page: u64,
     /// Whether a later page exists.
     has_next: bool,

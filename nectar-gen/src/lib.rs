@@ -29,6 +29,7 @@ mod connection;
 mod document;
 mod invitation;
 mod job;
+mod links;
 mod meter;
 mod misc;
 mod multipart;
@@ -105,7 +106,8 @@ pub fn spec() -> Result<oa::OpenAPI, Error> {
     invitation::register(&mut api);
     job::register(&mut api);
     webhook::register(&mut api);
-    let (paths, schemas) = api.finish()?;
+    let (mut paths, schemas) = api.finish()?;
+    links::add(&mut paths, &schemas);
 
     let security_scheme = oa::SecurityScheme::APIKey {
         location: oa::APIKeyLocation::Header,

@@ -163,6 +163,7 @@ pub(crate) fn generate(spec: &oa::OpenAPI) -> Result<TokenStream, Error> {
 
 fn generate_one(component: &EnumComponent) -> Result<TokenStream, Error> {
     let name = ident(&component.name)?;
+    let name_text = component.name.as_str();
     let mut seen = BTreeMap::new();
     for (value, _) in &component.values {
         let variant = variant_name(value);
@@ -311,9 +312,16 @@ fn generate_one(component: &EnumComponent) -> Result<TokenStream, Error> {
                         f.write_str("a string")
                     }
                     fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<#name, E> {
-                        Ok(#name::from(value))
+                        let decoded = #name::from(value);
+                        if decoded.is_unknown() {
+                            crate::drift::unknown_value(#name_text, value);
+                        }
+                        Ok(decoded)
                     }
                     fn visit_string<E: ::serde::de::Error>(self, value: ::std::string::String) -> ::std::result::Result<#name, E> {
+                        if #name::from(value.as_str()).is_unknown() {
+                            crate::drift::unknown_value(#name_text, &value);
+                        }
                         Ok(#name::from(value))
                     }
                 }

@@ -15,8 +15,9 @@ use crate::{
 
 const TAG: &str = "sites";
 
-/// Pattern of `occupancyPercent`: up to three integer digits and four decimals.
-const OCCUPANCY_PATTERN: &str = r"^-?\d{0,3}(?:\.\d{0,4})?$";
+/// Pattern of `occupancyPercent`: a percentage, 0 to 100, with up to four decimals (not empty,
+/// not negative: Nectar's serializer refuses `""`, `"-"` and `"-5"`).
+const OCCUPANCY_PATTERN: &str = r"^(?:100(?:\.0{1,4})?|[0-9]{1,2}(?:\.[0-9]{1,4})?)$";
 
 /// A site (facility) of a company.
 #[derive(JsonSchema)]

@@ -164,10 +164,13 @@ pub struct UsagePage {
     /// Rows matching the filters, over all pages.
     total_usage_data: u64,
     /// Rows per page (100).
+    #[schemars(range(min = 1))]
     per_page: u64,
     /// Number of pages.
+    #[schemars(range(min = 1))]
     total_pages: u64,
     /// This page's number, from 1.
+    #[schemars(range(min = 1))]
     current_page: u64,
     /// Whether a later page exists.
     has_next: bool,
@@ -200,6 +203,7 @@ pub(crate) struct DataFilters {
     /// Page number, 1-based; 100 objects a page. A page past the end is answered with the last
     /// page.
     #[serde(default = "default_page")]
+    #[schemars(range(min = 1))]
     page: u32,
 }
 

@@ -26,6 +26,10 @@ use crate::{
 /// Payload of `connection.created.v2` and `connection.validated.v2` (and of the legacy
 /// `connection.created` and `connection.validated`): the connection, in the shape the REST
 /// Connection converges to. Timestamps carry no offset (UTC) and up to nine fractional digits.
+///
+/// Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing
+/// requests it), so it is an unused component on purpose: it is in the spec so that its type is
+/// generated, snapshotted and checked like every other.
 #[derive(JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionEvent {
@@ -97,6 +101,10 @@ pub struct ConnectionEventAccount {
 
 /// Payload of `connection.updated.v2` (and legacy `connection.updated`): the connection after
 /// the change, which fields changed, and their previous values.
+///
+/// Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing
+/// requests it), so it is an unused component on purpose: it is in the spec so that its type is
+/// generated, snapshotted and checked like every other.
 #[derive(JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionUpdatedEvent {
@@ -122,6 +130,10 @@ pub struct ConnectionChanges {
 /// Payload of `document.created.v2`, `document.deleted.v2` (and legacy `document.created`): a
 /// bill. The v2.2 document schema is documented only in part; the fields below are typed, every
 /// other field is kept as sent (in `extra`).
+///
+/// Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing
+/// requests it), so it is an unused component on purpose: it is in the spec so that its type is
+/// generated, snapshotted and checked like every other.
 #[derive(JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentEvent {
@@ -150,6 +162,10 @@ pub struct DocumentEvent {
 }
 
 /// Payload of `document.updated.v2`: the document after the change, and the previous values.
+///
+/// Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing
+/// requests it), so it is an unused component on purpose: it is in the spec so that its type is
+/// generated, snapshotted and checked like every other.
 #[derive(JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentUpdatedEvent {

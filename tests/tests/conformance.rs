@@ -608,6 +608,18 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
             assert_eq!(status, 400, "{operation}{query}");
         }
     }
+    // A method on a path that also fits another operation whose id is malformed answers that
+    // operation's documented 400, not an undocumented 405.
+    let status = h
+        .http
+        .patch(format!("{}/connection/company/status", h.base))
+        .header("X-API-Key", OWNER)
+        .json(&json!({"confirm": true}))
+        .send()
+        .await
+        .expect("the emulator answers")
+        .status();
+    assert_eq!(status, 400);
     // Delete last: it removes the objects above.
     h.call(
         "delete_company",

@@ -710,3 +710,86 @@ async fn bad_configuration_is_refused_with_the_setting_named() {
         .expect("refused");
     assert!(error.to_string().contains("rate 2"), "{error}");
 }
+
+#[tokio::test]
+async fn decimal_strings_and_pages_are_refused_as_nectars_serializers_would() {
+    use serde_json::{Value, json};
+    let sandbox = Sandbox::start().await.unwrap();
+    let http = reqwest::Client::new();
+    let key = sandbox.api_key().to_owned();
+    let send = |method: reqwest::Method, path: String, body: Option<Value>| {
+        let mut request = http
+            .request(method, format!("{}{path}", sandbox.base_url()))
+            .header("X-API-Key", &key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let company: Value = http
+        .post(format!("{}/company", sandbox.base_url()))
+        .header("X-API-Key", &key)
+        .json(&json!({"name": "Decimals"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let company = company["id"].as_str().unwrap().to_owned();
+    let post = reqwest::Method::POST;
+    let patch = reqwest::Method::PATCH;
+    for (value, ok) in [
+        ("", false),
+        ("-", false),
+        ("-5", false),
+        ("100.5", false),
+        ("abc", false),
+        ("0", true),
+        ("100", true),
+        ("99.9999", true),
+        ("80.5", true),
+    ] {
+        let status = send(
+            post.clone(),
+            format!("/site/company/{company}"),
+            Some(json!({"name": "S", "occupancyPercent": value})),
+        )
+        .await;
+        assert_eq!(status < 300, ok, "occupancyPercent {value:?}: {status}");
+    }
+    for (value, ok) in [
+        ("", false),
+        ("-", false),
+        ("-5", false),
+        ("1.5", false),
+        ("2", false),
+        ("0", true),
+        ("1.0", true),
+        ("0.85", true),
+        (".5", true),
+    ] {
+        let status = send(
+            patch.clone(),
+            format!("/company/{company}"),
+            Some(json!({"impliedMeteringFraction": value})),
+        )
+        .await;
+        assert_eq!(
+            status < 300,
+            ok,
+            "impliedMeteringFraction {value:?}: {status}"
+        );
+    }
+    for (page, expected) in [("0", 400), ("-1", 400), ("1", 200), ("99", 200)] {
+        for list in ["connection", "document", "usage"] {
+            let status = send(
+                reqwest::Method::GET,
+                format!("/{list}/company/{company}?page={page}"),
+                None,
+            )
+            .await;
+            assert_eq!(status, expected, "{list} page={page}");
+        }
+    }
+}

@@ -260,10 +260,16 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^-?\\d{0,1}(?:\\.\\d{0,2})?$").unwrap() });
+            {
+                ::regress::Regex::new(
+                        "^(?:0(?:\\.[0-9]{1,2})?|1(?:\\.0{1,2})?|\\.[0-9]{1,2})$",
+                    )
+                    .unwrap()
+            });
             if PATTERN.find(value).is_none() {
                 return Err(
-                    "doesn't match pattern \"^-?\\d{0,1}(?:\\.\\d{0,2})?$\"".into(),
+                    "doesn't match pattern \"^(?:0(?:\\.[0-9]{1,2})?|1(?:\\.0{1,2})?|\\.[0-9]{1,2})$\""
+                        .into(),
                 );
             }
             Ok(Self(value.to_string()))
@@ -478,10 +484,16 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^-?\\d{0,1}(?:\\.\\d{0,2})?$").unwrap() });
+            {
+                ::regress::Regex::new(
+                        "^(?:0(?:\\.[0-9]{1,2})?|1(?:\\.0{1,2})?|\\.[0-9]{1,2})$",
+                    )
+                    .unwrap()
+            });
             if PATTERN.find(value).is_none() {
                 return Err(
-                    "doesn't match pattern \"^-?\\d{0,1}(?:\\.\\d{0,2})?$\"".into(),
+                    "doesn't match pattern \"^(?:0(?:\\.[0-9]{1,2})?|1(?:\\.0{1,2})?|\\.[0-9]{1,2})$\""
+                        .into(),
                 );
             }
             Ok(Self(value.to_string()))
@@ -947,7 +959,9 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         }
     }
 
-    /// Payload of `connection.created.v2` and `connection.validated.v2` (and of the legacy `connection.created` and `connection.validated`): the connection, in the shape the REST Connection converges to. Timestamps carry no offset (UTC) and up to nine fractional digits.
+    /**Payload of `connection.created.v2` and `connection.validated.v2` (and of the legacy `connection.created` and `connection.validated`): the connection, in the shape the REST Connection converges to. Timestamps carry no offset (UTC) and up to nine fractional digits.
+
+Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing requests it), so it is an unused component on purpose: it is in the spec so that its type is generated, snapshotted and checked like every other.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConnectionEvent {
         /// The accounts found on the portal.
@@ -1269,7 +1283,9 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         }
     }
 
-    /// Payload of `connection.updated.v2` (and legacy `connection.updated`): the connection after the change, which fields changed, and their previous values.
+    /**Payload of `connection.updated.v2` (and legacy `connection.updated`): the connection after the change, which fields changed, and their previous values.
+
+Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing requests it), so it is an unused component on purpose: it is in the spec so that its type is generated, snapshotted and checked like every other.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConnectionUpdatedEvent {
         /// The accounts found on the portal.
@@ -1540,7 +1556,9 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         }
     }
 
-    /// Payload of `document.created.v2`, `document.deleted.v2` (and legacy `document.created`): a bill. The v2.2 document schema is documented only in part; the fields below are typed, every other field is kept as sent (in `extra`).
+    /**Payload of `document.created.v2`, `document.deleted.v2` (and legacy `document.created`): a bill. The v2.2 document schema is documented only in part; the fields below are typed, every other field is kept as sent (in `extra`).
+
+Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing requests it), so it is an unused component on purpose: it is in the spec so that its type is generated, snapshotted and checked like every other.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     pub struct DocumentEvent {
         /// End date of the billing period.
@@ -1743,7 +1761,9 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
         }
     }
 
-    /// Payload of `document.updated.v2`: the document after the change, and the previous values.
+    /**Payload of `document.updated.v2`: the document after the change, and the previous values.
+
+Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing requests it), so it is an unused component on purpose: it is in the spec so that its type is generated, snapshotted and checked like every other.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     pub struct DocumentUpdatedEvent {
         /// End date of the billing period.
@@ -3506,10 +3526,16 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^-?\\d{0,3}(?:\\.\\d{0,4})?$").unwrap() });
+            {
+                ::regress::Regex::new(
+                        "^(?:100(?:\\.0{1,4})?|[0-9]{1,2}(?:\\.[0-9]{1,4})?)$",
+                    )
+                    .unwrap()
+            });
             if PATTERN.find(value).is_none() {
                 return Err(
-                    "doesn't match pattern \"^-?\\d{0,3}(?:\\.\\d{0,4})?$\"".into(),
+                    "doesn't match pattern \"^(?:100(?:\\.0{1,4})?|[0-9]{1,2}(?:\\.[0-9]{1,4})?)$\""
+                        .into(),
                 );
             }
             Ok(Self(value.to_string()))
@@ -3788,10 +3814,16 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^-?\\d{0,3}(?:\\.\\d{0,4})?$").unwrap() });
+            {
+                ::regress::Regex::new(
+                        "^(?:100(?:\\.0{1,4})?|[0-9]{1,2}(?:\\.[0-9]{1,4})?)$",
+                    )
+                    .unwrap()
+            });
             if PATTERN.find(value).is_none() {
                 return Err(
-                    "doesn't match pattern \"^-?\\d{0,3}(?:\\.\\d{0,4})?$\"".into(),
+                    "doesn't match pattern \"^(?:100(?:\\.0{1,4})?|[0-9]{1,2}(?:\\.[0-9]{1,4})?)$\""
+                        .into(),
                 );
             }
             Ok(Self(value.to_string()))
@@ -15612,7 +15644,7 @@ pub mod builder {
             String,
         >,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
-        page: Result<Option<u32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
         sites: Result<Option<::std::vec::Vec<::uuid::Uuid>>, String>,
         status: Result<Option<crate::generated::enums::ConnectionStatus>, String>,
     }
@@ -15672,12 +15704,15 @@ pub mod builder {
 
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u32>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.page = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u32` for page failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
 
@@ -16578,7 +16613,7 @@ pub mod builder {
         end_date: Result<Option<::chrono::naive::NaiveDate>, String>,
         identifier: Result<Option<types::ListCompanyDocumentsIdentifier>, String>,
         is_deleted: Result<Option<bool>, String>,
-        page: Result<Option<u32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
         start_date: Result<Option<::chrono::naive::NaiveDate>, String>,
     }
 
@@ -16680,12 +16715,15 @@ pub mod builder {
 
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u32>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.page = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u32` for page failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
 
@@ -16825,7 +16863,7 @@ pub mod builder {
         end_date: Result<Option<::chrono::naive::NaiveDate>, String>,
         identifier: Result<Option<types::ListConnectionDocumentsIdentifier>, String>,
         is_deleted: Result<Option<bool>, String>,
-        page: Result<Option<u32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
         start_date: Result<Option<::chrono::naive::NaiveDate>, String>,
     }
 
@@ -16928,12 +16966,15 @@ pub mod builder {
 
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u32>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.page = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u32` for page failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
 
@@ -17073,7 +17114,7 @@ pub mod builder {
         end_date: Result<Option<::chrono::naive::NaiveDate>, String>,
         identifier: Result<Option<types::ListSiteDocumentsIdentifier>, String>,
         is_deleted: Result<Option<bool>, String>,
-        page: Result<Option<u32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
         start_date: Result<Option<::chrono::naive::NaiveDate>, String>,
     }
 
@@ -17175,12 +17216,15 @@ pub mod builder {
 
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u32>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.page = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u32` for page failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
 
@@ -18813,7 +18857,7 @@ pub mod builder {
         date_type: Result<Option<crate::generated::enums::DateType>, String>,
         end_date: Result<Option<::chrono::naive::NaiveDate>, String>,
         identifier: Result<Option<types::ListCompanyUsageIdentifier>, String>,
-        page: Result<Option<u32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
         start_date: Result<Option<::chrono::naive::NaiveDate>, String>,
     }
 
@@ -18903,12 +18947,15 @@ pub mod builder {
 
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u32>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.page = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u32` for page failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
 
@@ -19043,7 +19090,7 @@ pub mod builder {
         date_type: Result<Option<crate::generated::enums::DateType>, String>,
         end_date: Result<Option<::chrono::naive::NaiveDate>, String>,
         identifier: Result<Option<types::ListConnectionUsageIdentifier>, String>,
-        page: Result<Option<u32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
         start_date: Result<Option<::chrono::naive::NaiveDate>, String>,
     }
 
@@ -19134,12 +19181,15 @@ pub mod builder {
 
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u32>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.page = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u32` for page failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
 
@@ -19274,7 +19324,7 @@ pub mod builder {
         date_type: Result<Option<crate::generated::enums::DateType>, String>,
         end_date: Result<Option<::chrono::naive::NaiveDate>, String>,
         identifier: Result<Option<types::ListDocumentUsageIdentifier>, String>,
-        page: Result<Option<u32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
         start_date: Result<Option<::chrono::naive::NaiveDate>, String>,
     }
 
@@ -19364,12 +19414,15 @@ pub mod builder {
 
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u32>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.page = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u32` for page failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
 
@@ -19504,7 +19557,7 @@ pub mod builder {
         date_type: Result<Option<crate::generated::enums::DateType>, String>,
         end_date: Result<Option<::chrono::naive::NaiveDate>, String>,
         identifier: Result<Option<types::ListSiteUsageIdentifier>, String>,
-        page: Result<Option<u32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
         start_date: Result<Option<::chrono::naive::NaiveDate>, String>,
     }
 
@@ -19594,12 +19647,15 @@ pub mod builder {
 
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u32>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.page = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u32` for page failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
 

@@ -204,12 +204,19 @@ impl<'de> ::serde::Deserialize<'de> for AccountStatus {
                 self,
                 value: &str,
             ) -> ::std::result::Result<AccountStatus, E> {
-                Ok(AccountStatus::from(value))
+                let decoded = AccountStatus::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("AccountStatus", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<AccountStatus, E> {
+                if AccountStatus::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("AccountStatus", &value);
+                }
                 Ok(AccountStatus::from(value))
             }
         }
@@ -313,12 +320,19 @@ impl<'de> ::serde::Deserialize<'de> for BillingPeriod {
                 self,
                 value: &str,
             ) -> ::std::result::Result<BillingPeriod, E> {
-                Ok(BillingPeriod::from(value))
+                let decoded = BillingPeriod::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("BillingPeriod", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<BillingPeriod, E> {
+                if BillingPeriod::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("BillingPeriod", &value);
+                }
                 Ok(BillingPeriod::from(value))
             }
         }
@@ -420,12 +434,19 @@ impl<'de> ::serde::Deserialize<'de> for ChargeType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<ChargeType, E> {
-                Ok(ChargeType::from(value))
+                let decoded = ChargeType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("ChargeType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<ChargeType, E> {
+                if ChargeType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("ChargeType", &value);
+                }
                 Ok(ChargeType::from(value))
             }
         }
@@ -655,12 +676,19 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionStatus {
                 self,
                 value: &str,
             ) -> ::std::result::Result<ConnectionStatus, E> {
-                Ok(ConnectionStatus::from(value))
+                let decoded = ConnectionStatus::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("ConnectionStatus", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<ConnectionStatus, E> {
+                if ConnectionStatus::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("ConnectionStatus", &value);
+                }
                 Ok(ConnectionStatus::from(value))
             }
         }
@@ -2254,12 +2282,19 @@ impl<'de> ::serde::Deserialize<'de> for Country {
                 self,
                 value: &str,
             ) -> ::std::result::Result<Country, E> {
-                Ok(Country::from(value))
+                let decoded = Country::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("Country", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<Country, E> {
+                if Country::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("Country", &value);
+                }
                 Ok(Country::from(value))
             }
         }
@@ -2361,12 +2396,19 @@ impl<'de> ::serde::Deserialize<'de> for Currency {
                 self,
                 value: &str,
             ) -> ::std::result::Result<Currency, E> {
-                Ok(Currency::from(value))
+                let decoded = Currency::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("Currency", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<Currency, E> {
+                if Currency::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("Currency", &value);
+                }
                 Ok(Currency::from(value))
             }
         }
@@ -2529,12 +2571,19 @@ impl<'de> ::serde::Deserialize<'de> for DatasourceType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<DatasourceType, E> {
-                Ok(DatasourceType::from(value))
+                let decoded = DatasourceType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("DatasourceType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<DatasourceType, E> {
+                if DatasourceType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("DatasourceType", &value);
+                }
                 Ok(DatasourceType::from(value))
             }
         }
@@ -2674,12 +2723,19 @@ impl<'de> ::serde::Deserialize<'de> for DateType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<DateType, E> {
-                Ok(DateType::from(value))
+                let decoded = DateType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("DateType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<DateType, E> {
+                if DateType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("DateType", &value);
+                }
                 Ok(DateType::from(value))
             }
         }
@@ -2781,12 +2837,19 @@ impl<'de> ::serde::Deserialize<'de> for DistrictMediumType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<DistrictMediumType, E> {
-                Ok(DistrictMediumType::from(value))
+                let decoded = DistrictMediumType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("DistrictMediumType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<DistrictMediumType, E> {
+                if DistrictMediumType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("DistrictMediumType", &value);
+                }
                 Ok(DistrictMediumType::from(value))
             }
         }
@@ -2888,12 +2951,19 @@ impl<'de> ::serde::Deserialize<'de> for DistrictType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<DistrictType, E> {
-                Ok(DistrictType::from(value))
+                let decoded = DistrictType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("DistrictType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<DistrictType, E> {
+                if DistrictType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("DistrictType", &value);
+                }
                 Ok(DistrictType::from(value))
             }
         }
@@ -2997,12 +3067,19 @@ impl<'de> ::serde::Deserialize<'de> for ElectricityChargeType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<ElectricityChargeType, E> {
-                Ok(ElectricityChargeType::from(value))
+                let decoded = ElectricityChargeType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("ElectricityChargeType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<ElectricityChargeType, E> {
+                if ElectricityChargeType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("ElectricityChargeType", &value);
+                }
                 Ok(ElectricityChargeType::from(value))
             }
         }
@@ -3104,12 +3181,19 @@ impl<'de> ::serde::Deserialize<'de> for ElectricityType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<ElectricityType, E> {
-                Ok(ElectricityType::from(value))
+                let decoded = ElectricityType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("ElectricityType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<ElectricityType, E> {
+                if ElectricityType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("ElectricityType", &value);
+                }
                 Ok(ElectricityType::from(value))
             }
         }
@@ -3211,12 +3295,19 @@ impl<'de> ::serde::Deserialize<'de> for FuelType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<FuelType, E> {
-                Ok(FuelType::from(value))
+                let decoded = FuelType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("FuelType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<FuelType, E> {
+                if FuelType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("FuelType", &value);
+                }
                 Ok(FuelType::from(value))
             }
         }
@@ -3318,12 +3409,19 @@ impl<'de> ::serde::Deserialize<'de> for GasChargeType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<GasChargeType, E> {
-                Ok(GasChargeType::from(value))
+                let decoded = GasChargeType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("GasChargeType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<GasChargeType, E> {
+                if GasChargeType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("GasChargeType", &value);
+                }
                 Ok(GasChargeType::from(value))
             }
         }
@@ -3425,12 +3523,19 @@ impl<'de> ::serde::Deserialize<'de> for GasType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<GasType, E> {
-                Ok(GasType::from(value))
+                let decoded = GasType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("GasType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<GasType, E> {
+                if GasType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("GasType", &value);
+                }
                 Ok(GasType::from(value))
             }
         }
@@ -3607,12 +3712,19 @@ impl<'de> ::serde::Deserialize<'de> for IdentifierType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<IdentifierType, E> {
-                Ok(IdentifierType::from(value))
+                let decoded = IdentifierType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("IdentifierType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<IdentifierType, E> {
+                if IdentifierType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("IdentifierType", &value);
+                }
                 Ok(IdentifierType::from(value))
             }
         }
@@ -3748,12 +3860,19 @@ impl<'de> ::serde::Deserialize<'de> for InvitationEventType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<InvitationEventType, E> {
-                Ok(InvitationEventType::from(value))
+                let decoded = InvitationEventType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("InvitationEventType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<InvitationEventType, E> {
+                if InvitationEventType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("InvitationEventType", &value);
+                }
                 Ok(InvitationEventType::from(value))
             }
         }
@@ -3879,12 +3998,19 @@ impl<'de> ::serde::Deserialize<'de> for InvitationStatus {
                 self,
                 value: &str,
             ) -> ::std::result::Result<InvitationStatus, E> {
-                Ok(InvitationStatus::from(value))
+                let decoded = InvitationStatus::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("InvitationStatus", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<InvitationStatus, E> {
+                if InvitationStatus::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("InvitationStatus", &value);
+                }
                 Ok(InvitationStatus::from(value))
             }
         }
@@ -4002,12 +4128,19 @@ impl<'de> ::serde::Deserialize<'de> for InvitationType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<InvitationType, E> {
-                Ok(InvitationType::from(value))
+                let decoded = InvitationType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("InvitationType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<InvitationType, E> {
+                if InvitationType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("InvitationType", &value);
+                }
                 Ok(InvitationType::from(value))
             }
         }
@@ -4144,12 +4277,19 @@ impl<'de> ::serde::Deserialize<'de> for JobStatus {
                 self,
                 value: &str,
             ) -> ::std::result::Result<JobStatus, E> {
-                Ok(JobStatus::from(value))
+                let decoded = JobStatus::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("JobStatus", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<JobStatus, E> {
+                if JobStatus::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("JobStatus", &value);
+                }
                 Ok(JobStatus::from(value))
             }
         }
@@ -4251,12 +4391,19 @@ impl<'de> ::serde::Deserialize<'de> for MeterHighLow {
                 self,
                 value: &str,
             ) -> ::std::result::Result<MeterHighLow, E> {
-                Ok(MeterHighLow::from(value))
+                let decoded = MeterHighLow::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("MeterHighLow", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<MeterHighLow, E> {
+                if MeterHighLow::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("MeterHighLow", &value);
+                }
                 Ok(MeterHighLow::from(value))
             }
         }
@@ -4371,12 +4518,19 @@ impl<'de> ::serde::Deserialize<'de> for NetMeteringType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<NetMeteringType, E> {
-                Ok(NetMeteringType::from(value))
+                let decoded = NetMeteringType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("NetMeteringType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<NetMeteringType, E> {
+                if NetMeteringType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("NetMeteringType", &value);
+                }
                 Ok(NetMeteringType::from(value))
             }
         }
@@ -4480,12 +4634,19 @@ impl<'de> ::serde::Deserialize<'de> for RefrigerantType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<RefrigerantType, E> {
-                Ok(RefrigerantType::from(value))
+                let decoded = RefrigerantType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("RefrigerantType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<RefrigerantType, E> {
+                if RefrigerantType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("RefrigerantType", &value);
+                }
                 Ok(RefrigerantType::from(value))
             }
         }
@@ -4588,12 +4749,19 @@ impl<'de> ::serde::Deserialize<'de> for SourceType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<SourceType, E> {
-                Ok(SourceType::from(value))
+                let decoded = SourceType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("SourceType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<SourceType, E> {
+                if SourceType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("SourceType", &value);
+                }
                 Ok(SourceType::from(value))
             }
         }
@@ -4695,12 +4863,19 @@ impl<'de> ::serde::Deserialize<'de> for TimeOfUse {
                 self,
                 value: &str,
             ) -> ::std::result::Result<TimeOfUse, E> {
-                Ok(TimeOfUse::from(value))
+                let decoded = TimeOfUse::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("TimeOfUse", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<TimeOfUse, E> {
+                if TimeOfUse::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("TimeOfUse", &value);
+                }
                 Ok(TimeOfUse::from(value))
             }
         }
@@ -4825,12 +5000,19 @@ impl<'de> ::serde::Deserialize<'de> for TrackingStatus {
                 self,
                 value: &str,
             ) -> ::std::result::Result<TrackingStatus, E> {
-                Ok(TrackingStatus::from(value))
+                let decoded = TrackingStatus::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("TrackingStatus", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<TrackingStatus, E> {
+                if TrackingStatus::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("TrackingStatus", &value);
+                }
                 Ok(TrackingStatus::from(value))
             }
         }
@@ -4938,12 +5120,19 @@ impl<'de> ::serde::Deserialize<'de> for UsageUnits {
                 self,
                 value: &str,
             ) -> ::std::result::Result<UsageUnits, E> {
-                Ok(UsageUnits::from(value))
+                let decoded = UsageUnits::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("UsageUnits", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<UsageUnits, E> {
+                if UsageUnits::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("UsageUnits", &value);
+                }
                 Ok(UsageUnits::from(value))
             }
         }
@@ -5045,12 +5234,19 @@ impl<'de> ::serde::Deserialize<'de> for WaterType {
                 self,
                 value: &str,
             ) -> ::std::result::Result<WaterType, E> {
-                Ok(WaterType::from(value))
+                let decoded = WaterType::from(value);
+                if decoded.is_unknown() {
+                    crate::drift::unknown_value("WaterType", value);
+                }
+                Ok(decoded)
             }
             fn visit_string<E: ::serde::de::Error>(
                 self,
                 value: ::std::string::String,
             ) -> ::std::result::Result<WaterType, E> {
+                if WaterType::from(value.as_str()).is_unknown() {
+                    crate::drift::unknown_value("WaterType", &value);
+                }
                 Ok(WaterType::from(value))
             }
         }

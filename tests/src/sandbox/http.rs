@@ -353,11 +353,7 @@ fn list_query(query: Option<&str>) -> Result<(ConnectionFilter, i64, usize), Fai
     let (mut page, mut limit) = (1_i64, 100_usize);
     for (key, value) in pairs {
         match key.as_str() {
-            "page" => {
-                page = value.parse().map_err(|_| {
-                    Failure::bad_request(format!("page: {value:?} is not an integer."))
-                })?;
-            }
+            "page" => page = page_param(&value)?,
             "limit" => {
                 let parsed: i64 = value.parse().map_err(|_| {
                     Failure::bad_request(format!("limit: {value:?} is not an integer."))
@@ -399,6 +395,19 @@ fn list_query(query: Option<&str>) -> Result<(ConnectionFilter, i64, usize), Fai
     Ok((filter, page, limit))
 }
 
+/// `page`: an integer from 1 (the spec's minimum; a page past the end is not an error).
+fn page_param(value: &str) -> Result<i64, Failure> {
+    let page: i64 = value
+        .parse()
+        .map_err(|_| Failure::bad_request(format!("page: {value:?} is not an integer.")))?;
+    if page < 1 {
+        return Err(Failure::bad_request(format!(
+            "page: {page} is less than 1; pages are numbered from 1."
+        )));
+    }
+    Ok(page)
+}
+
 /// `value` of parameter `name` if it is one of `valid` (`unknown` says it is not), else a 400
 /// that lists the valid choices.
 fn choice<'a, T>(
@@ -437,11 +446,7 @@ fn data_query(query: Option<&str>, documents: bool) -> Result<(DataFilter, i64),
     };
     for (key, value) in pairs {
         match key.as_str() {
-            "page" => {
-                page = value.parse().map_err(|_| {
-                    Failure::bad_request(format!("page: {value:?} is not an integer."))
-                })?;
-            }
+            "page" => page = page_param(&value)?,
             "datasourceType" => {
                 let kind = DatasourceType::from(value.as_str());
                 let valid = DatasourceType::KNOWN.iter().map(|s| s.as_str());
@@ -495,7 +500,41 @@ async fn not_found() -> Failure {
     }
 }
 
-async fn method_not_allowed() -> Failure {
+/// A method the matched route does not serve. When the path also fits another documented
+/// operation with that method whose id would be malformed (`PATCH /connection/company/status`
+/// fits `PATCH /connection/{connection_id}/status` with `connection_id` "company"), the answer
+/// is that operation's documented 400; otherwise 405.
+async fn method_not_allowed(State(shared): State<Arc<Shared>>, request: Request) -> Failure {
+    let method = request.method().as_str();
+    let path = request.uri().path();
+    let path = path.strip_prefix(PREFIX).unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').collect();
+    for operation in shared.spec.operations() {
+        if operation.method != method {
+            continue;
+        }
+        let template: Vec<&str> = operation.path.split('/').collect();
+        if template.len() != segments.len() {
+            continue;
+        }
+        let mut malformed = None;
+        let fits = template.iter().zip(&segments).all(|(t, s)| {
+            match t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+                Some(name) => {
+                    if malformed.is_none() && s.parse::<Uuid>().is_err() {
+                        malformed = Some((name.to_owned(), (*s).to_owned()));
+                    }
+                    true
+                }
+                None => t == s,
+            }
+        });
+        if let (true, Some((name, value))) = (fits, malformed) {
+            return uuid_param(&name, &value)
+                .err()
+                .unwrap_or_else(|| Failure::bad_request("malformed id"));
+        }
+    }
     Failure {
         status: 405,
         detail: "Method not allowed.".to_owned(),
