@@ -233,6 +233,23 @@ impl Op<'_> {
         self
     }
 
+    /// The 400 answer's description, stating the business rules the schema cannot (a value
+    /// that must name an existing object, ...). Call after [`Op::errors`].
+    pub(crate) fn bad_request(mut self, rules: &str) -> Self {
+        if let Some(oa::ReferenceOr::Item(response)) = self
+            .operation
+            .responses
+            .responses
+            .get_mut(&oa::StatusCode::Code(400))
+        {
+            response.description = format!(
+                "The request is invalid; `detail` says which field or value. Besides the \
+                 schema: {rules}"
+            );
+        }
+        self
+    }
+
     /// Adds the operation to the spec.
     pub(crate) fn add(self) {
         let Op {

@@ -138,6 +138,7 @@ pub(crate) fn register(api: &mut Api) {
         .response::<Company>(200, "The company was created.")
         .response::<Company>(201, "The company was created.")
         .errors(&[400, 401])
+        .bad_request("every address in `users` must be an existing Nectar user.")
         .add();
 
     api.op(Method::Get, "/company/{company_id}", "get_company")
@@ -160,6 +161,7 @@ pub(crate) fn register(api: &mut Api) {
         .body::<CompanyUpdate>("The fields to change.")
         .response::<Company>(200, "The updated company.")
         .errors(&[400, 401, 403, 404])
+        .bad_request("every address in `users` must be an existing Nectar user.")
         .add();
 
     api.op(Method::Delete, "/company/{company_id}", "delete_company")

@@ -210,7 +210,7 @@ struct ListConnectionsQuery {
     limit: u32,
     /// Page number, 1-based. A page past the end is answered with the last page.
     #[serde(default = "default_page")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 4_294_967_295_u32))]
     page: u32,
     /// Only connections linked to one of these sites; repeat the key for each site:
     /// `?sites=<id1>&sites=<id2>`.
@@ -277,6 +277,9 @@ pub(crate) fn register(api: &mut Api) {
     .response::<Connection>(200, "The connection was created.")
     .response::<Connection>(201, "The connection was created.")
     .errors(&[400, 401, 403, 404])
+    .bad_request(
+        "`initialSites` must be sites of this company (the sandbox provider takes 1 to 3).",
+    )
     .add();
 
     api.op(

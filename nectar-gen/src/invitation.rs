@@ -85,11 +85,11 @@ pub struct InvitationLimits {
     #[schemars(inner(email, length(min = 1)))]
     allowed_emails: Optional<Vec<String>>,
     /// Seconds until it expires, at least 60; absent: it never expires.
-    #[schemars(range(min = 60))]
+    #[schemars(range(min = 60, max = 4_294_967_295_u32))]
     expires_in_seconds: Optional<u32>,
     /// How many times it may be used, at least 1; absent: unlimited (a reconnect link is
     /// typically single-use).
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 4_294_967_295_u32))]
     max_uses: Optional<u32>,
     /// Whether Nectar e-mails the link to `allowedEmails` (else only the link is returned).
     send_email: Optional<bool>,
@@ -204,6 +204,7 @@ pub(crate) fn register(api: &mut Api) {
     .response::<Invitation>(200, "The invitation.")
     .response::<Invitation>(201, "The invitation.")
     .errors(&[400, 401, 403, 404])
+    .bad_request("`prefill.initialSites` must be sites of this company.")
     .add();
 
     api.op(

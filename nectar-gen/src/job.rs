@@ -99,6 +99,9 @@ pub(crate) fn register(api: &mut Api) {
         .response::<Job>(200, "The job.")
         .response::<Job>(201, "The job.")
         .errors(&[400, 401, 403, 404])
+    .bad_request(
+        "the file must be a PDF, PNG or JPEG by its leading bytes, at most 25 MB; `siteId` must be a site of this company.",
+    )
         .add();
 
     api.op(
@@ -121,6 +124,7 @@ pub(crate) fn register(api: &mut Api) {
     .response::<Job>(200, "The job.")
     .response::<Job>(201, "The job.")
     .errors(&[400, 401, 403, 404])
+    .bad_request("`siteId` must be a site of this company.")
     .add();
 
     api.op(Method::Get, "/job/{job_id}", "get_job")

@@ -203,7 +203,7 @@ pub(crate) struct DataFilters {
     /// Page number, 1-based; 100 objects a page. A page past the end is answered with the last
     /// page.
     #[serde(default = "default_page")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 4_294_967_295_u32))]
     page: u32,
 }
 

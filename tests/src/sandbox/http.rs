@@ -395,14 +395,16 @@ fn list_query(query: Option<&str>) -> Result<(ConnectionFilter, i64, usize), Fai
     Ok((filter, page, limit))
 }
 
-/// `page`: an integer from 1 (the spec's minimum; a page past the end is not an error).
+/// `page`: an integer from 1 to `u32::MAX`, as the spec bounds it (a page past the end of the
+/// list is not an error: the last page answers).
 fn page_param(value: &str) -> Result<i64, Failure> {
     let page: i64 = value
         .parse()
         .map_err(|_| Failure::bad_request(format!("page: {value:?} is not an integer.")))?;
-    if page < 1 {
+    if !(1..=i64::from(u32::MAX)).contains(&page) {
         return Err(Failure::bad_request(format!(
-            "page: {page} is less than 1; pages are numbered from 1."
+            "page: {page} is out of range; pages are numbered from 1 to {}.",
+            u32::MAX
         )));
     }
     Ok(page)

@@ -135,10 +135,12 @@ impl Store {
                 .flatten()
                 .filter_map(|e| e.as_str().map(str::to_owned))
                 .collect(),
+            // Checked: a bound the schema did not stop must not panic the emulator.
             expires_at: body
                 .get("expiresInSeconds")
                 .and_then(Value::as_i64)
-                .map(|s| now + Duration::seconds(s)),
+                .and_then(Duration::try_seconds)
+                .and_then(|s| now.checked_add_signed(s)),
             max_uses: body.get("maxUses").and_then(Value::as_u64),
             use_count: 0,
             created_at: now,
