@@ -27,6 +27,7 @@ mod common;
 mod company;
 mod connection;
 mod document;
+pub mod drift;
 mod invitation;
 mod job;
 mod links;
@@ -45,9 +46,10 @@ pub mod validate;
 mod webhook;
 
 use indexmap::IndexMap;
-use openapiv3 as oa;
 
 pub use bindings::{Bindings, HEADER, bindings};
+/// The OpenAPI types the spec is made of (`openapiv3`).
+pub use openapiv3 as oa;
 pub use surface::surface;
 
 /// The API version the spec describes; the generated client sends it as `api-version`.

@@ -4,6 +4,12 @@
 //!   nectar-gen, and removes generated files nectar-gen no longer produces.
 //! - `cargo xtask codegen --check`: writes nothing; exits 1 with a unified diff when a committed
 //!   file differs from what nectar-gen produces now.
+//! - `cargo xtask drift --live [--json]`: walks every read-only operation against Nectar
+//!   (`NECTAR_API_KEY`, `NECTAR_BASE_URL`), discovering ids as it goes, and reports where the
+//!   answers differ from `spec/openapi.json`; never a write. Exits 1 when it finds drift.
+//! - `cargo xtask drift --files DIR [--json]`: the same for recorded answers and webhook bodies,
+//!   one per file, each named for its operation (`get_company.json`, `get_company__404.json`) or
+//!   event (`webhook.connection.updated.v2....json`, or any file whose body has `eventType`).
 
 use std::{
     fs,
@@ -12,7 +18,7 @@ use std::{
     time::Instant,
 };
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]";
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask drift (--live | --files DIR) [--json]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +30,7 @@ fn main() -> ExitCode {
     {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
+        ["drift", rest @ ..] => drift(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -135,4 +142,120 @@ fn extra_files(root: &Path, files: &[nectar_gen::GeneratedFile]) -> Result<Vec<S
         ));
     }
     Ok(nectar_gen::unexpected_generated(files, present))
+}
+
+fn drift(args: &[&str]) -> Result<ExitCode, String> {
+    let json = args.contains(&"--json");
+    let spec = nectar_gen::spec().map_err(|e| e.to_string())?;
+    let (findings, skipped) = match args
+        .iter()
+        .filter(|a| **a != "--json")
+        .copied()
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["--live"] => live(&spec)?,
+        ["--files", dir] => files(&spec, Path::new(dir))?,
+        _ => return Err(format!("{USAGE}\n(got: drift {})", args.join(" "))),
+    };
+    if json {
+        let out = serde_json::json!({ "findings": findings, "skipped": skipped });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", nectar_gen::drift::report(&findings));
+        for line in &skipped {
+            println!("skipped: {line}");
+        }
+        println!(
+            "drift: {} finding(s){}",
+            findings.len(),
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(", {} skipped", skipped.len())
+            }
+        );
+    }
+    Ok(if findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+type Checked = (Vec<nectar_gen::drift::Finding>, Vec<String>);
+
+/// Every read-only operation against Nectar, with the key from `NECTAR_API_KEY`.
+fn live(spec: &nectar_gen::oa::OpenAPI) -> Result<Checked, String> {
+    let key = std::env::var("NECTAR_API_KEY")
+        .ok()
+        .filter(|k| !k.is_empty())
+        .ok_or("drift --live needs NECTAR_API_KEY (and NECTAR_BASE_URL for another server)")?;
+    let base = std::env::var("NECTAR_BASE_URL")
+        .unwrap_or_else(|_| nectar_gen::BASE_URL.to_owned())
+        .trim_end_matches('/')
+        .to_owned();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("a runtime: {e}"))?;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .map_err(|e| format!("an HTTP client: {e}"))?;
+    eprintln!("drift --live against {base}");
+    Ok(nectar_gen::drift::walk(spec, |path| {
+        runtime.block_on(async {
+            let response = http
+                .get(format!("{base}{path}"))
+                .header("X-API-Key", &key)
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .map_err(|e| e.without_url().to_string())?;
+            let status = response.status().as_u16();
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| e.without_url().to_string())?;
+            Ok((
+                status,
+                serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+            ))
+        })
+    }))
+}
+
+/// Recorded answers and webhook bodies, one per file.
+fn files(spec: &nectar_gen::oa::OpenAPI, dir: &Path) -> Result<Checked, String> {
+    let mut names: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("reading {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    let mut findings = Vec::new();
+    let mut skipped = Vec::new();
+    for path in names {
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stem = file.trim_end_matches(".json");
+        let text =
+            fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let Ok(body) = serde_json::from_str::<serde_json::Value>(&text) else {
+            skipped.push(format!("{file}: not JSON"));
+            continue;
+        };
+        match nectar_gen::drift::check_named(spec, stem, &body) {
+            Some(found) => findings.extend(found),
+            None => skipped.push(format!("{file}: names no operation or event of the spec")),
+        }
+    }
+    Ok((findings, skipped))
 }
