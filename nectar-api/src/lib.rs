@@ -59,6 +59,7 @@ mod generated;
 mod limiter;
 mod multipart;
 pub mod pager;
+mod patch;
 mod redact;
 mod secret;
 pub mod status;
@@ -72,6 +73,7 @@ pub use error::{Error, ErrorKind, MAX_ERROR_BODY, MAX_RETRY_AFTER};
 pub use generated::client::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude};
 pub use multipart::FilePart;
 pub use pager::Paginate;
+pub use patch::{FieldValue, Patch};
 pub use secret::Secret;
 pub use timestamp::{Timestamp, TimestampError};
 

@@ -37,6 +37,7 @@ mod multipart;
 mod open_enum;
 mod operations;
 mod pages;
+mod patch;
 mod rewrite;
 mod schema;
 mod site;

@@ -251,7 +251,7 @@ async fn companies_and_sites_are_created_read_updated_and_deleted() {
         .update_site()
         .site_id(sites[0])
         .body_map(|b| {
-            b.occupancy_percent(Some("75.5".parse().unwrap()))
+            b.occupancy_percent("75.5")
                 .path(vec!["US".parse().unwrap(), "CA".parse().unwrap()])
         })
         .send()
@@ -271,32 +271,60 @@ async fn companies_and_sites_are_created_read_updated_and_deleted() {
     let company = client
         .update_company()
         .company_id(company_id)
-        .body_map(|b| b.name(Some("Renamed".parse().unwrap())).external_id(None))
+        .body_map(|b| b.name("Renamed"))
         .send()
         .await
         .expect("company updated")
         .into_inner();
     assert_eq!(company.name, "Renamed");
-    // The generated body skips `None`, so the typed client cannot send `null`: the field is left
-    // as it was. (Known gap: clearing a nullable field needs a raw request, as below.)
-    assert_eq!(company.external_id.as_deref(), Some("Acme Test Co-ext"));
+    assert_eq!(
+        company.external_id.as_deref(),
+        Some("Acme Test Co-ext"),
+        "a field left as Patch::Keep is not sent, so it is unchanged"
+    );
     assert_eq!(company.sites.len(), 1);
-    let cleared: serde_json::Value = reqwest::Client::new()
-        .patch(format!("{}/company/{company_id}", sandbox.base_url()))
-        .header("X-API-Key", sandbox.api_key())
-        .json(&serde_json::json!({ "externalId": null }))
+
+    // Patch::Clear sends `null`, which Nectar reads as "clear this field".
+    let clear = nectar_api::types::CompanyUpdate::builder().external_id(nectar_api::Patch::Clear);
+    let body = nectar_api::types::CompanyUpdate::try_from(clear.clone()).expect("a valid body");
+    assert_eq!(
+        serde_json::to_value(&body).expect("serialises"),
+        serde_json::json!({ "externalId": null }),
+        "only the cleared field is sent, as null"
+    );
+    let cleared = client
+        .update_company()
+        .company_id(company_id)
+        .body(clear)
         .send()
         .await
-        .expect("patched")
-        .json()
+        .expect("company updated")
+        .into_inner();
+    assert_eq!(cleared.external_id, None, "null clears externalId");
+    assert_eq!(cleared.name, "Renamed", "other fields are unchanged");
+    let read_back = client
+        .get_company()
+        .company_id(company_id)
+        .send()
         .await
-        .expect("a company");
-    assert_eq!(
-        cleared["externalId"],
-        serde_json::Value::Null,
-        "null clears externalId"
-    );
-    assert_eq!(cleared["name"], "Renamed");
+        .expect("company read")
+        .into_inner();
+    assert_eq!(read_back.external_id, None, "the clear is stored");
+
+    let site = client
+        .update_site()
+        .site_id(sites[0])
+        .body_map(|b| {
+            b.occupancy_percent(nectar_api::Patch::Clear)
+                .external_id(nectar_api::Patch::Clear)
+        })
+        .send()
+        .await
+        .expect("site updated")
+        .into_inner();
+    assert_eq!(site.occupancy_percent, None, "null clears occupancyPercent");
+    assert_eq!(site.external_id, None, "null clears externalId");
+    assert_eq!(site.path, ["US", "CA"], "fields not sent are unchanged");
 
     let link = client
         .create_company_magic_link()

@@ -411,9 +411,10 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         /// Your own identifier for the company; `null` clears it.
         #[serde(
             rename = "externalId",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "crate::Patch::is_keep"
         )]
-        pub external_id: ::std::option::Option<::std::string::String>,
+        pub external_id: crate::Patch<::std::string::String>,
         /// Fraction of water usage used to estimate sewer volume, as a decimal string (server default on creation: `1.0`).
         #[serde(
             rename = "impliedMeteringFraction",
@@ -1264,11 +1265,10 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
         /// Earliest date to collect data from; `null` falls back to the site and company values.
         #[serde(
             rename = "dataCollectionStartDate",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "crate::Patch::is_keep"
         )]
-        pub data_collection_start_date: ::std::option::Option<
-            ::chrono::naive::NaiveDate,
-        >,
+        pub data_collection_start_date: crate::Patch<::chrono::naive::NaiveDate>,
         /// Multiply usage by the site's occupancy.
         #[serde(
             rename = "multiplyByOccupancy",
@@ -3645,18 +3645,20 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         /// Your own identifier for the site (used in exports); `null` clears it.
         #[serde(
             rename = "externalId",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "crate::Patch::is_keep"
         )]
-        pub external_id: ::std::option::Option<::std::string::String>,
+        pub external_id: crate::Patch<::std::string::String>,
         /// New name of the site.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<SiteUpdateName>,
         /// Occupancy, 0 to 100, as a decimal string; `null` clears it.
         #[serde(
             rename = "occupancyPercent",
-            skip_serializing_if = "::std::option::Option::is_none"
+            default,
+            skip_serializing_if = "crate::Patch::is_keep"
         )]
-        pub occupancy_percent: ::std::option::Option<SiteUpdateOccupancyPercent>,
+        pub occupancy_percent: crate::Patch<SiteUpdateOccupancyPercent>,
         /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub path: ::std::vec::Vec<SiteUpdatePathItem>,
@@ -4576,16 +4578,13 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
-            pub fn update_meters<T>(mut self, value: T) -> Self
+            pub fn update_meters<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.update_meters = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for update_meters: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "updateMeters"));
                 self
             }
         }
@@ -4956,104 +4955,69 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl CompanyCreate {
-            pub fn data_collection_start_date<T>(mut self, value: T) -> Self
+            pub fn data_collection_start_date<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<::chrono::naive::NaiveDate>>,
             {
                 self.data_collection_start_date = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for data_collection_start_date: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "dataCollectionStartDate"));
                 self
             }
-            pub fn external_id<T>(mut self, value: T) -> Self
+            pub fn external_id<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<::std::string::String>>,
             {
                 self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "externalId"));
                 self
             }
-            pub fn implied_metering_fraction<T>(mut self, value: T) -> Self
+            pub fn implied_metering_fraction<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
+                V: crate::FieldValue<
                     ::std::option::Option<super::CompanyCreateImpliedMeteringFraction>,
                 >,
-                T::Error: ::std::fmt::Display,
             {
                 self.implied_metering_fraction = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for implied_metering_fraction: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "impliedMeteringFraction"));
                 self
             }
-            pub fn is_basic_identifier_mapping_enabled<T>(mut self, value: T) -> Self
+            pub fn is_basic_identifier_mapping_enabled<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.is_basic_identifier_mapping_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_basic_identifier_mapping_enabled: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "isBasicIdentifierMappingEnabled"));
                 self
             }
-            pub fn is_demand_enabled<T>(mut self, value: T) -> Self
+            pub fn is_demand_enabled<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.is_demand_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_demand_enabled: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "isDemandEnabled"));
                 self
             }
-            pub fn is_implied_metering_enabled<T>(mut self, value: T) -> Self
+            pub fn is_implied_metering_enabled<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.is_implied_metering_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_implied_metering_enabled: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "isImpliedMeteringEnabled"));
                 self
             }
-            pub fn is_low_accuracy_mode_enabled<T>(mut self, value: T) -> Self
+            pub fn is_low_accuracy_mode_enabled<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.is_low_accuracy_mode_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_low_accuracy_mode_enabled: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "isLowAccuracyModeEnabled"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -5223,7 +5187,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                 ::std::string::String,
             >,
             external_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                crate::Patch<::std::string::String>,
                 ::std::string::String,
             >,
             implied_metering_fraction: ::std::result::Result<
@@ -5273,118 +5237,76 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl CompanyUpdate {
-            pub fn data_collection_start_date<T>(mut self, value: T) -> Self
+            pub fn data_collection_start_date<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<::chrono::naive::NaiveDate>>,
             {
                 self.data_collection_start_date = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for data_collection_start_date: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "dataCollectionStartDate"));
                 self
             }
-            pub fn external_id<T>(mut self, value: T) -> Self
+            pub fn external_id<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<crate::Patch<::std::string::String>>,
             {
                 self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "externalId"));
                 self
             }
-            pub fn implied_metering_fraction<T>(mut self, value: T) -> Self
+            pub fn implied_metering_fraction<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
+                V: crate::FieldValue<
                     ::std::option::Option<super::CompanyUpdateImpliedMeteringFraction>,
                 >,
-                T::Error: ::std::fmt::Display,
             {
                 self.implied_metering_fraction = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for implied_metering_fraction: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "impliedMeteringFraction"));
                 self
             }
-            pub fn is_basic_identifier_mapping_enabled<T>(mut self, value: T) -> Self
+            pub fn is_basic_identifier_mapping_enabled<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.is_basic_identifier_mapping_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_basic_identifier_mapping_enabled: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "isBasicIdentifierMappingEnabled"));
                 self
             }
-            pub fn is_demand_enabled<T>(mut self, value: T) -> Self
+            pub fn is_demand_enabled<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.is_demand_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_demand_enabled: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "isDemandEnabled"));
                 self
             }
-            pub fn is_implied_metering_enabled<T>(mut self, value: T) -> Self
+            pub fn is_implied_metering_enabled<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.is_implied_metering_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_implied_metering_enabled: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "isImpliedMeteringEnabled"));
                 self
             }
-            pub fn is_low_accuracy_mode_enabled<T>(mut self, value: T) -> Self
+            pub fn is_low_accuracy_mode_enabled<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.is_low_accuracy_mode_enabled = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for is_low_accuracy_mode_enabled: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "isLowAccuracyModeEnabled"));
                 self
             }
-            pub fn name<T>(mut self, value: T) -> Self
+            pub fn name<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CompanyUpdateName>,
-                >,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<super::CompanyUpdateName>>,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.into_field().map_err(|e| format!("{}: {e}", "name"));
                 self
             }
             pub fn users<T>(mut self, value: T) -> Self
@@ -6193,20 +6115,13 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
-            pub fn data_collection_start_date<T>(mut self, value: T) -> Self
+            pub fn data_collection_start_date<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<::chrono::naive::NaiveDate>>,
             {
                 self.data_collection_start_date = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for data_collection_start_date: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "dataCollectionStartDate"));
                 self
             }
             pub fn initial_datasource_types<T>(mut self, value: T) -> Self
@@ -6237,18 +6152,13 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
-            pub fn multiply_by_occupancy<T>(mut self, value: T) -> Self
+            pub fn multiply_by_occupancy<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.multiply_by_occupancy = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for multiply_by_occupancy: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "multiplyByOccupancy"));
                 self
             }
             pub fn password<T>(mut self, value: T) -> Self
@@ -6287,18 +6197,13 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
-            pub fn workflow_owner_email<T>(mut self, value: T) -> Self
+            pub fn workflow_owner_email<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<::std::string::String>>,
             {
                 self.workflow_owner_email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for workflow_owner_email: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "workflowOwnerEmail"));
                 self
             }
         }
@@ -7111,58 +7016,40 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
-            pub fn expires_in_seconds<T>(mut self, value: T) -> Self
+            pub fn expires_in_seconds<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<u32>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<u32>>,
             {
                 self.expires_in_seconds = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for expires_in_seconds: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "expiresInSeconds"));
                 self
             }
-            pub fn max_uses<T>(mut self, value: T) -> Self
+            pub fn max_uses<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::num::NonZeroU32>,
-                >,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<::std::num::NonZeroU32>>,
             {
                 self.max_uses = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for max_uses: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "maxUses"));
                 self
             }
-            pub fn prefill<T>(mut self, value: T) -> Self
+            pub fn prefill<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InvitationPrefill>,
-                >,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<super::InvitationPrefill>>,
             {
                 self.prefill = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for prefill: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "prefill"));
                 self
             }
-            pub fn send_email<T>(mut self, value: T) -> Self
+            pub fn send_email<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.send_email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for send_email: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "sendEmail"));
                 self
             }
         }
@@ -7349,7 +7236,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         #[derive(Clone, Debug)]
         pub struct ConnectionUpdate {
             data_collection_start_date: ::std::result::Result<
-                ::std::option::Option<::chrono::naive::NaiveDate>,
+                crate::Patch<::chrono::naive::NaiveDate>,
                 ::std::string::String,
             >,
             multiply_by_occupancy: ::std::result::Result<
@@ -7368,34 +7255,22 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl ConnectionUpdate {
-            pub fn data_collection_start_date<T>(mut self, value: T) -> Self
+            pub fn data_collection_start_date<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<crate::Patch<::chrono::naive::NaiveDate>>,
             {
                 self.data_collection_start_date = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for data_collection_start_date: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "dataCollectionStartDate"));
                 self
             }
-            pub fn multiply_by_occupancy<T>(mut self, value: T) -> Self
+            pub fn multiply_by_occupancy<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.multiply_by_occupancy = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for multiply_by_occupancy: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "multiplyByOccupancy"));
                 self
             }
         }
@@ -11500,16 +11375,13 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
-            pub fn site_id<T>(mut self, value: T) -> Self
+            pub fn site_id<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<::uuid::Uuid>>,
             {
                 self.site_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for site_id: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "siteId"));
                 self
             }
         }
@@ -12370,44 +12242,31 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
-            pub fn expires_in_seconds<T>(mut self, value: T) -> Self
+            pub fn expires_in_seconds<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<u32>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<u32>>,
             {
                 self.expires_in_seconds = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for expires_in_seconds: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "expiresInSeconds"));
                 self
             }
-            pub fn max_uses<T>(mut self, value: T) -> Self
+            pub fn max_uses<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::num::NonZeroU32>,
-                >,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<::std::num::NonZeroU32>>,
             {
                 self.max_uses = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for max_uses: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "maxUses"));
                 self
             }
-            pub fn send_email<T>(mut self, value: T) -> Self
+            pub fn send_email<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<bool>>,
             {
                 self.send_email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for send_email: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "sendEmail"));
                 self
             }
         }
@@ -12637,30 +12496,22 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl SiteCreate {
-            pub fn address<T>(mut self, value: T) -> Self
+            pub fn address<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SiteCreateAddress>,
-                >,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<super::SiteCreateAddress>>,
             {
                 self.address = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for address: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "address"));
                 self
             }
-            pub fn external_id<T>(mut self, value: T) -> Self
+            pub fn external_id<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<::std::string::String>>,
             {
                 self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "externalId"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -12675,20 +12526,15 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
-            pub fn occupancy_percent<T>(mut self, value: T) -> Self
+            pub fn occupancy_percent<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
+                V: crate::FieldValue<
                     ::std::option::Option<super::SiteCreateOccupancyPercent>,
                 >,
-                T::Error: ::std::fmt::Display,
             {
                 self.occupancy_percent = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for occupancy_percent: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "occupancyPercent"));
                 self
             }
             pub fn path<T>(mut self, value: T) -> Self
@@ -12739,7 +12585,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                 ::std::string::String,
             >,
             external_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                crate::Patch<::std::string::String>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -12747,7 +12593,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                 ::std::string::String,
             >,
             occupancy_percent: ::std::result::Result<
-                ::std::option::Option<super::SiteUpdateOccupancyPercent>,
+                crate::Patch<super::SiteUpdateOccupancyPercent>,
                 ::std::string::String,
             >,
             path: ::std::result::Result<
@@ -12769,58 +12615,38 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl SiteUpdate {
-            pub fn address<T>(mut self, value: T) -> Self
+            pub fn address<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SiteUpdateAddress>,
-                >,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<super::SiteUpdateAddress>>,
             {
                 self.address = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for address: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "address"));
                 self
             }
-            pub fn external_id<T>(mut self, value: T) -> Self
+            pub fn external_id<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<crate::Patch<::std::string::String>>,
             {
                 self.external_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for external_id: {e}")
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "externalId"));
                 self
             }
-            pub fn name<T>(mut self, value: T) -> Self
+            pub fn name<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SiteUpdateName>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<::std::option::Option<super::SiteUpdateName>>,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.into_field().map_err(|e| format!("{}: {e}", "name"));
                 self
             }
-            pub fn occupancy_percent<T>(mut self, value: T) -> Self
+            pub fn occupancy_percent<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SiteUpdateOccupancyPercent>,
-                >,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<crate::Patch<super::SiteUpdateOccupancyPercent>>,
             {
                 self.occupancy_percent = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for occupancy_percent: {e}"
-                        )
-                    });
+                    .into_field()
+                    .map_err(|e| format!("{}: {e}", "occupancyPercent"));
                 self
             }
             pub fn path<T>(mut self, value: T) -> Self
@@ -14078,6 +13904,224 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<CompanyCreateImpliedMeteringFraction>>
+    for &str {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<CompanyCreateImpliedMeteringFraction>,
+            ::std::string::String,
+        > {
+            CompanyCreateImpliedMeteringFraction::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<CompanyCreateImpliedMeteringFraction>>
+    for ::std::string::String {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<CompanyCreateImpliedMeteringFraction>,
+            ::std::string::String,
+        > {
+            CompanyCreateImpliedMeteringFraction::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<CompanyUpdateImpliedMeteringFraction>>
+    for &str {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<CompanyUpdateImpliedMeteringFraction>,
+            ::std::string::String,
+        > {
+            CompanyUpdateImpliedMeteringFraction::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<CompanyUpdateImpliedMeteringFraction>>
+    for ::std::string::String {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<CompanyUpdateImpliedMeteringFraction>,
+            ::std::string::String,
+        > {
+            CompanyUpdateImpliedMeteringFraction::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<CompanyUpdateName>> for &str {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<CompanyUpdateName>,
+            ::std::string::String,
+        > {
+            CompanyUpdateName::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<CompanyUpdateName>>
+    for ::std::string::String {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<CompanyUpdateName>,
+            ::std::string::String,
+        > {
+            CompanyUpdateName::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<SiteCreateAddress>> for &str {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<SiteCreateAddress>,
+            ::std::string::String,
+        > {
+            SiteCreateAddress::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<SiteCreateAddress>>
+    for ::std::string::String {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<SiteCreateAddress>,
+            ::std::string::String,
+        > {
+            SiteCreateAddress::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<SiteCreateOccupancyPercent>> for &str {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<SiteCreateOccupancyPercent>,
+            ::std::string::String,
+        > {
+            SiteCreateOccupancyPercent::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<SiteCreateOccupancyPercent>>
+    for ::std::string::String {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<SiteCreateOccupancyPercent>,
+            ::std::string::String,
+        > {
+            SiteCreateOccupancyPercent::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<SiteUpdateAddress>> for &str {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<SiteUpdateAddress>,
+            ::std::string::String,
+        > {
+            SiteUpdateAddress::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<SiteUpdateAddress>>
+    for ::std::string::String {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<SiteUpdateAddress>,
+            ::std::string::String,
+        > {
+            SiteUpdateAddress::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<SiteUpdateName>> for &str {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<SiteUpdateName>,
+            ::std::string::String,
+        > {
+            SiteUpdateName::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<::std::option::Option<SiteUpdateName>>
+    for ::std::string::String {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<SiteUpdateName>,
+            ::std::string::String,
+        > {
+            SiteUpdateName::try_from(self)
+                .map(::std::option::Option::Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<crate::Patch<SiteUpdateOccupancyPercent>> for &str {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            crate::Patch<SiteUpdateOccupancyPercent>,
+            ::std::string::String,
+        > {
+            SiteUpdateOccupancyPercent::try_from(self)
+                .map(crate::Patch::Set)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    impl crate::FieldValue<crate::Patch<SiteUpdateOccupancyPercent>>
+    for ::std::string::String {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            crate::Patch<SiteUpdateOccupancyPercent>,
+            ::std::string::String,
+        > {
+            SiteUpdateOccupancyPercent::try_from(self)
+                .map(crate::Patch::Set)
+                .map_err(|e| e.to_string())
         }
     }
 }
