@@ -83,6 +83,7 @@ struct AccountPath {
 
 pub(crate) fn register(api: &mut Api) {
     api.op(Method::Patch, "/account/{account_id}", "update_account")
+        .docs("accounts/update-an-account")
         .tag(TAG)
         .summary("Track or untrack an account")
         .description(

@@ -78,6 +78,9 @@ impl Api {
     }
 }
 
+/// Where Nectar's API reference pages live.
+pub(crate) const DOCS: &str = "https://docs.nectarclimate.com/api-reference/";
+
 /// One operation being described. Every method records problems instead of panicking;
 /// [`Api::finish`] reports the first.
 #[must_use = "an operation is only part of the spec once `.add()` is called"]
@@ -103,6 +106,18 @@ impl Op<'_> {
     /// be written as indented raw strings.
     pub(crate) fn description(mut self, description: &str) -> Self {
         self.operation.description = Some(dedent(description));
+        self
+    }
+
+    /// The page of Nectar's API reference that documents this operation (the part after
+    /// `https://docs.nectarclimate.com/api-reference/`), as `externalDocs`. `cargo xtask drift
+    /// --files` matches the docs' recorded examples to the operation by this page.
+    pub(crate) fn docs(mut self, page: &str) -> Self {
+        self.operation.external_docs = Some(oa::ExternalDocumentation {
+            url: format!("{DOCS}{page}"),
+            description: Some("Nectar's reference page for this operation".to_owned()),
+            ..Default::default()
+        });
         self
     }
 

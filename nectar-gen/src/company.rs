@@ -142,6 +142,7 @@ pub(crate) fn register(api: &mut Api) {
         .add();
 
     api.op(Method::Get, "/company/{company_id}", "get_company")
+        .docs("companies/get-company-details")
         .tag(TAG)
         .summary("Get a company")
         .description("One company with its sites.")
@@ -151,6 +152,7 @@ pub(crate) fn register(api: &mut Api) {
         .add();
 
     api.op(Method::Patch, "/company/{company_id}", "update_company")
+        .docs("companies/update-company")
         .tag(TAG)
         .summary("Update a company")
         .description(

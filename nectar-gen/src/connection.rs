@@ -233,6 +233,7 @@ pub(crate) fn register(api: &mut Api) {
         "/connection/company/{company_id}",
         "list_company_connections",
     )
+    .docs("v2-2/connections/get-company-utility-account-connections")
     .tag(TAG)
     .summary("List a company's connections")
     .description(
@@ -287,6 +288,7 @@ pub(crate) fn register(api: &mut Api) {
         "/connection/{connection_id}/details",
         "get_connection",
     )
+    .docs("connections/get-an-utility-account-connection")
     .tag(TAG)
     .summary("Get a connection")
     .description("One connection with its accounts, datasource and company.")
@@ -339,6 +341,7 @@ pub(crate) fn register(api: &mut Api) {
     .add();
 
     api.op(Method::Get, "/connection/{connection_id}", "create_connection_magic_link")
+        .docs("v2-2/connections/create-magic-link-for-updating-a-utility-account-connection")
         .tag(TAG)
         .summary("Create a magic link for updating a connection (deprecated)")
         .description(
@@ -362,6 +365,7 @@ pub(crate) fn register(api: &mut Api) {
         "/connection/company/{company_id}/link",
         "create_company_magic_link",
     )
+        .docs("connections/create-magic-link-for-creating-a-utility-account-connection")
     .tag(TAG)
     .summary("Create a magic link for creating a connection (deprecated)")
     .description(

@@ -69,8 +69,22 @@ pub fn event_schema(event_type: &str) -> Option<&'static str> {
 /// Checks a recorded answer or webhook body by its name (a file's stem): a webhook event
 /// (`webhook.<event type>...`, or any body with an `eventType`), or an operation's answer
 /// (`<operation>` or `<operation>__<status>`, 200 by default). `None` when the name and body
-/// point to nothing in the spec.
+/// point to nothing in the spec. See [`check_recorded`] for the docs' recorded examples.
 pub fn check_named(spec: &oa::OpenAPI, name: &str, body: &Value) -> Option<Vec<Finding>> {
+    check_recorded(spec, name, None, body)
+}
+
+/// Like [`check_named`], and also for the examples recorded from Nectar's API reference: the
+/// operation is named by its id, or by the reference page it was recorded from (`page`: the
+/// URL, matched against the operations' `externalDocs`), or by the page's last segment after a
+/// version prefix (`v2_get-meter-details`). After `__`: `request` (the request body),
+/// `response` (the first documented 2xx answer) or a status code.
+pub fn check_recorded(
+    spec: &oa::OpenAPI,
+    name: &str,
+    page: Option<&str>,
+    body: &Value,
+) -> Option<Vec<Finding>> {
     let event = name
         .strip_prefix("webhook.")
         .and_then(|rest| {
@@ -84,12 +98,67 @@ pub fn check_named(spec: &oa::OpenAPI, name: &str, body: &Value) -> Option<Vec<F
         let schema = oa::ReferenceOr::ref_(&format!("#/components/schemas/{component}"));
         return Some(check(spec, &schema, body, name));
     }
-    let (operation, status) = match name.split_once("__") {
-        Some((operation, status)) => (operation, status.parse().unwrap_or(200)),
-        None => (name, 200),
-    };
-    let schema = response_schema(spec, operation, status)?;
+    let (stem, part) = name.split_once("__").unwrap_or((name, "200"));
+    let operation = validate::operations(spec)
+        .map(|(_, _, op)| op)
+        .find(|op| op.operation_id.as_deref() == Some(stem))
+        .or_else(|| page.and_then(|page| operation_by_page(spec, page)))
+        .or_else(|| {
+            let slug = stem.split_once('_').map_or(stem, |(_, slug)| slug);
+            validate::operations(spec)
+                .map(|(_, _, op)| op)
+                .find(|op| docs_page(op).and_then(|url| url.rsplit('/').next()) == Some(slug))
+        })?;
+    let schema =
+        match part {
+            "request" => json_schema(&operation.request_body.as_ref()?.as_item()?.content)?,
+            "response" => operation
+                .responses
+                .responses
+                .iter()
+                .find_map(|(code, response)| match code {
+                    oa::StatusCode::Code(200..=299) => json_schema(&response.as_item()?.content),
+                    _ => None,
+                })?,
+            status => response_of(operation, status.parse().ok()?)?,
+        };
     Some(check(spec, &schema, body, name))
+}
+
+/// The operation whose `externalDocs` is this reference page (`.md` and a trailing `/` ignored).
+fn operation_by_page<'a>(spec: &'a oa::OpenAPI, page: &str) -> Option<&'a oa::Operation> {
+    let normal = |url: &str| {
+        let url = url.trim().trim_end_matches('/');
+        url.strip_suffix(".md").unwrap_or(url).to_owned()
+    };
+    let page = normal(page);
+    validate::operations(spec)
+        .map(|(_, _, op)| op)
+        .find(|op| docs_page(op).is_some_and(|url| normal(url) == page))
+}
+
+fn docs_page(operation: &oa::Operation) -> Option<&str> {
+    operation
+        .external_docs
+        .as_ref()
+        .map(|docs| docs.url.as_str())
+}
+
+fn json_schema(
+    content: &indexmap::IndexMap<String, oa::MediaType>,
+) -> Option<oa::ReferenceOr<oa::Schema>> {
+    content.get("application/json")?.schema.clone()
+}
+
+fn response_of(operation: &oa::Operation, status: u16) -> Option<oa::ReferenceOr<oa::Schema>> {
+    json_schema(
+        &operation
+            .responses
+            .responses
+            .get(&oa::StatusCode::Code(status))?
+            .as_item()?
+            .content,
+    )
 }
 
 /// The JSON schema of an operation's answer with `status`, if the spec documents one.
@@ -100,12 +169,7 @@ pub fn response_schema(
 ) -> Option<oa::ReferenceOr<oa::Schema>> {
     let (_, _, operation) = validate::operations(spec)
         .find(|(_, _, op)| op.operation_id.as_deref() == Some(operation_id))?;
-    let response = operation
-        .responses
-        .responses
-        .get(&oa::StatusCode::Code(status))?
-        .as_item()?;
-    response.content.get("application/json")?.schema.clone()
+    response_of(operation, status)
 }
 
 /// Checks `value` against component `name`.
@@ -244,7 +308,7 @@ impl Walker<'_> {
                         owner,
                         path,
                         Kind::WrongFormat,
-                        format!("{:?} is not a {format}", brief_str(text)),
+                        format!("{:?} is not a valid {format}", brief_str(text)),
                     );
                 }
             }

@@ -212,6 +212,7 @@ pub(crate) fn register(api: &mut Api) {
         "/invitation/connection/{connection_id}",
         "create_reconnect_invitation",
     )
+    .docs("v2-0/invitations/create-reconnect-invitation")
     .tag(TAG)
     .summary("Invite someone to fix a connection")
     .description(

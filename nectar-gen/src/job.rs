@@ -109,6 +109,7 @@ pub(crate) fn register(api: &mut Api) {
         "/job/company/{company_id}/bulk",
         "create_bulk_job",
     )
+    .docs("jobs/submit-job-via-bulk-document-upload")
     .tag(TAG)
     .summary("Submit bills by URL for processing")
     .description(

@@ -100,6 +100,7 @@ struct MeterPath {
 
 pub(crate) fn register(api: &mut Api) {
     api.op(Method::Get, "/meter/{meter_id}", "get_meter")
+        .docs("meters/get-meter-details")
         .tag(TAG)
         .summary("Get a meter")
         .description("One meter with its identifiers and classification.")

@@ -94,6 +94,7 @@ pub(crate) struct SitePath {
 
 pub(crate) fn register(api: &mut Api) {
     api.op(Method::Post, "/site/company/{company_id}", "create_site")
+        .docs("sites/create-site")
         .tag(TAG)
         .summary("Create a site")
         .description(
@@ -112,6 +113,7 @@ pub(crate) fn register(api: &mut Api) {
         .add();
 
     api.op(Method::Get, "/site/{site_id}", "get_site")
+        .docs("sites/get-site-details")
         .tag(TAG)
         .summary("Get a site")
         .path_params::<SitePath>()
@@ -120,6 +122,7 @@ pub(crate) fn register(api: &mut Api) {
         .add();
 
     api.op(Method::Patch, "/site/{site_id}", "update_site")
+        .docs("sites/update-site")
         .tag(TAG)
         .summary("Update a site")
         .description("Changes the fields sent and leaves the others as they are.")

@@ -208,6 +208,25 @@ fn live(spec: &nectar_gen::oa::OpenAPI) -> Result<Checked, String> {
         .build()
         .map_err(|e| format!("an HTTP client: {e}"))?;
     eprintln!("drift --live against {base}");
+    // A wrong base URL or key would make every read look like drift: say so instead.
+    let ping = runtime.block_on(async {
+        http.get(format!("{base}/ping"))
+            .header("X-API-Key", &key)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .map_err(|e| format!("{base}/ping: {}", e.without_url()))
+    })?;
+    match ping {
+        401 | 403 => return Err(format!("{base}/ping answered {ping}: the key was refused")),
+        404 => {
+            return Err(format!(
+                "{base}/ping answered 404: NECTAR_BASE_URL must include the API version, like {}",
+                nectar_gen::BASE_URL
+            ));
+        }
+        _ => {}
+    }
     Ok(nectar_gen::drift::walk(spec, |path| {
         runtime.block_on(async {
             let response = http
@@ -252,7 +271,9 @@ fn files(spec: &nectar_gen::oa::OpenAPI, dir: &Path) -> Result<Checked, String> 
             skipped.push(format!("{file}: not JSON"));
             continue;
         };
-        match nectar_gen::drift::check_named(spec, stem, &body) {
+        // The docs' recorded examples name their page in a `<stem>.src.txt` beside them.
+        let page = fs::read_to_string(path.with_extension("src.txt")).ok();
+        match nectar_gen::drift::check_recorded(spec, stem, page.as_deref(), &body) {
             Some(found) => findings.extend(found),
             None => skipped.push(format!("{file}: names no operation or event of the spec")),
         }
