@@ -34,6 +34,7 @@ mod links;
 mod meter;
 mod misc;
 mod multipart;
+mod names;
 mod open_enum;
 mod operations;
 mod pages;

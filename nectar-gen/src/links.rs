@@ -7,6 +7,7 @@
 use indexmap::IndexMap;
 use openapiv3 as oa;
 
+use crate::names::snake;
 use crate::validate;
 
 /// Adds the links to `paths` (`schemas`: the components, to check for an `id`).
@@ -93,22 +94,6 @@ fn created_component(
         }
         _ => None,
     }
-}
-
-/// `Company` -> `company`, `UsageData` -> `usage_data`.
-fn snake(name: &str) -> String {
-    let mut out = String::new();
-    for (index, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if index > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// `get_company` -> `GetCompany`.

@@ -10,6 +10,7 @@ use openapiv3 as oa;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use crate::names::snake;
 use crate::{Error, api::MULTIPART, open_enum::ident, validate};
 
 /// One part of a multipart body, from a property of the body schema.
@@ -210,20 +211,6 @@ fn describe(
         success: statuses(false),
         errors: statuses(true),
     })
-}
-
-/// `siteId` -> `site_id`.
-fn snake(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Adds each operation's client method (to the file) and builder (to `mod builder`).

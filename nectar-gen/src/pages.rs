@@ -7,6 +7,7 @@ use openapiv3 as oa;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::names::snake;
 use crate::{Error, open_enum::ident, validate};
 
 /// The fields every page envelope has (besides `total<Items>` and `<items>`).
@@ -66,22 +67,6 @@ fn envelope(name: &str, schema: &oa::Schema) -> Option<Envelope> {
         }),
         _ => None,
     }
-}
-
-/// `totalConnections` -> `total_connections`.
-fn snake(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for (index, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if index > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// `list_company_connections` -> `ListCompanyConnections`.

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use openapiv3 as oa;
 use quote::{ToTokens, quote};
 
+use crate::names::snake;
 use crate::{Error, validate};
 
 /// Request-body components, each with the JSON names of the properties that become `Patch`
@@ -57,20 +58,6 @@ pub(crate) fn request_bodies(spec: &oa::OpenAPI) -> BTreeMap<String, BTreeSet<St
 
 fn is_nullable(property: &oa::ReferenceOr<Box<oa::Schema>>) -> bool {
     matches!(property, oa::ReferenceOr::Item(schema) if schema.schema_data.nullable)
-}
-
-/// `externalId` -> `external_id` (typify's field names).
-fn snake(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Applies the pass to the generated client; see the module documentation.
