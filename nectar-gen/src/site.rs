@@ -116,6 +116,7 @@ pub(crate) fn register(api: &mut Api) {
         .docs("sites/get-site-details")
         .tag(TAG)
         .summary("Get a site")
+        .description("One site with its address, grouping path and occupancy.")
         .path_params::<SitePath>()
         .response::<Site>(200, "The site.")
         .errors(&[400, 401, 403, 404])

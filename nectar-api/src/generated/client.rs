@@ -14834,6 +14834,8 @@ let response = client.create_site()
 
     /**Get a site
 
+One site with its address, grouping path and occupancy.
+
 Sends a `GET` request to `/site/{site_id}`
 
 Arguments:
