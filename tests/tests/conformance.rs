@@ -32,18 +32,8 @@ impl Harness {
         body: Option<&Value>,
         key: &str,
     ) -> (u16, Value) {
-        let op = self
-            .spec
-            .operation(operation)
-            .unwrap_or_else(|| panic!("{operation} is not in the spec"));
-        let mut path = op.path.clone();
-        for (name, value) in params {
-            path = path.replace(&format!("{{{name}}}"), value);
-        }
-        let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("a method");
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}{query}", self.base));
+        let (method, url) = self.url(operation, params);
+        let mut request = self.http.request(method, format!("{url}{query}"));
         if !key.is_empty() {
             request = request.header("X-API-Key", key);
         }
@@ -61,11 +51,7 @@ impl Harness {
         file: &[u8],
         key: &str,
     ) -> (u16, Value) {
-        let op = self.spec.operation(operation).expect("in the spec");
-        let mut path = op.path.clone();
-        for (name, value) in params {
-            path = path.replace(&format!("{{{name}}}"), value);
-        }
+        let (_, url) = self.url(operation, params);
         let boundary = "conformance-boundary";
         let mut body = format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"bill.pdf\"\r\n\r\n"
@@ -75,7 +61,7 @@ impl Harness {
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let request = self
             .http
-            .post(format!("{}{path}", self.base))
+            .post(url)
             .header("X-API-Key", key)
             .header(
                 "Content-Type",
@@ -83,6 +69,29 @@ impl Harness {
             )
             .body(body);
         self.record(operation, request).await
+    }
+
+    /// The operation's method and URL, its path parameters filled in.
+    fn url(&self, operation: &str, params: &[(&str, String)]) -> (reqwest::Method, String) {
+        let op = self
+            .spec
+            .operation(operation)
+            .unwrap_or_else(|| panic!("{operation} is not in the spec"));
+        let mut path = op.path.clone();
+        for (name, value) in params {
+            path = path.replace(&format!("{{{name}}}"), value);
+        }
+        let method = reqwest::Method::from_bytes(op.method.as_bytes()).expect("a method");
+        (method, format!("{}{path}", self.base))
+    }
+
+    /// Calls a create operation as the owner (checked like every call); returns the new id.
+    async fn create(&mut self, operation: &str, params: &[(&str, String)], body: &Value) -> String {
+        let (_, created) = self.call(operation, params, "", Some(body), OWNER).await;
+        created["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{operation} answered no id: {created}"))
+            .to_owned()
     }
 
     /// Sends the request and checks the answer against the spec; returns status and body.
@@ -147,21 +156,11 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
     h.call("ping", &[], "", None, OWNER).await;
     let company_body = json!({"name": "Conformance Co", "externalId": "c-1", "dataCollectionStartDate": "2024-01-01",
         "isImpliedMeteringEnabled": true, "impliedMeteringFraction": "0.85", "users": ["other@example.com"]});
-    let (_, company) = h
-        .call("create_company", &[], "", Some(&company_body), OWNER)
-        .await;
-    let company_id = company["id"].as_str().expect("an id").to_owned();
+    let company_id = h.create("create_company", &[], &company_body).await;
     // A company the other user cannot see, for 403s.
-    let (_, private) = h
-        .call(
-            "create_company",
-            &[],
-            "",
-            Some(&json!({"name": "Private"})),
-            OWNER,
-        )
+    let private_id = h
+        .create("create_company", &[], &json!({"name": "Private"}))
         .await;
-    let private_id = private["id"].as_str().expect("an id").to_owned();
     h.call("list_companies", &[], "", None, OWNER).await;
     h.call(
         "get_company",
@@ -181,26 +180,20 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
     .await;
 
     let site_body = json!({"name": "Plant", "address": "1 Main St", "path": ["US", "CA"], "occupancyPercent": "80.5", "externalId": null});
-    let (_, site) = h
-        .call(
+    let site_id = h
+        .create(
             "create_site",
             &[("company_id", company_id.clone())],
-            "",
-            Some(&site_body),
-            OWNER,
+            &site_body,
         )
         .await;
-    let site_id = site["id"].as_str().expect("an id").to_owned();
-    let (_, private_site) = h
-        .call(
+    let private_site_id = h
+        .create(
             "create_site",
             &[("company_id", private_id.clone())],
-            "",
-            Some(&json!({"name": "Hidden"})),
-            OWNER,
+            &json!({"name": "Hidden"}),
         )
         .await;
-    let private_site_id = private_site["id"].as_str().expect("an id").to_owned();
     h.call("get_site", &[("site_id", site_id.clone())], "", None, OWNER)
         .await;
     h.call(
@@ -215,41 +208,32 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
     let connection_body = json!({"url": SANDBOX_URL, "username": SANDBOX_USERNAME, "password": SANDBOX_PASSWORD,
         "initialSites": [site_id], "country": "US", "initialDatasourceTypes": ["ELECTRICITY"],
         "workflowOwnerEmail": "owner@example.com", "multiplyByOccupancy": true});
-    let (_, connection) = h
-        .call(
+    let connection_id = h
+        .create(
             "create_connection",
             &[("company_id", company_id.clone())],
-            "",
-            Some(&connection_body),
-            OWNER,
+            &connection_body,
         )
         .await;
-    let connection_id = connection["id"].as_str().expect("an id").to_owned();
     let private_connection_body = json!({"url": "https://utility.example", "username": "u", "password": "p",
         "initialSites": [private_site_id], "country": "GB"});
-    let (_, private_connection) = h
-        .call(
+    let private_connection_id = h
+        .create(
             "create_connection",
             &[("company_id", private_id.clone())],
-            "",
-            Some(&private_connection_body),
-            OWNER,
+            &private_connection_body,
         )
         .await;
-    let private_connection_id = private_connection["id"].as_str().expect("an id").to_owned();
     // A connected sandbox connection in the private company: data the other user cannot see.
     let private_data_body = json!({"url": SANDBOX_URL, "username": SANDBOX_USERNAME, "password": SANDBOX_PASSWORD,
         "initialSites": [private_site_id], "country": "US"});
-    let (_, private_data) = h
-        .call(
+    let private_data_id = h
+        .create(
             "create_connection",
             &[("company_id", private_id.clone())],
-            "",
-            Some(&private_data_body),
-            OWNER,
+            &private_data_body,
         )
         .await;
-    let private_data_id = private_data["id"].as_str().expect("an id").to_owned();
     // Wait (bounded) until the connections have had their first check.
     for _ in 0..1000 {
         let mut pending = false;
@@ -401,28 +385,16 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
     assert_eq!(account["trackingStatus"], "DISABLED");
 
     // ---- invitations and upload jobs ----
-    let (_, invitation) = h
-        .call(
-            "create_connection_invitation",
-            &[("company_id", company_id.clone())],
-            "",
-            Some(&json!({"allowedEmails": ["user@example.com"], "expiresInSeconds": 3600, "maxUses": 2, "sendEmail": false,
+    let invitation_id = h.create("create_connection_invitation", &[("company_id", company_id.clone())], &json!({"allowedEmails": ["user@example.com"], "expiresInSeconds": 3600, "maxUses": 2, "sendEmail": false,
                 "prefill": {"url": SANDBOX_URL, "initialSites": [site_id], "utilityTypes": ["ELECTRICITY"], "country": "US",
-                    "connectionOwnerEmail": "owner@example.com", "dataCollectionStartDate": "2024-01-01"}})),
-            OWNER,
-        )
-        .await;
-    let invitation_id = invitation["id"].as_str().expect("an id").to_owned();
-    let (_, hidden_invitation) = h
-        .call(
+                    "connectionOwnerEmail": "owner@example.com", "dataCollectionStartDate": "2024-01-01"}})).await;
+    let hidden_invitation_id = h
+        .create(
             "create_reconnect_invitation",
             &[("connection_id", private_connection_id.clone())],
-            "",
-            Some(&json!({"maxUses": 1})),
-            OWNER,
+            &json!({"maxUses": 1}),
         )
         .await;
-    let hidden_invitation_id = hidden_invitation["id"].as_str().expect("an id").to_owned();
     h.call(
         "list_invitations",
         &[("company_id", company_id.clone())],
@@ -461,16 +433,13 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
     let job_id = job["id"].as_str().expect("an id").to_owned();
     h.call("get_job", &[("job_id", job_id.clone())], "", None, OWNER)
         .await;
-    let (_, hidden_job) = h
-        .call(
+    let hidden_job_id = h
+        .create(
             "create_bulk_job",
             &[("company_id", private_id.clone())],
-            "",
-            Some(&json!({"documents": ["https://storage.example/bill.pdf"], "siteId": private_site_id})),
-            OWNER,
+            &json!({"documents": ["https://storage.example/bill.pdf"], "siteId": private_site_id}),
         )
         .await;
-    let hidden_job_id = hidden_job["id"].as_str().expect("an id").to_owned();
 
     // ---- documented errors, generically per operation ----
     let objects: BTreeMap<&str, (String, String)> = BTreeMap::from([
