@@ -6,6 +6,7 @@
 //! - [`hostile`]: a scriptable server that plays a hostile or broken Nectar (redirects, absurd
 //!   headers, endless and slow bodies), for the client's hardening tests.
 //! - [`heap`]: a counting allocator, for memory benchmarks and tests.
+//! - [`logs`]: `tracing` output captured in memory, for tests of what the client logs.
 //! - [`spec`]: `spec/openapi.json` as a JSON Schema validator, used by the emulator for request
 //!   bodies and by the conformance test for every response.
 //! - The tests in `tests/tests/`: freshness of the generated files, snapshots of the API surface
@@ -16,6 +17,7 @@ pub mod bench;
 pub mod flows;
 pub mod heap;
 pub mod hostile;
+pub mod logs;
 pub mod sandbox;
 pub mod spec;
 

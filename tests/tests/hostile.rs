@@ -3,11 +3,7 @@
 //! slow bodies, HTML and oversized error answers, and secrets that must never print. Each test
 //! keeps one finding of the security review from coming back.
 
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
 use nectar_api::{Client, ClientBuilder, Error, ErrorKind, MAX_RETRY_AFTER, Paginate, RetryPolicy};
@@ -426,29 +422,6 @@ async fn html_and_oversized_error_answers_keep_their_status() {
     }
 }
 
-/// A `tracing` subscriber that writes every event and span field into a shared buffer.
-fn capture() -> (impl tracing::Subscriber + Send + Sync, Arc<Mutex<Vec<u8>>>) {
-    #[derive(Clone)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    let writer = Buffer(buffer.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    (subscriber, buffer)
-}
-
 #[tokio::test]
 async fn secrets_never_print_in_errors_or_logs() {
     let page = r#"{"connections": [], "totalConnections": 0, "perPage": 100, "totalPages": 1,
@@ -498,7 +471,7 @@ async fn secrets_never_print_in_errors_or_logs() {
         })
         .build()
         .unwrap();
-    let (subscriber, logs) = capture();
+    let (subscriber, logs) = nectar_tests::logs::capture(tracing::Level::TRACE);
     let company = Uuid::new_v4();
     let list = || {
         client
@@ -554,7 +527,7 @@ async fn secrets_never_print_in_errors_or_logs() {
     for error in &errors {
         assert_no_secret(&shown(error));
     }
-    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(
         logs.contains("retrying")
             && logs.contains("list_company_connections")

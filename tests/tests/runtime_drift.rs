@@ -2,32 +2,11 @@
 //! know, one `tracing` warning per enum and value (its own test binary: the set of values already
 //! reported is global to the process).
 
-use std::{
-    io::Write,
-    sync::{Arc, Mutex},
-};
-
 use nectar_api::types::{Connection, ConnectionStatus};
 
 #[test]
 fn an_unknown_enum_value_is_reported_once_per_enum_and_value() {
-    #[derive(Clone)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    let writer = Buffer(buffer.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    let (subscriber, logs) = nectar_tests::logs::capture(tracing::Level::INFO);
     let example = std::fs::read_to_string(
         nectar_tests::examples_dir()
             .join("v2_get-an-utility-account-connection-details__response.json"),
@@ -51,7 +30,7 @@ fn an_unknown_enum_value_is_reported_once_per_enum_and_value() {
         // Built from a string by the caller (not decoded from Nectar): no warning.
         let _ = "NOT_FROM_NECTAR".parse::<ConnectionStatus>();
     });
-    let logs = String::from_utf8(buffer.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     let lines: Vec<&str> = logs.lines().collect();
     println!("{logs}");
     assert_eq!(lines.len(), 2, "one per enum and value: {logs}");
