@@ -111,16 +111,20 @@ pub fn check_recorded(
         })?;
     let schema =
         match part {
-            "request" => json_schema(&operation.request_body.as_ref()?.as_item()?.content)?,
+            "request" => {
+                validate::json_body(&operation.request_body.as_ref()?.as_item()?.content)?.clone()
+            }
             "response" => operation
                 .responses
                 .responses
                 .iter()
                 .find_map(|(code, response)| match code {
-                    oa::StatusCode::Code(200..=299) => json_schema(&response.as_item()?.content),
+                    oa::StatusCode::Code(200..=299) => {
+                        validate::json_body(&response.as_item()?.content).cloned()
+                    }
                     _ => None,
                 })?,
-            status => response_of(operation, status.parse().ok()?)?,
+            status => validate::json_answer(operation, status.parse().ok()?)?.clone(),
         };
     Some(check(spec, &schema, body, name))
 }
@@ -144,23 +148,6 @@ fn docs_page(operation: &oa::Operation) -> Option<&str> {
         .map(|docs| docs.url.as_str())
 }
 
-fn json_schema(
-    content: &indexmap::IndexMap<String, oa::MediaType>,
-) -> Option<oa::ReferenceOr<oa::Schema>> {
-    content.get("application/json")?.schema.clone()
-}
-
-fn response_of(operation: &oa::Operation, status: u16) -> Option<oa::ReferenceOr<oa::Schema>> {
-    json_schema(
-        &operation
-            .responses
-            .responses
-            .get(&oa::StatusCode::Code(status))?
-            .as_item()?
-            .content,
-    )
-}
-
 /// The JSON schema of an operation's answer with `status`, if the spec documents one.
 pub fn response_schema(
     spec: &oa::OpenAPI,
@@ -169,7 +156,7 @@ pub fn response_schema(
 ) -> Option<oa::ReferenceOr<oa::Schema>> {
     let (_, _, operation) = validate::operations(spec)
         .find(|(_, _, op)| op.operation_id.as_deref() == Some(operation_id))?;
-    response_of(operation, status)
+    validate::json_answer(operation, status).cloned()
 }
 
 /// Checks `value` against component `name`.

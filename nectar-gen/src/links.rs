@@ -80,11 +80,7 @@ fn created_component(
     response: &oa::Response,
     schemas: &IndexMap<String, oa::ReferenceOr<oa::Schema>>,
 ) -> Option<String> {
-    let schema = response.content.get("application/json")?.schema.as_ref()?;
-    let oa::ReferenceOr::Reference { reference } = schema else {
-        return None;
-    };
-    let name = reference.rsplit('/').next()?;
+    let name = validate::component_name(validate::json_body(&response.content)?)?;
     let oa::ReferenceOr::Item(component) = schemas.get(name)? else {
         return None;
     };

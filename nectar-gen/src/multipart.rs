@@ -175,19 +175,9 @@ fn describe(
             .filter(|code| (*code >= 400) == errors)
             .collect()
     };
-    let response = operation
-        .responses
-        .responses
-        .get(&oa::StatusCode::Code(
-            statuses(false).first().copied().unwrap_or(200),
-        ))
-        .and_then(|r| r.as_item())
-        .and_then(|r| r.content.get("application/json"))
-        .and_then(|m| m.schema.as_ref())
-        .and_then(|s| match s {
-            oa::ReferenceOr::Reference { reference } => reference.rsplit('/').next(),
-            oa::ReferenceOr::Item(_) => None,
-        })
+    let success = statuses(false).first().copied().unwrap_or(200);
+    let response = validate::json_answer(operation, success)
+        .and_then(validate::component_name)
         .map(str::to_owned)
         .ok_or_else(|| fail("the success answer is not a named JSON schema"))?;
     let doc = [

@@ -106,17 +106,8 @@ pub(crate) fn generate(spec: &oa::OpenAPI) -> Result<TokenStream, Error> {
         let Some(id) = operation.operation_id.as_deref() else {
             continue;
         };
-        let answers_page = operation
-            .responses
-            .responses
-            .get(&oa::StatusCode::Code(200))
-            .and_then(|r| r.as_item())
-            .and_then(|r| r.content.get("application/json"))
-            .and_then(|m| m.schema.as_ref())
-            .and_then(|s| match s {
-                oa::ReferenceOr::Reference { reference } => reference.rsplit('/').next(),
-                oa::ReferenceOr::Item(_) => None,
-            })
+        let answers_page = validate::json_answer(operation, 200)
+            .and_then(validate::component_name)
             .and_then(|name| envelopes.iter().find(|e| e.name == name));
         let takes_page = operation.parameters.iter().any(|p| {
             matches!(p, oa::ReferenceOr::Item(oa::Parameter::Query { parameter_data, .. })

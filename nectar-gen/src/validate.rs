@@ -230,6 +230,34 @@ pub(crate) fn operations(
     })
 }
 
+/// The `application/json` schema of a request body or an answer, if it has one.
+pub(crate) fn json_body(
+    content: &indexmap::IndexMap<String, oa::MediaType>,
+) -> Option<&oa::ReferenceOr<oa::Schema>> {
+    content.get("application/json")?.schema.as_ref()
+}
+
+/// The JSON schema of an operation's answer with `status`, if the spec documents one.
+pub(crate) fn json_answer(
+    operation: &oa::Operation,
+    status: u16,
+) -> Option<&oa::ReferenceOr<oa::Schema>> {
+    let response = operation
+        .responses
+        .responses
+        .get(&oa::StatusCode::Code(status))?;
+    json_body(&response.as_item()?.content)
+}
+
+/// The component a schema refers to (`#/components/schemas/Site` -> `Site`); `None` for an
+/// inline schema.
+pub(crate) fn component_name(schema: &oa::ReferenceOr<oa::Schema>) -> Option<&str> {
+    match schema {
+        oa::ReferenceOr::Reference { reference } => reference.rsplit('/').next(),
+        oa::ReferenceOr::Item(_) => None,
+    }
+}
+
 fn path_placeholders(path: &str) -> Vec<&str> {
     path.split('{')
         .skip(1)
