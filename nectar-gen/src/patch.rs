@@ -26,14 +26,11 @@ pub(crate) fn request_bodies(spec: &oa::OpenAPI) -> BTreeMap<String, BTreeSet<St
         let Some(oa::ReferenceOr::Item(body)) = &operation.request_body else {
             continue;
         };
-        let Some(oa::ReferenceOr::Reference { reference }) = body
-            .content
-            .get("application/json")
-            .and_then(|m| m.schema.as_ref())
+        let Some(name) = validate::json_body(&body.content).and_then(validate::component_name)
         else {
             continue;
         };
-        let name = reference.rsplit('/').next().unwrap_or_default().to_owned();
+        let name = name.to_owned();
         let nullable: BTreeSet<String> = if method == "patch" {
             schemas
                 .and_then(|s| s.get(&name))
