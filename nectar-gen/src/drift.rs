@@ -3,8 +3,9 @@
 //! JSON path: fields the spec does not know, enum values outside the spec, required fields
 //! missing, wrong types or formats, and `null` where the spec says not nullable.
 //!
-//! This module does no I/O: [`walk`] takes a `fetch` function (xtask gives it one that calls
-//! Nectar, the tests one that calls the emulator), and [`check`] checks one value.
+//! [`walk`] does no I/O itself: it takes a `fetch` function (xtask gives it one that calls
+//! Nectar, the tests one that calls the emulator); [`check`] checks one value; [`check_dir`]
+//! reads a directory of recorded answers (`cargo xtask drift --files`).
 //!
 //! ```
 //! let spec = nectar_gen::spec().unwrap();
@@ -127,6 +128,44 @@ pub fn check_recorded(
             status => validate::json_answer(operation, status.parse().ok()?)?.clone(),
         };
     Some(check(spec, &schema, body, name))
+}
+
+/// Checks every `*.json` file of `dir` (sorted by name) with [`check_recorded`]: its stem names
+/// it, and a `<stem>.src.txt` beside it, if any, gives the reference page it was recorded from.
+/// Returns the findings and the files skipped, each with why; an unreadable file is an error.
+pub fn check_dir(
+    spec: &oa::OpenAPI,
+    dir: &std::path::Path,
+) -> Result<(Vec<Finding>, Vec<String>), String> {
+    use std::{fs, path::PathBuf};
+    let mut names: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("reading {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    let mut findings = Vec::new();
+    let mut skipped = Vec::new();
+    for path in names {
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stem = file.trim_end_matches(".json");
+        let text =
+            fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let Ok(body) = serde_json::from_str::<serde_json::Value>(&text) else {
+            skipped.push(format!("{file}: not JSON"));
+            continue;
+        };
+        // The docs' recorded examples name their page in a `<stem>.src.txt` beside them.
+        let page = fs::read_to_string(path.with_extension("src.txt")).ok();
+        match check_recorded(spec, stem, page.as_deref(), &body) {
+            Some(found) => findings.extend(found),
+            None => skipped.push(format!("{file}: names no operation or event of the spec")),
+        }
+    }
+    Ok((findings, skipped))
 }
 
 /// The operation whose `externalDocs` is this reference page (`.md` and a trailing `/` ignored).

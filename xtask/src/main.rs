@@ -155,7 +155,7 @@ fn drift(args: &[&str]) -> Result<ExitCode, String> {
         .as_slice()
     {
         ["--live"] => live(&spec)?,
-        ["--files", dir] => files(&spec, Path::new(dir))?,
+        ["--files", dir] => nectar_gen::drift::check_dir(&spec, Path::new(dir))?,
         _ => return Err(format!("{USAGE}\n(got: drift {})", args.join(" "))),
     };
     if json {
@@ -247,36 +247,4 @@ fn live(spec: &nectar_gen::oa::OpenAPI) -> Result<Checked, String> {
             ))
         })
     }))
-}
-
-/// Recorded answers and webhook bodies, one per file.
-fn files(spec: &nectar_gen::oa::OpenAPI, dir: &Path) -> Result<Checked, String> {
-    let mut names: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(|e| format!("reading {}: {e}", dir.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .collect();
-    names.sort();
-    let mut findings = Vec::new();
-    let mut skipped = Vec::new();
-    for path in names {
-        let file = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let stem = file.trim_end_matches(".json");
-        let text =
-            fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-        let Ok(body) = serde_json::from_str::<serde_json::Value>(&text) else {
-            skipped.push(format!("{file}: not JSON"));
-            continue;
-        };
-        // The docs' recorded examples name their page in a `<stem>.src.txt` beside them.
-        let page = fs::read_to_string(path.with_extension("src.txt")).ok();
-        match nectar_gen::drift::check_recorded(spec, stem, page.as_deref(), &body) {
-            Some(found) => findings.extend(found),
-            None => skipped.push(format!("{file}: names no operation or event of the spec")),
-        }
-    }
-    Ok((findings, skipped))
 }
