@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use chrono::{Datelike, Days, Months, NaiveDate, Utc};
+use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use futures_util::TryStreamExt;
 use nectar_api::{
     Client, Paginate,
@@ -19,8 +19,9 @@ use uuid::Uuid;
 
 /// The sandbox data of one connected connection with three sites: account `i` (on site `i`) has
 /// meters of `KINDS[i]`; one bill a month per account from the company's default start (1
-/// January of last year) to the last full month; bill `n` of an account is soft-deleted when
-/// `n % 12 == 11`.
+/// January of last year, by the emulator's clock) to the last month whose bill is issued (three
+/// days after the month ends, at 12:00 UTC); bill `n` of an account is soft-deleted when
+/// `n % 12 == 11`, and updated when the connection connected when `n % 5 == 4`.
 const KINDS: [&[DatasourceType]; 3] = [
     &[DatasourceType::Electricity],
     &[DatasourceType::Electricity, DatasourceType::Gas],
@@ -35,11 +36,33 @@ struct World {
     connection: Uuid,
     /// The bill months (first days), oldest first.
     months: Vec<NaiveDate>,
+    /// The UTC day the connection connected, by the emulator's clock.
+    connected_on: NaiveDate,
+}
+
+/// When the sandbox provider issues the bill of a month ending on `last` (the documented rule of
+/// `nectar_tests::sandbox::issued_at`, written out again so the test checks it).
+fn issued(last: NaiveDate) -> DateTime<Utc> {
+    (last + Days::new(3))
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc()
 }
 
 impl World {
+    /// A world on the emulator's default clock (the wall clock's time at start).
     async fn new() -> World {
-        let sandbox = Sandbox::builder()
+        World::start(Sandbox::builder()).await
+    }
+
+    /// A world whose emulator clock starts at `now` (RFC 3339).
+    async fn at(now: &str) -> World {
+        let now = DateTime::parse_from_rfc3339(now).unwrap().to_utc();
+        World::start(Sandbox::builder().now(now)).await
+    }
+
+    async fn start(builder: nectar_tests::sandbox::SandboxBuilder) -> World {
+        let sandbox = builder
             .validation_delay(Duration::from_millis(20))
             .start()
             .await
@@ -55,11 +78,23 @@ impl World {
             .await
             .unwrap();
         assert_eq!(connected.accounts.len(), 3);
-        let today = Utc::now().date_naive();
+        // Expectations come from the emulator's clock: when it says the connection connected,
+        // and the start date it gave the company.
+        let connected_at = *connected.updated.unwrap().as_datetime();
+        assert!(connected_at <= sandbox.now());
+        let start = client
+            .get_company()
+            .company_id(company)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .data_collection_start_date
+            .unwrap();
         let mut months = Vec::new();
-        let mut month = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap();
+        let mut month = start;
         while let Some(next) = month.checked_add_months(Months::new(1)) {
-            if next > today {
+            if issued(next.pred_opt().unwrap()) > connected_at {
                 break;
             }
             months.push(month);
@@ -72,6 +107,7 @@ impl World {
             sites,
             connection: connection.id,
             months,
+            connected_on: connected_at.date_naive(),
         }
     }
 
@@ -103,11 +139,46 @@ async fn usage(request: nectar_api::builder::ListCompanyUsage<'_>) -> Vec<UsageD
 
 #[tokio::test]
 async fn document_lists_filter_as_documented() {
-    let w = World::new().await;
+    document_filters(World::new().await).await;
+}
+
+/// The same on the dates where a clock-dependent emulator or test goes wrong: the 1st of a
+/// month just after midnight (last month's bills not issued yet), the 3rd just before and after
+/// noon, a leap day and New Year's Eve seconds before midnight, and 1 January (11 months of
+/// bills since the default start).
+#[tokio::test]
+async fn document_lists_filter_as_documented_on_every_kind_of_date() {
+    for now in [
+        "2026-12-01T00:30:00Z",
+        "2026-12-03T11:59:00Z",
+        "2026-12-03T12:00:30Z",
+        "2028-02-29T23:59:40Z",
+        "2026-12-31T23:59:40Z",
+        "2027-01-02T08:00:00Z",
+    ] {
+        let w = World::at(now).await;
+        let last_bill = w.months.last().copied().unwrap();
+        let expected_last = match now {
+            "2026-12-01T00:30:00Z" | "2026-12-03T11:59:00Z" => "2026-10-01",
+            "2026-12-03T12:00:30Z" | "2026-12-31T23:59:40Z" => "2026-11-01",
+            "2028-02-29T23:59:40Z" => "2028-01-01",
+            _ => "2026-11-01",
+        };
+        assert_eq!(
+            last_bill.to_string(),
+            expected_last,
+            "last bill month at {now}"
+        );
+        document_filters(w).await;
+    }
+}
+
+async fn document_filters(w: World) {
     let list = || w.client.list_company_documents().company_id(w.company);
     let count = |docs: Vec<Document>| docs.len();
     let live = w.live();
-    assert!(w.months.len() >= 12, "{} months of bills", w.months.len());
+    // From 1 January of last year: 11 months until December's bill is issued on 3 January.
+    assert!(w.months.len() >= 11, "{} months of bills", w.months.len());
 
     // No filter: every live bill; isDeleted=true adds the soft-deleted ones.
     let all = documents(list()).await;
@@ -206,10 +277,11 @@ async fn document_lists_filter_as_documented() {
         ),
         3
     );
-    // UPDATED_DATE: every fifth bill changed today.
-    let today = Utc::now().date_naive();
+    // UPDATED_DATE: every fifth bill changed the day the connection connected, and a bill
+    // issued that day was last updated then too.
+    let today = w.connected_on;
     let updated_today = (0..w.months.len())
-        .filter(|n| n % 12 != 11 && n % 5 == 4)
+        .filter(|&n| n % 12 != 11 && (n % 5 == 4 || issued(w.bill_date(n)).date_naive() == today))
         .count();
     assert_eq!(
         count(

@@ -205,7 +205,7 @@ async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next)
             );
             let value = match retry_after {
                 Some(RetryAfter::Seconds(s)) => Some(s.to_string()),
-                Some(RetryAfter::Date(d)) => Some(http_date(*d)),
+                Some(RetryAfter::Date(d)) => Some(http_date(shared.clock.now(), *d)),
                 None => None,
             };
             if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
@@ -237,9 +237,12 @@ async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next)
     response
 }
 
-/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) this far from now.
-fn http_date(from_now: Duration) -> String {
-    let when = chrono::Utc::now() + chrono::Duration::seconds(from_now.as_secs() as i64);
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) this far from `now` (the emulator's clock).
+fn http_date(now: chrono::DateTime<chrono::Utc>, from_now: Duration) -> String {
+    let when = chrono::Duration::from_std(from_now)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(now);
     when.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 

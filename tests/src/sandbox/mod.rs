@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+mod clock;
 mod faults;
 mod http;
 mod server;
@@ -39,11 +40,12 @@ use serde_json::Value;
 use tokio::{net::TcpListener, task::JoinHandle};
 use uuid::Uuid;
 
+pub use clock::Clock;
 pub use faults::{Fault, Faults, RetryAfter};
 use store::InvitationUse;
 pub use store::{
     MAX_UPLOAD, SANDBOX_MAX_SITES, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Seeded,
-    SeededData, normalize_identifier,
+    SeededData, issued_at, normalize_identifier,
 };
 use store::{Store, Validation};
 use webhooks::Webhooks;
@@ -78,6 +80,8 @@ pub(crate) struct Shared {
     in_flight: std::sync::atomic::AtomicUsize,
     requests: Mutex<Vec<RequestRecord>>,
     webhooks: Arc<Webhooks>,
+    /// The emulator's one clock (the store and the webhooks hold clones of it).
+    clock: Clock,
 }
 
 impl Shared {
@@ -220,6 +224,7 @@ pub struct SandboxBuilder {
     data_sets: Vec<(String, usize, usize)>,
     webhook_schedule: Vec<Duration>,
     webhook_endpoints: Vec<(String, String)>,
+    clock: Option<Clock>,
 }
 
 impl Default for SandboxBuilder {
@@ -235,6 +240,7 @@ impl Default for SandboxBuilder {
             data_sets: Vec::new(),
             webhook_schedule: SVIX_SCHEDULE.to_vec(),
             webhook_endpoints: Vec::new(),
+            clock: None,
         }
     }
 }
@@ -320,6 +326,16 @@ impl SandboxBuilder {
         self
     }
 
+    /// Pins the emulator's clock: "now" reads `start` when the emulator starts, then moves with
+    /// the time elapsed and [`Sandbox::advance_clock`]. Every date the emulator makes (bills,
+    /// stamps, default data-collection start, invitation expiry, webhook timestamps) follows
+    /// from it, so a test that pins it gets the same data on every day it runs. Default: the
+    /// wall clock's time at start.
+    pub fn now(mut self, start: chrono::DateTime<chrono::Utc>) -> Self {
+        self.clock = Some(Clock::starting_at(start));
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         self.faults.validate().map_err(SandboxError)?;
@@ -338,7 +354,12 @@ impl SandboxBuilder {
             }
         }
         let first = users[0].clone();
-        let mut store = Store::new(users.iter().cloned().collect::<HashMap<_, _>>(), self.seed);
+        let clock = self.clock.unwrap_or_else(Clock::system);
+        let mut store = Store::new(
+            users.iter().cloned().collect::<HashMap<_, _>>(),
+            self.seed,
+            clock.clone(),
+        );
         let seeded = self
             .companies
             .iter()
@@ -354,7 +375,7 @@ impl SandboxBuilder {
                 "webhook retry schedule: at least one attempt is needed".to_owned(),
             ));
         }
-        let webhooks = Arc::new(Webhooks::new(self.webhook_schedule));
+        let webhooks = Arc::new(Webhooks::new(self.webhook_schedule, clock.clone()));
         for (url, secret) in self.webhook_endpoints {
             webhooks
                 .add(url.clone(), &secret)
@@ -370,6 +391,7 @@ impl SandboxBuilder {
             in_flight: std::sync::atomic::AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
             webhooks,
+            clock,
         });
         let listener = TcpListener::bind(("127.0.0.1", self.port))
             .await
@@ -487,10 +509,21 @@ impl Sandbox {
         previous.is_some()
     }
 
-    /// Moves the emulator's clock for invitations forward, so `expiresInSeconds` can pass
-    /// without waiting.
+    /// Moves the emulator's clock forward, so `expiresInSeconds` can pass without waiting, or
+    /// bills of a later month come due. Everything that reads the time moves with it.
     pub fn advance_clock(&self, by: Duration) {
-        self.shared.lock().advance_clock(by);
+        self.shared.clock.advance(by);
+    }
+
+    /// The emulator's clock now: tests compute date-dependent expectations from this, never
+    /// from the wall clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.shared.clock.now()
+    }
+
+    /// The UTC day of [`Sandbox::now`].
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.shared.clock.today()
     }
 
     /// Makes a company active or inactive (an inactive company's upload jobs fail). False when

@@ -4,10 +4,12 @@
 
 use std::{
     sync::{Arc, Mutex},
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use nectar_api::webhooks::{Signer, WebhookError};
+
+use super::clock::Clock;
 use serde_json::Value;
 
 /// Svix's retry schedule: the wait before each attempt (the first is immediate).
@@ -49,11 +51,14 @@ pub(crate) struct Webhooks {
     deliveries: Mutex<Vec<Delivery>>,
     schedule: Vec<Duration>,
     http: reqwest::Client,
+    /// The emulator's clock: the signature's timestamp.
+    clock: Clock,
 }
 
 impl Webhooks {
-    pub(crate) fn new(schedule: Vec<Duration>) -> Self {
+    pub(crate) fn new(schedule: Vec<Duration>, clock: Clock) -> Self {
         Self {
+            clock,
             endpoints: Mutex::new(Vec::new()),
             deliveries: Mutex::new(Vec::new()),
             schedule,
@@ -84,9 +89,7 @@ impl Webhooks {
             tokio::spawn(async move {
                 for (index, wait) in webhooks.schedule.iter().enumerate() {
                     tokio::time::sleep(*wait).await;
-                    let timestamp = SystemTime::now()
-                        .duration_since(UNIX_EPOCH)
-                        .map_or(0, |d| d.as_secs() as i64);
+                    let timestamp = webhooks.clock.now().timestamp();
                     let status = webhooks
                         .http
                         .post(&endpoint.url)

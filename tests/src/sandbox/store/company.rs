@@ -1,6 +1,6 @@
 //! Companies: the emulator's records and the company operations.
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -59,7 +59,7 @@ impl Store {
     /// A company with the server's defaults: no sites or connections, history from 1 January of
     /// the previous year, implied-metering fraction `1.0`, flags off, fresh public id and secret.
     pub(super) fn new_company(&mut self, id: Uuid, name: String, users: Vec<String>) -> Company {
-        let today = Utc::now().date_naive();
+        let today = self.today();
         Company {
             id,
             name,

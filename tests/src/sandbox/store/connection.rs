@@ -242,7 +242,7 @@ impl Store {
                 initial_sites.len()
             )));
         }
-        let now = Utc::now();
+        let now = self.now();
         let connection = Connection {
             id: self.ids.uuid(),
             company_id,
@@ -297,11 +297,11 @@ impl Store {
         id: Uuid,
         outcome: Validation,
     ) -> Option<(ConnectionStatus, Vec<Uuid>)> {
+        let now = self.now();
         let connection = self.connections.get_mut(&id)?;
         if connection.status != ConnectionStatus::Pending {
             return None;
         }
-        let now = Utc::now();
         connection.status_since = now;
         connection.updated = now;
         let documents = match outcome {
@@ -311,7 +311,7 @@ impl Store {
                 // As Nectar's sandbox does: accounts, meters and bills appear (once: a
                 // connection reconnected after a credential error keeps its data).
                 if connection.accounts.is_empty() {
-                    self.generate_sandbox_data(id)
+                    self.generate_sandbox_data(id, now)
                 } else {
                     Vec::new()
                 }
@@ -380,12 +380,13 @@ impl Store {
         change: impl FnOnce(&mut Connection),
     ) -> Result<Value, Failure> {
         self.connection(user, id)?;
+        let now = self.now();
         let connection = self
             .connections
             .get_mut(&id)
             .ok_or_else(|| Failure::not_found("Connection"))?;
         change(connection);
-        connection.updated = Utc::now();
+        connection.updated = now;
         self.connection_value(id)
             .ok_or_else(|| Failure::not_found("Connection"))
     }
@@ -494,7 +495,7 @@ impl Store {
     /// scheduled: seeded connections keep their status.
     pub fn seed(&mut self, user: &str, name: &str, sites: usize, connections: usize) -> Seeded {
         let company_id = self.ids.uuid();
-        let now = Utc::now();
+        let now = self.now();
         let site_ids: Vec<Uuid> = (0..sites.max(1)).map(|_| self.ids.uuid()).collect();
         for (index, id) in site_ids.iter().enumerate() {
             self.sites.insert(
@@ -554,9 +555,9 @@ impl Store {
         id: Uuid,
         status: ConnectionStatus,
     ) -> Option<ConnectionStatus> {
+        let now = self.now();
         let connection = self.connections.get_mut(&id)?;
         let previous = std::mem::replace(&mut connection.status, status.clone());
-        let now = Utc::now();
         connection.updated = now;
         connection.status_since = now;
         connection.status_error_detail = (status.category()
@@ -572,6 +573,7 @@ impl Store {
         id: Uuid,
         body: &Value,
     ) -> Option<(Validation, ConnectionStatus)> {
+        let now = self.now();
         let connection = self.connections.get_mut(&id)?;
         let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
         if let Some(url) = text("url") {
@@ -584,7 +586,6 @@ impl Store {
         connection.sandbox_credentials = connection.url.trim_end_matches('/') == SANDBOX_URL
             && connection.username == SANDBOX_USERNAME
             && password == SANDBOX_PASSWORD;
-        let now = Utc::now();
         let previous = std::mem::replace(&mut connection.status, ConnectionStatus::Pending);
         connection.status_error_detail = None;
         connection.status_since = now;

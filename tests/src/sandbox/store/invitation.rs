@@ -66,16 +66,6 @@ impl Invitation {
 }
 
 impl Store {
-    /// The emulator's clock for invitations: real time, moved on by [`Store::advance_clock`].
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.clock_offset
-    }
-
-    /// Moves the invitations' clock forward (a test hook: expiry without waiting).
-    pub fn advance_clock(&mut self, by: std::time::Duration) {
-        self.clock_offset += Duration::from_std(by).unwrap_or(Duration::MAX);
-    }
-
     fn invitation_view(&self, i: &Invitation, with_events: bool) -> Value {
         let created: Vec<Value> = i
             .created_connections

@@ -6,7 +6,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use chrono::{Datelike, Months, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate};
 use nectar_api::types::DatasourceType;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -244,7 +244,7 @@ impl Store {
                 meter
             }
         };
-        let today = Utc::now().date_naive();
+        let today = self.today();
         let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
         let first = this_month
             .checked_sub_months(Months::new(1))
@@ -257,7 +257,9 @@ impl Store {
             account_id: None,
         };
         let mut readings = [Reading { meter, total: 0 }];
-        self.bill(owner, (first, last), &mut readings, 0)
+        // An upload is created when it is processed, whatever period it covers.
+        let created = self.now();
+        self.bill(owner, (first, last), &mut readings, 0, (created, created))
     }
 
     /// Marks a company active or inactive (a test hook: an inactive company's jobs fail).

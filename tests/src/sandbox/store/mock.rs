@@ -3,11 +3,14 @@
 //! bills from the data-collection start date to the last full month, each with line items and one
 //! usage row per meter. Also large data sets seeded for benchmarks.
 //!
-//! Everything is deterministic (the store's seeded ids), so tests can count on the shape: account
-//! `i` of a connection (one per site) has `KINDS[i % 3]` meters; every fifth bill was updated
-//! after creation (it is `updated` today); every twelfth is soft-deleted.
+//! Everything is deterministic (the store's seeded ids and the emulator's clock), so tests can
+//! count on the shape: account `i` of a connection (one per site) has `KINDS[i % 3]` meters; a
+//! month's bill is issued (created) three days after the month ends, at 12:00 UTC
+//! ([`issued_at`]), and exists only once that time has come; every fifth bill was updated after
+//! creation (its `updated` is the clock's now when the connection connected); every twelfth is
+//! soft-deleted.
 
-use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 use nectar_api::types::{ConnectionStatus, DatasourceType};
 use uuid::Uuid;
 
@@ -69,6 +72,16 @@ fn units(kind: &DatasourceType) -> &'static str {
     }
 }
 
+/// When the sandbox provider issues the bill of a period ending on `last`: three days later, at
+/// 12:00 UTC. Before then the bill does not exist.
+pub fn issued_at(last: NaiveDate) -> DateTime<Utc> {
+    last.checked_add_days(Days::new(3))
+        .unwrap_or(last)
+        .and_time(NaiveTime::MIN)
+        .and_utc()
+        + chrono::Duration::hours(12)
+}
+
 fn thousandths(value: u64) -> String {
     format!("{}.{:03}", value / 1000, value % 1000)
 }
@@ -80,13 +93,17 @@ fn cents(value: u64) -> String {
 impl Store {
     /// Accounts, meters and bills for a sandbox connection that just connected; returns the new
     /// documents (each is announced with `document.created.v2`).
-    pub(super) fn generate_sandbox_data(&mut self, connection_id: Uuid) -> Vec<Uuid> {
+    pub(super) fn generate_sandbox_data(
+        &mut self,
+        connection_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Vec<Uuid> {
         let Some(connection) = self.connections.get(&connection_id) else {
             return Vec::new();
         };
         let company_id = connection.company_id;
         let sites = connection.initial_sites.clone();
-        let today = Utc::now().date_naive();
+        let today = now.date_naive();
         let start = connection
             .data_collection_start_date
             .or_else(|| {
@@ -124,15 +141,19 @@ impl Store {
                 .iter()
                 .map(|&meter| Reading { meter, total: 0 })
                 .collect();
-            // Monthly bills, from the month of the start date to the last full month.
+            // Monthly bills, from the month of the start date to the last one issued by now.
             let mut month = start.with_day(1).unwrap_or(start);
             let mut number = 0_usize;
             while let Some(next) = month.checked_add_months(Months::new(1)) {
-                if next > today {
+                let last = next.pred_opt().unwrap_or(month);
+                let issued = issued_at(last);
+                if issued > now {
                     break;
                 }
-                let last = next.pred_opt().unwrap_or(month);
-                documents.push(self.bill(owner, (month, last), &mut readings, number));
+                // Every fifth bill was corrected after it was issued: updated now.
+                let updated = if number % 5 == 4 { now } else { issued };
+                let stamps = (issued, updated);
+                documents.push(self.bill(owner, (month, last), &mut readings, number, stamps));
                 number += 1;
                 month = next;
             }
@@ -201,25 +222,18 @@ impl Store {
         id
     }
 
-    /// One bill for `period` with a usage row and a line item per meter, and a tax line.
+    /// One bill for `period` with a usage row and a line item per meter, and a tax line, with
+    /// its `(created, updated)` stamps. Bill `number` of its account is soft-deleted when
+    /// `number % 12 == 11`.
     pub(super) fn bill(
         &mut self,
         owner: Owner,
         (first, last): (NaiveDate, NaiveDate),
         readings: &mut [Reading],
         number: usize,
+        (created, updated): (DateTime<Utc>, DateTime<Utc>),
     ) -> Uuid {
-        let now = Utc::now();
         let id = self.ids.uuid();
-        let created = last
-            .checked_add_days(Days::new(3))
-            .map(|d| {
-                d.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default())
-                    .and_utc()
-            })
-            .filter(|c| *c < now)
-            .unwrap_or(now);
-        let updated = if number % 5 == 4 { now } else { created };
         let mut usage_ids = Vec::with_capacity(readings.len());
         let mut line_items = Vec::with_capacity(readings.len() + 1);
         let mut kinds = Vec::new();
@@ -323,9 +337,9 @@ impl Store {
     }
 
     /// A company owned by `user` with one site, one connected sandbox connection, one account
-    /// with `rows_per_document` electricity meters, and `documents` daily bills (ending
-    /// yesterday) of one usage row per meter: large, deterministic data for benchmarks. No bill
-    /// is soft-deleted, so every row is listed.
+    /// with `rows_per_document` electricity meters, and `documents` daily bills (the last one
+    /// for the latest day already issued, see [`issued_at`]) of one usage row per meter: large,
+    /// deterministic data for benchmarks. No bill is soft-deleted, so every row is listed.
     pub fn seed_data(
         &mut self,
         user: &str,
@@ -337,7 +351,7 @@ impl Store {
         let site_id = self.ids.uuid();
         let connection_id = self.ids.uuid();
         let account_id = self.ids.uuid();
-        let now = Utc::now();
+        let now = self.now();
         let mut company = self.new_company(company_id, name.to_owned(), vec![user.to_owned()]);
         company.site_ids.push(site_id);
         company.connection_ids.push(connection_id);
@@ -380,13 +394,20 @@ impl Store {
             .iter()
             .map(|&meter| Reading { meter, total: 0 })
             .collect();
+        // The latest day whose bill is issued by now: three days back, four before noon.
         let today = now.date_naive();
+        let latest = [3, 4]
+            .into_iter()
+            .filter_map(|back| today.checked_sub_days(Days::new(back)))
+            .find(|day| issued_at(*day) <= now)
+            .unwrap_or(today);
         for index in 0..documents {
-            let day = today
-                .checked_sub_days(Days::new(documents as u64 - index as u64))
-                .unwrap_or(today);
+            let day = latest
+                .checked_sub_days(Days::new((documents - 1 - index) as u64))
+                .unwrap_or(latest);
             // Every bill counts as an early one of its month: none is deleted.
-            self.bill(owner, (day, day), &mut readings, 0);
+            let issued = issued_at(day);
+            self.bill(owner, (day, day), &mut readings, 0, (issued, issued));
         }
         SeededData {
             company_id,

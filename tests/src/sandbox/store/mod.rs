@@ -18,18 +18,20 @@ mod usage;
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 pub use connection::{ConnectionFilter, Validation};
 pub use filter::{DataFilter, normalize_identifier};
 pub use invitation::InvitationUse;
 pub use job::MAX_UPLOAD;
-pub use mock::SeededData;
+pub use mock::{SeededData, issued_at};
 
 use self::{
     company::Company, connection::Connection, document::Document, invitation::Invitation, job::Job,
     meter::Meter, site::Site, usage::Usage,
 };
+use super::clock::Clock;
 
 /// The documented sandbox provider: these credentials connect, any others do not.
 pub const SANDBOX_URL: &str = "https://nectarclimate.com";
@@ -133,15 +135,15 @@ pub struct Store {
     uploaded: HashMap<(Uuid, u64), Uuid>,
     /// The meter of a site's uploaded bills.
     upload_meters: HashMap<Uuid, Uuid>,
-    /// How far the invitations' clock is ahead of real time.
-    clock_offset: chrono::Duration,
+    /// The emulator's one clock: every "now" and "today" of the store.
+    clock: Clock,
     /// `http://127.0.0.1:<port>`: invitation links point here.
     public_origin: String,
     ids: Ids,
 }
 
 impl Store {
-    pub fn new(users: HashMap<String, String>, seed: u64) -> Self {
+    pub fn new(users: HashMap<String, String>, seed: u64, clock: Clock) -> Self {
         Self {
             users,
             companies: HashMap::new(),
@@ -157,10 +159,20 @@ impl Store {
             jobs: HashMap::new(),
             uploaded: HashMap::new(),
             upload_meters: HashMap::new(),
-            clock_offset: chrono::Duration::zero(),
+            clock,
             public_origin: String::new(),
             ids: Ids::new(seed),
         }
+    }
+
+    /// The emulator's clock now.
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The UTC day of the emulator's clock.
+    fn today(&self) -> NaiveDate {
+        self.clock.today()
     }
 
     /// The user (e-mail) of an API key.
