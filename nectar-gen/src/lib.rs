@@ -318,14 +318,23 @@ pub struct GeneratedFile {
 /// are stale.
 pub const GENERATED_DIR: &str = "nectar-api/src/generated";
 
-/// Every generated file: the spec and the bindings.
+/// nectar-sandbox's copy of `spec/openapi.json`, which it embeds.
+pub const SANDBOX_SPEC: &str = "tests/sandbox/openapi.json";
+
+/// Every generated file: the spec, its copy in nectar-sandbox, and the bindings.
 pub fn generate() -> Result<Vec<GeneratedFile>, Error> {
     let spec = spec()?;
     let bindings = bindings(&spec)?;
+    let spec_json = spec_json(&spec)?;
     Ok(vec![
         GeneratedFile {
             path: "spec/openapi.json",
-            contents: spec_json(&spec)?,
+            contents: spec_json.clone(),
+        },
+        // nectar-sandbox embeds the spec; `include_str!` cannot reach outside its package.
+        GeneratedFile {
+            path: SANDBOX_SPEC,
+            contents: spec_json,
         },
         GeneratedFile {
             path: "nectar-api/src/generated/mod.rs",

@@ -17,10 +17,10 @@ use std::{hint::black_box, time::Duration};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::TryStreamExt;
 use nectar_api::{Paginate, types::ConnectionPage};
+use nectar_sandbox::{Faults, Sandbox};
 use nectar_tests::{
     bench::{client_runtime, server_runtime},
     heap::{budget_report, peak_during},
-    sandbox::{Faults, Sandbox},
 };
 
 #[global_allocator]

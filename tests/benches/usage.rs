@@ -18,10 +18,10 @@ use std::{collections::HashSet, hint::black_box, time::Duration};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::TryStreamExt;
 use nectar_api::{Client, Paginate, RetryPolicy, types::UsagePage};
+use nectar_sandbox::{Faults, Sandbox};
 use nectar_tests::{
     bench::{client_runtime, server_runtime},
     heap::{budget_report, peak_during},
-    sandbox::{Faults, Sandbox},
 };
 
 #[global_allocator]

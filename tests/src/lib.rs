@@ -1,25 +1,21 @@
-//! Cross-crate tests of nectar-rs, and the emulator they run against.
+//! Cross-crate tests of nectar-rs, and the internal harness they use (not published).
 //!
-//! - [`sandbox`]: a stateful emulator of the Nectar API on loopback, the embedded default for the
-//!   examples and end-to-end tests (`cargo run -p nectar-tests --bin nectar-sandbox`).
-//! - [`flows`]: the documented sandbox flow as reusable steps through the public client.
+//! The emulator they run against is its own crate, `nectar-sandbox` (`tests/sandbox/`); this
+//! crate keeps only what is internal to our own testing:
+//!
 //! - [`hostile`]: a scriptable server that plays a hostile or broken Nectar (redirects, absurd
 //!   headers, endless and slow bodies), for the client's hardening tests.
 //! - [`heap`]: a counting allocator, for memory benchmarks and tests.
 //! - [`logs`]: `tracing` output captured in memory, for tests of what the client logs.
-//! - [`spec`]: `spec/openapi.json` as a JSON Schema validator, used by the emulator for request
-//!   bodies and by the conformance test for every response.
+//! - [`bench`]: helpers shared by the criterion benchmarks.
 //! - The tests in `tests/tests/`: freshness of the generated files, snapshots of the API surface
 //!   and of every schema, decoding of the documentation's examples, end-to-end flows and
-//!   conformance.
+//!   conformance against nectar-sandbox, hostile servers, fuzzing.
 
 pub mod bench;
-pub mod flows;
 pub mod heap;
 pub mod hostile;
 pub mod logs;
-pub mod sandbox;
-pub mod spec;
 
 use std::path::{Path, PathBuf};
 

@@ -12,10 +12,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use nectar_api::{
     Client, ErrorKind, Paginate, RetryPolicy, status::ConnectionCategory, types::ConnectionStatus,
 };
-use nectar_tests::{
-    flows,
-    sandbox::{Fault, Faults, RetryAfter, SANDBOX_PASSWORD, Sandbox},
-};
+use nectar_sandbox::{Fault, Faults, RetryAfter, SANDBOX_PASSWORD, Sandbox, flows};
 use serde_json::{Value, json};
 use uuid::Uuid;
 

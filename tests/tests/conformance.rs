@@ -8,10 +8,7 @@ use std::{
     time::Duration,
 };
 
-use nectar_tests::{
-    sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox},
-    spec::Spec,
-};
+use nectar_sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox, spec::Spec};
 use serde_json::{Value, json};
 
 struct Harness {
@@ -419,7 +416,7 @@ async fn every_operation_and_documented_status_conforms_to_the_spec() {
         OWNER,
     )
     .await;
-    let pdf = std::fs::read(nectar_tests::workspace_root().join("tests/fixtures/bill.pdf"))
+    let pdf = std::fs::read(nectar_tests::workspace_root().join("nectar-api/examples/bill.pdf"))
         .expect("the fixture");
     let (status, job) = h
         .call_multipart(

@@ -11,10 +11,7 @@ use nectar_api::{
     Client, Paginate,
     types::{DatasourceType, DateType, Document, TrackingStatus, UsageData},
 };
-use nectar_tests::{
-    flows,
-    sandbox::{SANDBOX_PASSWORD, Sandbox},
-};
+use nectar_sandbox::{SANDBOX_PASSWORD, Sandbox, SandboxBuilder, flows};
 use uuid::Uuid;
 
 /// The sandbox data of one connected connection with three sites: account `i` (on site `i`) has
@@ -41,7 +38,7 @@ struct World {
 }
 
 /// When the sandbox provider issues the bill of a month ending on `last` (the documented rule of
-/// `nectar_tests::sandbox::issued_at`, written out again so the test checks it).
+/// `nectar_sandbox::issued_at`, written out again so the test checks it).
 fn issued(last: NaiveDate) -> DateTime<Utc> {
     (last + Days::new(3))
         .and_hms_opt(12, 0, 0)
@@ -61,7 +58,7 @@ impl World {
         World::start(Sandbox::builder().now(now)).await
     }
 
-    async fn start(builder: nectar_tests::sandbox::SandboxBuilder) -> World {
+    async fn start(builder: SandboxBuilder) -> World {
         let sandbox = builder
             .validation_delay(Duration::from_millis(20))
             .start()

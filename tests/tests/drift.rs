@@ -5,11 +5,8 @@
 use std::time::Duration;
 
 use nectar_gen::drift::{self, Kind};
-use nectar_tests::{
-    bench::{client_runtime, server_runtime},
-    flows,
-    sandbox::{SANDBOX_PASSWORD, Sandbox},
-};
+use nectar_sandbox::{SANDBOX_PASSWORD, Sandbox, flows};
+use nectar_tests::bench::{client_runtime, server_runtime};
 
 #[test]
 fn the_emulator_answers_every_read_without_drift() {

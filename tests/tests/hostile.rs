@@ -7,11 +7,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
 use nectar_api::{Client, ClientBuilder, Error, ErrorKind, MAX_RETRY_AFTER, Paginate, RetryPolicy};
-use nectar_tests::{
-    flows::sandbox_body,
-    hostile::{Hostile, Reply},
-    sandbox::Sandbox,
-};
+use nectar_sandbox::{Sandbox, flows::sandbox_body};
+use nectar_tests::hostile::{Hostile, Reply};
 use tracing::instrument::WithSubscriber;
 use uuid::Uuid;
 
@@ -591,7 +588,7 @@ async fn absurd_caller_settings_are_clamped() {
         .expect("past the end: nothing, no overflow");
     assert!(items.is_empty());
 
-    let connection = nectar_tests::flows::sandbox_connection(&client, 1, "wrong")
+    let connection = nectar_sandbox::flows::sandbox_connection(&client, 1, "wrong")
         .await
         .unwrap()
         .2

@@ -13,10 +13,7 @@ use nectar_api::{
         InvitationPrefill, InvitationStatus, InvitationType, ReconnectInvitationCreate,
     },
 };
-use nectar_tests::{
-    flows,
-    sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox},
-};
+use nectar_sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox, flows};
 use serde_json::{Value, json};
 use uuid::Uuid;
 

@@ -9,11 +9,12 @@ use nectar_api::{
     Client, ErrorKind, FilePart, Paginate,
     types::{Job, JobBulkCreate, JobStatus, UsageData},
 };
-use nectar_tests::{flows, sandbox::Sandbox, workspace_root};
+use nectar_sandbox::{Sandbox, flows};
+use nectar_tests::workspace_root;
 use uuid::Uuid;
 
 fn bill() -> FilePart {
-    FilePart::from_path(workspace_root().join("tests/fixtures/bill.pdf")).unwrap()
+    FilePart::from_path(workspace_root().join("nectar-api/examples/bill.pdf")).unwrap()
 }
 
 async fn setup() -> (Sandbox, Client, Uuid, Uuid) {
@@ -223,7 +224,7 @@ async fn the_emulator_answers_400_to_what_the_client_would_refuse() {
             .contains("unsupported file type")
     );
     let mut big = b"%PDF-".to_vec();
-    big.resize(nectar_tests::sandbox::MAX_UPLOAD + 1, b'0');
+    big.resize(nectar_sandbox::MAX_UPLOAD + 1, b'0');
     let response = post(big).await.unwrap();
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("25 MB"));

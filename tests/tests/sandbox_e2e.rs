@@ -7,10 +7,7 @@ use nectar_api::{
     Client, RetryPolicy,
     types::{Connection, ConnectionCreate, ConnectionStatus},
 };
-use nectar_tests::{
-    flows,
-    sandbox::{Fault, Faults, RetryAfter, SANDBOX_PASSWORD, Sandbox},
-};
+use nectar_sandbox::{Fault, Faults, RetryAfter, SANDBOX_PASSWORD, Sandbox, flows};
 use uuid::Uuid;
 
 async fn quick_sandbox() -> Sandbox {

@@ -11,10 +11,7 @@ use nectar_api::{
     types::ConnectionStatus,
     webhooks::{Event, Signer, Verifier, WebhookError},
 };
-use nectar_tests::{
-    flows,
-    sandbox::{SANDBOX_PASSWORD, Sandbox},
-};
+use nectar_sandbox::{SANDBOX_PASSWORD, Sandbox, flows};
 
 fn now() -> i64 {
     SystemTime::now()

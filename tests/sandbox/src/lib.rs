@@ -1,31 +1,20 @@
-//! A stateful emulator of the Nectar API on loopback: our stripe-mock, with state and faults.
+#![doc = include_str!("../README.md")]
 //!
-//! Every operation of `spec/openapi.json` is served under `/v2.2` with the documented
-//! behaviour: API keys, access to companies, validation of bodies against the spec and of query
-//! parameters as documented, the sandbox provider (`PENDING`, then `CONNECTED` or
-//! `PASSWORD_INCORRECT` after a validation delay), Nectar's pagination, and deterministic fault
-//! injection.
+//! ## The crate
 //!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use nectar_tests::sandbox::Sandbox;
-//!
-//! let sandbox = Sandbox::start().await?;
-//! let ping = reqwest::Client::new()
-//!     .get(format!("{}/ping", sandbox.base_url()))
-//!     .header("X-API-Key", sandbox.api_key())
-//!     .send()
-//!     .await?;
-//! assert_eq!(ping.status(), 200);
-//! # Ok(())
-//! # }
-//! ```
+//! - [`Sandbox`] / [`SandboxBuilder`]: start one in-process (on the current tokio runtime), with
+//!   users, seed data, timings, faults, webhook endpoints and a pinned [`Clock`].
+//! - [`flows`]: the documented sandbox flow (a company, its sites, a sandbox connection) as
+//!   reusable steps through the public client.
+//! - [`spec`]: the embedded spec as a JSON Schema validator, to check answers in your own tests.
+//! - The `nectar-sandbox` binary serves the same on a port.
 
 mod clock;
 mod faults;
+pub mod flows;
 mod http;
 mod server;
+pub mod spec;
 mod store;
 mod webhooks;
 

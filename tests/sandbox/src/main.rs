@@ -1,21 +1,29 @@
 //! Serves the Nectar API emulator on loopback until interrupted.
 //!
 //! ```sh
-//! cargo run -p nectar-tests --bin nectar-sandbox -- --port 8080
+//! cargo run -p nectar-sandbox -- --port 8080
 //! ```
 //!
 //! Options: `--port N` (default 8080; 0 picks a free port), `--api-key KEY` (default
 //! `sandbox-api-key`), `--validation-delay-ms N` (default 2000), `--seed N`,
 //! `--seed-connections N` (a company with 3 sites and N connections), `--fault-rate R` with
 //! `--fault-seed N` (429/502/503/drop, evenly), `--latency-ms N`, `--webhook URL` (deliver
-//! signed connection events there; the secret is printed).
+//! signed connection events there; the secret is printed), `--now RFC3339` (pin the emulator's
+//! clock, e.g. `2027-03-01T00:30:00Z`). `--help` prints the usage.
 
 use std::{process::ExitCode, time::Duration};
 
-use nectar_tests::sandbox::{Fault, Faults, RetryAfter, Sandbox};
+use nectar_sandbox::{Fault, Faults, RetryAfter, Sandbox};
 
 const USAGE: &str = "usage: nectar-sandbox [--port N] [--api-key KEY] [--validation-delay-ms N] \
-[--seed N] [--seed-connections N] [--fault-rate R] [--fault-seed N] [--latency-ms N] [--webhook URL]";
+[--seed N] [--seed-connections N] [--fault-rate R] [--fault-seed N] [--latency-ms N] [--webhook URL] \
+[--now RFC3339]";
+
+/// What the command line asks for: options to serve with, or the usage.
+enum Command {
+    Serve(Box<Options>),
+    Help,
+}
 
 struct Options {
     port: u16,
@@ -27,9 +35,10 @@ struct Options {
     fault_seed: u64,
     latency_ms: u64,
     webhooks: Vec<String>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
+fn parse(args: &[String]) -> Result<Command, String> {
     let mut options = Options {
         port: 8080,
         api_key: Sandbox::DEFAULT_API_KEY.to_owned(),
@@ -40,11 +49,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
         fault_seed: 1,
         latency_ms: 0,
         webhooks: Vec::new(),
+        now: None,
     };
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
         if flag == "--help" || flag == "-h" {
-            return Err(USAGE.to_owned());
+            return Ok(Command::Help);
         }
         let value = iter
             .next()
@@ -71,17 +81,26 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .parse()
                     .map_err(|_| format!("--fault-rate: {value:?} is not a number"))?;
             }
+            "--now" => {
+                let now = chrono::DateTime::parse_from_rfc3339(value)
+                    .map_err(|e| format!("--now: {value:?} is not an RFC 3339 date-time ({e})"))?;
+                options.now = Some(now.to_utc());
+            }
             other => return Err(format!("unknown option {other}\n{USAGE}")),
         }
     }
-    Ok(options)
+    Ok(Command::Serve(Box::new(options)))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = match parse(&args) {
-        Ok(options) => options,
+        Ok(Command::Serve(options)) => options,
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
             eprintln!("{message}");
             return ExitCode::from(2);
@@ -104,6 +123,9 @@ async fn main() -> ExitCode {
         .seed(options.seed)
         .validation_delay(Duration::from_millis(options.validation_delay_ms))
         .faults(faults);
+    if let Some(now) = options.now {
+        builder = builder.now(now);
+    }
     if options.seed_connections > 0 {
         builder = builder.seed_company("Seeded Company", 3, options.seed_connections);
     }

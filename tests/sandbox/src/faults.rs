@@ -48,7 +48,7 @@ pub enum RetryAfter {
 ///
 /// ```
 /// use std::time::Duration;
-/// use nectar_tests::sandbox::{Fault, Faults, RetryAfter};
+/// use nectar_sandbox::{Fault, Faults, RetryAfter};
 ///
 /// let faults = Faults::seeded(7)
 ///     .rate(0.2, [Fault::TooManyRequests(Some(RetryAfter::Seconds(1))), Fault::BadGateway])

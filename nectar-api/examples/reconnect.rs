@@ -5,7 +5,7 @@
 //! the new password through it, and the `CONNECTED` webhook confirms the fix.
 //!
 //! ```sh
-//! cargo run -p nectar-tests --example reconnect
+//! cargo run --example reconnect
 //! ```
 //!
 //! It runs on the embedded emulator: the end user's part (opening the link and submitting the
@@ -20,10 +20,7 @@ use nectar_api::{
     types::{ConnectionStatus, ReconnectInvitationCreate},
     webhooks::{Event, Signer, Verifier},
 };
-use nectar_tests::{
-    flows,
-    sandbox::{SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox},
-};
+use nectar_sandbox::{SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox, flows};
 use serde_json::json;
 use tokio::sync::mpsc;
 

@@ -3,10 +3,10 @@
 //! client's limit on requests in flight (10, lowered on `429` and raised again).
 //!
 //! ```sh
-//! cargo run -p nectar-tests --example usage_export > usage.csv                  # embedded emulator
-//! cargo run -p nectar-tests --example usage_export -- --from 2025-01-01 --to 2025-06-30 \
+//! cargo run --example usage_export > usage.csv                  # embedded emulator
+//! cargo run --example usage_export -- --from 2025-01-01 --to 2025-06-30 \
 //!     --type ELECTRICITY --type GAS --out usage.csv
-//! NECTAR_API_KEY=... cargo run -p nectar-tests --example usage_export -- --company <uuid>
+//! NECTAR_API_KEY=... cargo run --example usage_export -- --company <uuid>
 //! ```
 //!
 //! Without `NECTAR_API_KEY` the example starts the emulator, creates a company with three sites
@@ -24,10 +24,7 @@ use nectar_api::{
     Client, Paginate,
     types::{DatasourceType, DateType, UsageData},
 };
-use nectar_tests::{
-    flows,
-    sandbox::{SANDBOX_PASSWORD, Sandbox},
-};
+use nectar_sandbox::{SANDBOX_PASSWORD, Sandbox, flows};
 use uuid::Uuid;
 
 #[derive(Default)]

@@ -7,7 +7,7 @@ use nectar_api::{
 };
 use uuid::Uuid;
 
-use crate::sandbox::{SANDBOX_URL, SANDBOX_USERNAME};
+use crate::{SANDBOX_URL, SANDBOX_USERNAME};
 
 /// Creates a company named `name` with `sites` sites ("Plant 0", "Plant 1", ...).
 pub async fn company_with_sites(

@@ -1,10 +1,10 @@
-//! Upload a bill for processing: a small PDF (`tests/fixtures/bill.pdf`, or a path given as the
+//! Upload a bill for processing: a small PDF (`nectar-api/examples/bill.pdf`, or a path given as the
 //! first argument), sent as `multipart/form-data`; wait for the job; print the documents it
 //! parsed and their usage.
 //!
 //! ```sh
-//! cargo run -p nectar-tests --example upload_bill                                   # emulator
-//! NECTAR_API_KEY=... cargo run -p nectar-tests --example upload_bill -- bill.pdf <company-uuid>
+//! cargo run --example upload_bill                                   # emulator
+//! NECTAR_API_KEY=... cargo run --example upload_bill -- bill.pdf <company-uuid>
 //! ```
 //!
 //! The client refuses, before sending anything, a file over 25 MB or one that is not a PDF, PNG
@@ -14,14 +14,14 @@ use std::{error::Error, time::Duration};
 
 use futures_util::TryStreamExt;
 use nectar_api::{Client, FilePart, Paginate, types::JobStatus};
-use nectar_tests::{flows, sandbox::Sandbox, workspace_root};
+use nectar_sandbox::{Sandbox, flows};
 use uuid::Uuid;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let path = args.next().map_or_else(
-        || workspace_root().join("tests/fixtures/bill.pdf"),
+        || std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bill.pdf")),
         Into::into,
     );
     let company: Option<Uuid> = args.next().map(|c| c.parse()).transpose()?;

@@ -4,8 +4,8 @@
 //! match on status categories.
 //!
 //! ```sh
-//! cargo run -p nectar-tests --example quickstart                       # embedded emulator
-//! NECTAR_API_KEY=... cargo run -p nectar-tests --example quickstart    # Nectar (use a sandbox key)
+//! cargo run --example quickstart                       # embedded emulator
+//! NECTAR_API_KEY=... cargo run --example quickstart    # Nectar (use a sandbox key)
 //! ```
 //!
 //! `NECTAR_BASE_URL` overrides the base URL (default: Nectar v2.2 with a key, the embedded
@@ -22,7 +22,7 @@ use nectar_api::{
     status::ConnectionCategory,
     types::{Connection, ConnectionCreate, ConnectionStatus, Country},
 };
-use nectar_tests::sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox};
+use nectar_sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
