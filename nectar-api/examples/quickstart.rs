@@ -176,7 +176,8 @@ fn print_table(connections: &[Connection], sites: &[uuid::Uuid]) {
                 Some(ConnectionCategory::CredentialError) => "needs the end user",
                 Some(ConnectionCategory::ProviderError) => "provider problem",
                 Some(ConnectionCategory::System) => "system",
-                Some(ConnectionCategory::Unknown) | None => "unknown",
+                // `Unknown`, and any group a later release adds (the enum is non-exhaustive).
+                Some(_) | None => "unknown",
             };
             let what_to_do = c
                 .status

@@ -44,6 +44,13 @@ use crate::{
 /// The environment variable the builder reads the API key from when none is given.
 pub const API_KEY_ENV: &str = "NECTAR_API_KEY";
 
+/// The environment variable the builder reads the base URL from when none is given (for a
+/// proxy, Nectar's sandbox at another address, or an emulator such as nectar-sandbox).
+pub const BASE_URL_ENV: &str = "NECTAR_BASE_URL";
+
+/// What [`ClientBuilder::configure_http`] was given.
+type ConfigureHttp = Arc<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
+
 /// The most bytes of an error answer the client reads (the rest is discarded).
 const MAX_BUFFERED_ERROR: usize = 64 * 1024;
 
@@ -106,9 +113,10 @@ impl RetryPolicy {
     }
 }
 
-/// The client's own state, read by the hooks on every request.
+/// The client's own state, read by the hooks on every request. Crate-private: a [`Client`] is
+/// made by [`ClientBuilder::build`] only.
 #[derive(Clone)]
-pub struct Inner {
+pub(crate) struct Inner {
     api_key: HeaderValue,
     /// The same key, to mask it in anything a server echoes back.
     key: Secret,
@@ -146,13 +154,24 @@ impl fmt::Debug for Inner {
 ///     .retry_policy(RetryPolicy { max_attempts: 6, ..RetryPolicy::default() })
 ///     .build()
 ///     .expect("a valid configuration");
-/// assert_eq!(nectar_api::ClientInfo::baseurl(&client), "https://external.nectarclimate.com/v2.2");
+/// assert_eq!(client.base_url(), "https://external.nectarclimate.com/v2.2");
 /// assert!(!format!("{client:?}").contains("my-key"));
+/// ```
+///
+/// The builder is the only way to a [`Client`]: there is no constructor that takes a
+/// `reqwest::Client` of your own, because one could follow redirects and carry the key to another
+/// host. For your own HTTP settings, see [`configure_http`](Self::configure_http).
+///
+/// ```compile_fail
+/// // progenitor's constructors are not public.
+/// let client = nectar_api::Client::new_with_client("https://example.com", reqwest::Client::new(), todo!());
 /// ```
 #[derive(Clone)]
 pub struct ClientBuilder {
     api_key: Option<Secret>,
-    base_url: String,
+    /// `None`: [`BASE_URL_ENV`], else [`DEFAULT_BASE_URL`].
+    base_url: Option<String>,
+    configure_http: Option<ConfigureHttp>,
     connect_timeout: Duration,
     attempt_timeout: Duration,
     total_timeout: Duration,
@@ -180,6 +199,10 @@ impl fmt::Debug for ClientBuilder {
             .field("root_certificates", &self.root_certificates.len())
             .field("max_concurrency", &self.max_concurrency)
             .field("adaptive_concurrency", &self.adaptive_concurrency)
+            .field(
+                "configure_http",
+                &self.configure_http.as_ref().map(|_| "set"),
+            )
             .finish()
     }
 }
@@ -188,7 +211,8 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             api_key: None,
-            base_url: DEFAULT_BASE_URL.to_owned(),
+            base_url: None,
+            configure_http: None,
             connect_timeout: Duration::from_secs(10),
             attempt_timeout: Duration::from_secs(30),
             total_timeout: Duration::from_secs(120),
@@ -210,11 +234,37 @@ impl ClientBuilder {
         self
     }
 
-    /// The base URL (default: `https://external.nectarclimate.com/v2.2`). A trailing `/` is
-    /// removed. Plain `http://` is refused unless the host is loopback or
+    /// The base URL (default: the `NECTAR_BASE_URL` environment variable when it is set and not
+    /// empty, else [`DEFAULT_BASE_URL`], `https://external.nectarclimate.com/v2.2`). A trailing
+    /// `/` is removed. Plain `http://` is refused unless the host is loopback or
     /// [`allow_insecure_http`](Self::allow_insecure_http) is set.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Your own settings for the underlying `reqwest` client: a proxy, a local address, TLS
+    /// options, HTTP/2 settings. `configure` is given the builder before the client's own rules
+    /// are applied, and those rules win: redirects are never followed (whatever `configure` set),
+    /// the `User-Agent` and connect timeout are the client builder's, and the API key, retries,
+    /// timeouts, size limits and concurrency limit are applied around every request regardless.
+    ///
+    /// ```
+    /// let client = nectar_api::Client::builder()
+    ///     .api_key("my-key")
+    ///     .configure_http(|http| {
+    ///         http.local_address(std::net::IpAddr::from([127, 0, 0, 1]))
+    ///             .tcp_nodelay(true)
+    ///     })
+    ///     .build()
+    ///     .expect("a valid configuration");
+    /// # let _ = client;
+    /// ```
+    pub fn configure_http(
+        mut self,
+        configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.configure_http = Some(Arc::new(configure));
         self
     }
 
@@ -309,28 +359,35 @@ impl ClientBuilder {
             .map_err(|_| config("the API key has characters a header cannot carry".to_owned()))?;
         api_key.set_sensitive(true);
 
-        let base_url = self.base_url.trim_end_matches('/').to_owned();
-        let url = reqwest::Url::parse(&base_url)
-            .map_err(|e| config(format!("base URL {base_url:?} is not a URL: {e}")))?;
+        let (base_url, from) = match self.base_url {
+            Some(url) => (url, String::new()),
+            None => match std::env::var(BASE_URL_ENV)
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+            {
+                Some(url) => (url.trim().to_owned(), format!(" (from {BASE_URL_ENV})")),
+                None => (DEFAULT_BASE_URL.to_owned(), String::new()),
+            },
+        };
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        // A refused base URL is named, with where it came from when not from code.
+        let refused = |problem: String| config(format!("base URL {base_url:?}{from} {problem}"));
+        let url =
+            reqwest::Url::parse(&base_url).map_err(|e| refused(format!("is not a URL: {e}")))?;
         match url.scheme() {
             "https" => {}
             "http" if self.allow_insecure_http || is_loopback(&url) => {}
             "http" => {
-                return Err(config(format!(
-                    "base URL {base_url:?} is plain http on a host that is not loopback; the API \
-                     key would travel unencrypted (use https, or .allow_insecure_http(true))"
-                )));
+                return Err(refused(
+                    "is plain http on a host that is not loopback; the API key would travel \
+                     unencrypted (use https, or .allow_insecure_http(true))"
+                        .to_owned(),
+                ));
             }
-            other => {
-                return Err(config(format!(
-                    "base URL {base_url:?}: scheme {other:?} is not http(s)"
-                )));
-            }
+            other => return Err(refused(format!("has scheme {other:?}, not http(s)"))),
         }
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(config(format!(
-                "base URL {base_url:?} must not have a query or fragment"
-            )));
+            return Err(refused("must not have a query or fragment".to_owned()));
         }
         for (name, value) in [
             ("connect timeout", self.connect_timeout),
@@ -351,6 +408,9 @@ impl ClientBuilder {
         }
 
         let mut http = reqwest::Client::builder();
+        if let Some(configure) = &self.configure_http {
+            http = configure(http);
+        }
         for (index, pem) in self.root_certificates.iter().enumerate() {
             let refused = || {
                 config(format!(
@@ -404,6 +464,12 @@ impl Client {
     /// Configure a client; see [`ClientBuilder`].
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
+    }
+
+    /// The base URL every request goes to, without a trailing `/`
+    /// (`https://external.nectarclimate.com/v2.2` unless configured otherwise).
+    pub fn base_url(&self) -> &str {
+        self.baseurl()
     }
 
     /// How many requests this client (with its clones) lets be in flight now: the configured

@@ -68,14 +68,23 @@ pub mod waiter;
 pub mod webhooks;
 
 pub use client::{ClientBuilder, RetryPolicy};
+
+// The crates whose types appear in this crate's API, so users need not match their versions by
+// hand: `nectar_api::uuid::Uuid`, `nectar_api::chrono::NaiveDate`, ...
+pub use chrono;
 pub use decimal::{Decimal, DecimalError};
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY, MAX_RETRY_AFTER};
-pub use generated::client::{ByteStream, Client, ClientInfo, ResponseValue, builder, prelude};
+pub use futures_util::{Stream, StreamExt, TryStreamExt};
+pub use generated::client::{Client, ResponseValue, builder};
+pub use http;
 pub use multipart::FilePart;
 pub use pager::Paginate;
 pub use patch::{FieldValue, Patch};
+pub use reqwest;
+pub use rust_decimal;
 pub use secret::Secret;
 pub use timestamp::{Timestamp, TimestampError};
+pub use uuid;
 
 /// The API's data types: every schema of the spec, and its enums (open: `Unknown(String)` keeps
 /// any value the bindings do not know).

@@ -8,8 +8,10 @@
 
 use crate::types::{AccountStatus, ConnectionStatus, TrackingStatus};
 
-/// The connection-status guide's groups.
+/// The connection-status guide's groups. Non-exhaustive: a group Nectar adds to its guide is a
+/// minor release; match with a wildcard arm (treat it as [`ConnectionCategory::Unknown`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConnectionCategory {
     /// `PENDING`, `CONNECTED`, `UNDER_INVESTIGATION`: no action needed.
     Healthy,
@@ -99,8 +101,9 @@ impl ConnectionStatus {
     }
 }
 
-/// Groups of account statuses.
+/// Groups of account statuses. Non-exhaustive, like [`ConnectionCategory`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccountCategory {
     /// `DETECTED`, `ONBOARDED`, `PULL_COMPLETED`: on its way or collecting.
     Healthy,

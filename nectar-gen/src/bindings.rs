@@ -107,8 +107,11 @@ pub fn bindings(spec: &oa::OpenAPI) -> Result<Bindings, Error> {
     rewrite::mark_deprecated(&mut client, spec);
     rewrite::one_error_type(&mut client)?;
     rewrite::redacting_debug(&mut client)?;
+    rewrite::private_constructors(&mut client)?;
+    rewrite::drop_prelude(&mut client);
     patch::apply(&mut client, spec)?;
     multipart::generate(&mut client, &uploads)?;
+    rewrite::non_exhaustive_types(&mut client);
     let enums: syn::File = syn::parse2(enums).map_err(|e| Error::Render(format!("enums: {e}")))?;
     let pages: syn::File = syn::parse2(pages).map_err(|e| Error::Render(format!("pages: {e}")))?;
     let operations: syn::File =

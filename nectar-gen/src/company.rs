@@ -28,7 +28,7 @@ pub struct Company {
     /// Name of the company.
     #[schemars(length(max = 200))]
     name: String,
-    /// [BETA] Whether electricity demand data is extracted as well as usage.
+    /// (Beta) Whether electricity demand data is extracted as well as usage.
     is_demand_enabled: bool,
     /// The company's sites. This is the only documented way to list sites.
     sites: Vec<Site>,
@@ -89,7 +89,7 @@ struct CompanySettings {
     /// on creation: `1.0`).
     #[schemars(regex(path = "FRACTION_PATTERN"))]
     implied_metering_fraction: Optional<Decimal>,
-    /// [BETA] Extract electricity demand data as well.
+    /// (Beta) Extract electricity demand data as well.
     is_demand_enabled: Optional<bool>,
     /// Label meter identifiers with the reduced set of identifier types (server default on
     /// creation: off).

@@ -9,6 +9,13 @@
 //!   webhook event's `extra` or `old`) gets a `Debug` that redacts the fields the spec marks
 //!   sensitive, instead of the derived one that would print them.
 //! - [`mark_deprecated`]: `#[deprecated]` on the client methods of deprecated operations.
+//! - [`private_constructors`]: progenitor's `Client::new` (which builds its own `reqwest` client,
+//!   following redirects) is removed and `Client::new_with_client` becomes crate-private, so
+//!   `ClientBuilder::build` is the only way to a client and its rules (no redirect followed, the
+//!   key only to the base URL's origin, bounded reads) cannot be bypassed.
+//! - [`drop_prelude`]: progenitor's `mod prelude` goes; `nectar_api::Client` is the one path.
+//! - [`non_exhaustive_types`]: every data type is `#[non_exhaustive]`, so a field Nectar adds is
+//!   a minor release, not a breaking one; users build values with the types' builders or serde.
 
 use std::collections::BTreeSet;
 
@@ -237,6 +244,88 @@ fn debug_impl(structure: &syn::ItemStruct, redacted: &syn::Path) -> syn::Item {
     }
 }
 
+/// The `impl Client { .. }` block (inherent, not a trait's) at the top of the file.
+fn client_impls(file: &mut syn::File) -> impl Iterator<Item = &mut syn::ItemImpl> {
+    file.items.iter_mut().filter_map(|item| match item {
+        syn::Item::Impl(block)
+            if block.trait_.is_none()
+                && matches!(block.self_ty.as_ref(), syn::Type::Path(t) if t.path.is_ident("Client")) =>
+        {
+            Some(block)
+        }
+        _ => None,
+    })
+}
+
+/// Removes `Client::new` and makes `Client::new_with_client` crate-private; see the module docs.
+/// An error when progenitor's output no longer has both (its constructors changed, and this pass
+/// must be looked at again).
+pub(crate) fn private_constructors(file: &mut syn::File) -> Result<(), Error> {
+    let mut removed = false;
+    let mut hidden = false;
+    for block in client_impls(file) {
+        block.items.retain(|member| {
+            let is_new = matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "new");
+            removed |= is_new;
+            !is_new
+        });
+        for member in &mut block.items {
+            if let syn::ImplItem::Fn(function) = member {
+                if function.sig.ident == "new_with_client" {
+                    function.vis = syn::parse_quote!(pub(crate));
+                    hidden = true;
+                }
+            }
+        }
+    }
+    if removed && hidden {
+        Ok(())
+    } else {
+        Err(Error::Render(
+            "progenitor's Client has no `new` and `new_with_client` to make private (its output \
+             changed?): nectar-gen/src/rewrite.rs private_constructors"
+                .to_owned(),
+        ))
+    }
+}
+
+/// Removes progenitor's `mod prelude` (a re-export of `Client` that nectar-api does not offer:
+/// `nectar_api::Client` is the one path). True when there was one.
+pub(crate) fn drop_prelude(file: &mut syn::File) -> bool {
+    let before = file.items.len();
+    file.items
+        .retain(|item| !matches!(item, syn::Item::Mod(m) if m.ident == "prelude"));
+    file.items.len() < before
+}
+
+/// `#[non_exhaustive]` on every struct and enum of `mod types`; returns how many were marked.
+pub(crate) fn non_exhaustive_types(file: &mut syn::File) -> usize {
+    let mut marked = 0;
+    for item in &mut file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "types" {
+            continue;
+        }
+        let Some((_, items)) = module.content.as_mut() else {
+            continue;
+        };
+        for item in items.iter_mut() {
+            let attrs = match item {
+                syn::Item::Struct(structure) => &mut structure.attrs,
+                syn::Item::Enum(enumeration) => &mut enumeration.attrs,
+                _ => continue,
+            };
+            if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+                attrs.push(syn::parse_quote!(#[non_exhaustive]));
+                marked += 1;
+            }
+        }
+    }
+    marked
+}
+
 /// progenitor drops `deprecated`; put `#[deprecated]` on the client methods of deprecated
 /// operations, with the first sentence of their description as the note.
 pub(crate) fn mark_deprecated(file: &mut syn::File, spec: &oa::OpenAPI) {
@@ -244,16 +333,7 @@ pub(crate) fn mark_deprecated(file: &mut syn::File, spec: &oa::OpenAPI) {
         .filter(|(_, _, op)| op.deprecated)
         .filter_map(|(_, _, op)| op.operation_id.clone())
         .collect();
-    for item in &mut file.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        let syn::Type::Path(self_type) = block.self_ty.as_ref() else {
-            continue;
-        };
-        if block.trait_.is_some() || !self_type.path.is_ident("Client") {
-            continue;
-        }
+    for block in client_impls(file) {
         for member in &mut block.items {
             let syn::ImplItem::Fn(function) = member else {
                 continue;
@@ -278,6 +358,54 @@ pub(crate) fn mark_deprecated(file: &mut syn::File, spec: &oa::OpenAPI) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_has_no_public_constructor_left() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub struct Client { baseurl: String }
+            impl Client {
+                pub fn new(baseurl: &str, inner: Inner) -> Self { todo!() }
+                pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: Inner) -> Self { todo!() }
+                pub fn get_thing(&self) -> builder::GetThing<'_> { todo!() }
+            }
+        };
+        private_constructors(&mut file).unwrap();
+        let text = quote!(#file).to_string();
+        assert!(!text.contains("fn new ("), "{text}");
+        assert!(text.contains("pub (crate) fn new_with_client"), "{text}");
+        assert!(text.contains("pub fn get_thing"), "{text}");
+        // progenitor's output without them is reported, not silently accepted.
+        let mut changed: syn::File = syn::parse_quote! { impl Client { pub fn other(&self) {} } };
+        assert!(private_constructors(&mut changed).is_err());
+    }
+
+    #[test]
+    fn the_prelude_goes() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub struct Client;
+            pub mod prelude { pub use self::super::Client; }
+        };
+        assert!(drop_prelude(&mut file));
+        assert_eq!(file.items.len(), 1);
+        assert!(!drop_prelude(&mut file));
+    }
+
+    #[test]
+    fn every_data_type_is_non_exhaustive() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types {
+                pub struct Thing { pub id: u32 }
+                #[non_exhaustive]
+                pub enum Flag { A }
+                pub enum Other { B }
+                pub mod builder { pub struct Thing { id: u32 } }
+            }
+            pub struct Client;
+        };
+        assert_eq!(non_exhaustive_types(&mut file), 2);
+        let text = quote!(#file).to_string();
+        assert_eq!(text.matches("# [non_exhaustive]").count(), 3, "{text}");
+    }
 
     #[test]
     fn send_is_wrapped_and_keeps_its_success_type() {

@@ -7,7 +7,7 @@
 //!   headers, endless and slow bodies), for the client's hardening tests.
 //! - [`heap`]: a counting allocator, for memory benchmarks and tests.
 //! - [`logs`]: `tracing` output captured in memory, for tests of what the client logs.
-//! - [`bench`]: helpers shared by the criterion benchmarks.
+//! - [`bench`](mod@bench): helpers shared by the criterion benchmarks.
 //! - The tests in `tests/tests/`: freshness of the generated files, snapshots of the API surface
 //!   and of every schema, decoding of the documentation's examples, end-to-end flows and
 //!   conformance against nectar-sandbox, hostile servers, fuzzing.

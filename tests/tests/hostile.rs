@@ -98,6 +98,38 @@ async fn no_redirect_is_followed_for_any_3xx_get_or_post() {
     );
 }
 
+/// A user's own HTTP settings (`configure_http`) cannot undo the client's rules: a redirect
+/// policy set there is overridden, and the key still reaches no other host.
+#[tokio::test]
+async fn configure_http_cannot_turn_redirects_back_on() {
+    let other = Hostile::start("127.0.0.2", |_, _| Reply::json("200 OK", "[]"))
+        .await
+        .unwrap();
+    let location = format!("{}/v2.2/company", other.url());
+    let server = Hostile::start("127.0.0.1", move |_, _| {
+        Reply::with("302 Found", &[&format!("location: {location}")], "")
+    })
+    .await
+    .unwrap();
+    let configured = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = std::sync::Arc::clone(&configured);
+    let client = builder_for(&server)
+        .configure_http(move |http| {
+            seen.store(true, std::sync::atomic::Ordering::SeqCst);
+            http.redirect(nectar_api::reqwest::redirect::Policy::limited(10))
+        })
+        .build()
+        .unwrap();
+    assert!(configured.load(std::sync::atomic::Ordering::SeqCst));
+    let error = client.list_companies().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Redirect, "{error}");
+    assert!(
+        other.requests().is_empty(),
+        "the key reached the other host: {:?}",
+        other.requests()
+    );
+}
+
 #[tokio::test]
 async fn an_https_answer_redirecting_to_plain_http_is_not_followed() {
     let tls = nectar_tests::workspace_root().join("tests/fixtures/tls");

@@ -18,10 +18,27 @@ use std::{
     time::Instant,
 };
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask drift (--live | --files DIR) [--json]";
+const USAGE: &str = "\
+usage: cargo xtask codegen [--check]
+       cargo xtask drift (--live | --files DIR) [--json]
+
+  codegen          write spec/openapi.json, its copy in nectar-sandbox and nectar-api/src/generated/
+  codegen --check  write nothing; exit 1 with a diff when a committed file is stale
+  drift --live     walk Nectar's read-only operations (NECTAR_API_KEY, NECTAR_BASE_URL) and report
+                   where the answers differ from the spec; exit 1 on drift
+  drift --files D  the same for recorded answers and webhook bodies in folder D
+  --json           the drift report as JSON";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `--help` anywhere (`cargo xtask --help`, `cargo xtask drift --help`) prints the usage.
+    if args
+        .iter()
+        .any(|a| matches!(a.as_str(), "help" | "--help" | "-h"))
+    {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let result = match args
         .iter()
         .map(String::as_str)
@@ -31,10 +48,6 @@ fn main() -> ExitCode {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
         ["drift", rest @ ..] => drift(rest),
-        ["help" | "--help" | "-h"] => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
         _ => Err(format!("{USAGE}\n(got: {})", args.join(" "))),
     };
     match result {

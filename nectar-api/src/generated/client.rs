@@ -10,6 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     /// A utility account found on a connection.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Account {
         /// The provider's account number; blank when the provider has none.
         #[serde(
@@ -81,6 +82,7 @@ pub mod types {
 
     /// Body of `PATCH /account/{account_id}`: the only change the API allows is tracking on or off.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AccountUpdate {
         /// `false` stops collection: `trackingStatus` becomes `DISABLED` and the account's status `CUSTOMER_NOT_TRACKED`. `true` tracks it again (`ENABLED`).
         #[serde(rename = "isTracked")]
@@ -103,6 +105,7 @@ pub mod types {
 
 Nectar answers errors as a JSON object with a human-readable `detail`; no error-code enum is documented. 429 and 5xx answers are not documented with a body (a gateway may answer them with HTML), so the client reports them by status alone.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ApiError {
         /// What went wrong, in words, e.g. "Company not found." or which field is invalid.
         pub detail: ::std::string::String,
@@ -116,6 +119,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
 
     /// A company, with the sites it owns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Company {
         /// Earliest date Nectar collects history from (default: 1 January of the previous year). Site- and connection-level values override it.
         #[serde(
@@ -145,7 +149,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub is_basic_identifier_mapping_enabled: ::std::option::Option<bool>,
-        /// [BETA] Whether electricity demand data is extracted as well as usage.
+        /// (Beta) Whether electricity demand data is extracted as well as usage.
         #[serde(rename = "isDemandEnabled")]
         pub is_demand_enabled: bool,
         /// Whether implied metering is on (sewer volume estimated from water usage).
@@ -176,6 +180,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
 
     /// Body of `POST /company`. Fields you leave out are not sent; the server applies its defaults.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CompanyCreate {
         /// Earliest date Nectar collects history from (server default on creation: 1 January of the previous year). Site- and connection-level values override it.
         #[serde(
@@ -205,7 +210,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub is_basic_identifier_mapping_enabled: ::std::option::Option<bool>,
-        /// [BETA] Extract electricity demand data as well.
+        /// (Beta) Extract electricity demand data as well.
         #[serde(
             rename = "isDemandEnabled",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -239,6 +244,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     /// Fraction of water usage used to estimate sewer volume, as a decimal string (server default on creation: `1.0`).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct CompanyCreateImpliedMeteringFraction(::std::string::String);
     impl ::std::ops::Deref for CompanyCreateImpliedMeteringFraction {
         type Target = ::std::string::String;
@@ -311,6 +317,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     /// Name of the company.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct CompanyCreateName(::std::string::String);
     impl ::std::ops::Deref for CompanyCreateName {
         type Target = ::std::string::String;
@@ -373,6 +380,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
 
     /// Answer of the deprecated company magic-link operation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CompanyMagicLink {
         /// Signed secret of the company-level magic link. Treat it as a credential.
         #[serde(
@@ -399,6 +407,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
 
     /// Body of `PATCH /company/{company_id}`: every field is optional; only fields sent change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CompanyUpdate {
         /// Earliest date Nectar collects history from (server default on creation: 1 January of the previous year). Site- and connection-level values override it.
         #[serde(
@@ -429,7 +438,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub is_basic_identifier_mapping_enabled: ::std::option::Option<bool>,
-        /// [BETA] Extract electricity demand data as well.
+        /// (Beta) Extract electricity demand data as well.
         #[serde(
             rename = "isDemandEnabled",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -464,6 +473,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     /// Fraction of water usage used to estimate sewer volume, as a decimal string (server default on creation: `1.0`).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct CompanyUpdateImpliedMeteringFraction(::std::string::String);
     impl ::std::ops::Deref for CompanyUpdateImpliedMeteringFraction {
         type Target = ::std::string::String;
@@ -536,6 +546,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     /// New name of the company.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct CompanyUpdateName(::std::string::String);
     impl ::std::ops::Deref for CompanyUpdateName {
         type Target = ::std::string::String;
@@ -600,6 +611,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
 
 `externalId` and `isActive` appear only in the v2.2 magic-link example; they are optional. Fields whose presence the reference does not state are optional.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Connection {
         /// The accounts found on the provider's portal; may be empty.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -714,6 +726,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
 
     /// Previous values in `connection.updated.v2`: only the fields that changed are present.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[non_exhaustive]
     pub struct ConnectionChanges {
         /// The previous status, when the status changed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -739,6 +752,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
 
     /// The company a connection belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ConnectionCompany {
         /// Your own identifier for the company.
         #[serde(
@@ -760,6 +774,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
 
     /// Body of `PATCH /connection/{connection_id}/status`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ConnectionConfirmation {
         /// `true` confirms the discovered accounts for tracking; `false` rejects them.
         pub confirm: bool,
@@ -775,6 +790,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
 
 The reference shows this body only in part. `url`, `username`, `password`, the sites and `country` are documented (sandbox guide); the sites key is inferred as `initialSites`, the name the Connection and invitation pre-fill use; `initialDatasourceTypes`, `dataCollectionStartDate`, `multiplyByOccupancy` and `workflowOwnerEmail` are inferred from the Connection's fields.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ConnectionCreate {
         /// Country of the provider.
         pub country: crate::generated::enums::Country,
@@ -827,6 +843,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
     /// URL of the provider's home or login page; Nectar matches the provider by its root. Sandbox: `https://nectarclimate.com`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ConnectionCreateUrl(::std::string::String);
     impl ::std::ops::Deref for ConnectionCreateUrl {
         type Target = ::std::string::String;
@@ -887,6 +904,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
     /// Username on the provider's portal. Sandbox: `nectar-sandbox-username`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ConnectionCreateUsername(::std::string::String);
     impl ::std::ops::Deref for ConnectionCreateUsername {
         type Target = ::std::string::String;
@@ -946,6 +964,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
 
     /// The utility provider of a connection.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ConnectionDatasource {
         /// Name of the provider, e.g. "Los Angeles Department of Water and Power".
         pub name: ::std::string::String,
@@ -964,6 +983,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
 
 Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing requests it), so it is an unused component on purpose: it is in the spec so that its type is generated, snapshotted and checked like every other.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ConnectionEvent {
         /// The accounts found on the portal.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -1049,6 +1069,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
     /// An account inside a connection event. Older payloads carry `startDate`/`endDate` and no id.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ConnectionEventAccount {
         /// The provider's account number.
         #[serde(
@@ -1129,6 +1150,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
     /// Body of `POST /invitation/company/{company_id}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ConnectionInvitationCreate {
         /// Only these e-mail addresses may use it (the user verifies one); empty or absent: anyone with the link.
         #[serde(
@@ -1169,6 +1191,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     /// `ConnectionInvitationCreateAllowedEmailsItem`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ConnectionInvitationCreateAllowedEmailsItem(::std::string::String);
     impl ::std::ops::Deref for ConnectionInvitationCreateAllowedEmailsItem {
         type Target = ::std::string::String;
@@ -1230,6 +1253,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
     /// A page of a company's connections.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ConnectionPage {
         /// The connections on this page.
         pub connections: ::std::vec::Vec<Connection>,
@@ -1261,6 +1285,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
     /// Body of `PATCH /connection/{connection_id}/details`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ConnectionUpdate {
         /// Earliest date to collect data from; `null` falls back to the site and company values.
         #[serde(
@@ -1287,6 +1312,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
 Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing requests it), so it is an unused component on purpose: it is in the spec so that its type is generated, snapshotted and checked like every other.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ConnectionUpdatedEvent {
         /// The accounts found on the portal.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -1382,6 +1408,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
     /// A document (bill).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Document {
         /// Charges since the previous bill, as a decimal string.
         #[serde(
@@ -1560,6 +1587,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
 Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing requests it), so it is an unused component on purpose: it is in the spec so that its type is generated, snapshotted and checked like every other.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[non_exhaustive]
     pub struct DocumentEvent {
         /// End date of the billing period.
         #[serde(
@@ -1635,6 +1663,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
     /// The paging envelope of the document lists (100 documents a page).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct DocumentPage {
         /// This page's number, from 1.
         #[serde(rename = "currentPage")]
@@ -1666,6 +1695,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
     /// The document a usage row was read from, as usage-data answers embed it (v2.1 shape; the reference's example is cut off after `totalCharges`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct DocumentSummary {
         /// Link to the document's audit trail on dash.nectarclimate.com.
         #[serde(
@@ -1765,6 +1795,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
 Webhook payload: no operation refers to it (Nectar sends it to your endpoint; nothing requests it), so it is an unused component on purpose: it is in the spec so that its type is generated, snapshotted and checked like every other.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[non_exhaustive]
     pub struct DocumentUpdatedEvent {
         /// End date of the billing period.
         #[serde(
@@ -1844,6 +1875,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
     /// A usage row inside a document (the v2.2 document shape: no id of its own is shown).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[non_exhaustive]
     pub struct DocumentUsageData {
         /// Free-form extra fields.
         #[serde(
@@ -2153,6 +2185,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     /// `isDuplicated`: a string in the REST reference, a boolean in recent webhook payloads.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum DuplicateFlag {
         String(::std::string::String),
         Boolean(bool),
@@ -2177,6 +2210,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
 
 Identifier filters (`identifier=` on the document and usage lists) compare values normalised the same way: `-`, spaces, `_`, `,` and `/` removed, leading zeros stripped, upper case (`013-774-6423` = `0137746423` = `137746423`).*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Identifier {
         /// The normalised identifier type.
         pub name: crate::generated::enums::IdentifierType,
@@ -2195,6 +2229,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// An invitation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Invitation {
         /// Who may use it; empty: anyone with the link.
         #[serde(rename = "allowedEmails")]
@@ -2261,6 +2296,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// A connection created through a contributor invitation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct InvitationConnection {
         /// When it was created.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2286,6 +2322,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// One entry of an invitation's audit log (detail only; field names not documented).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct InvitationEvent {
         /// When.
         pub created: crate::Timestamp,
@@ -2305,6 +2342,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// Values that pre-fill the end user's form (contributor invitations only; `{}` for reconnect invitations).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct InvitationPrefill {
         /// The data owner's e-mail.
         #[serde(
@@ -2356,6 +2394,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// An upload job.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Job {
         /// The documents the duplicates duplicated.
         #[serde(
@@ -2401,6 +2440,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// Body of `POST /job/company/{company_id}/bulk`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct JobBulkCreate {
         /// URLs of the documents (PDF, PNG or JPEG; pre-signed or public), each `https`.
         pub documents: ::std::vec::Vec<JobBulkCreateDocumentsItem>,
@@ -2421,6 +2461,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `JobBulkCreateDocumentsItem`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct JobBulkCreateDocumentsItem(::std::string::String);
     impl ::std::ops::Deref for JobBulkCreateDocumentsItem {
         type Target = ::std::string::String;
@@ -2485,6 +2526,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// Body of `POST /job/company/{company_id}`: one file, as `multipart/form-data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct JobUpload {
         /// The file: PDF (at most 150 pages), PNG or JPEG, at most 25 MB.
         pub document: ::std::string::String,
@@ -2504,6 +2546,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// One charge on a bill (from the `document.updated.v2` example).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct LineItem {
         /// The accounts the line applies to (string ids).
         #[serde(
@@ -2588,6 +2631,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `ListCompanyConnectionsConnectionOwnerEmail`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ListCompanyConnectionsConnectionOwnerEmail(::std::string::String);
     impl ::std::ops::Deref for ListCompanyConnectionsConnectionOwnerEmail {
         type Target = ::std::string::String;
@@ -2650,6 +2694,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `ListCompanyDocumentsIdentifier`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ListCompanyDocumentsIdentifier(::std::string::String);
     impl ::std::ops::Deref for ListCompanyDocumentsIdentifier {
         type Target = ::std::string::String;
@@ -2711,6 +2756,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `ListCompanyUsageIdentifier`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ListCompanyUsageIdentifier(::std::string::String);
     impl ::std::ops::Deref for ListCompanyUsageIdentifier {
         type Target = ::std::string::String;
@@ -2771,6 +2817,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `ListConnectionDocumentsIdentifier`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ListConnectionDocumentsIdentifier(::std::string::String);
     impl ::std::ops::Deref for ListConnectionDocumentsIdentifier {
         type Target = ::std::string::String;
@@ -2833,6 +2880,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `ListConnectionUsageIdentifier`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ListConnectionUsageIdentifier(::std::string::String);
     impl ::std::ops::Deref for ListConnectionUsageIdentifier {
         type Target = ::std::string::String;
@@ -2894,6 +2942,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `ListDocumentUsageIdentifier`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ListDocumentUsageIdentifier(::std::string::String);
     impl ::std::ops::Deref for ListDocumentUsageIdentifier {
         type Target = ::std::string::String;
@@ -2954,6 +3003,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `ListSiteDocumentsIdentifier`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ListSiteDocumentsIdentifier(::std::string::String);
     impl ::std::ops::Deref for ListSiteDocumentsIdentifier {
         type Target = ::std::string::String;
@@ -3014,6 +3064,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `ListSiteUsageIdentifier`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ListSiteUsageIdentifier(::std::string::String);
     impl ::std::ops::Deref for ListSiteUsageIdentifier {
         type Target = ::std::string::String;
@@ -3073,6 +3124,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// A meter.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Meter {
         /// The account the meter belongs to, when known.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3184,6 +3236,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// Version information. Its shape is not documented; any JSON value is accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct PingResponse(pub ::serde_json::Value);
     impl ::std::fmt::Debug for PingResponse {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -3214,6 +3267,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// Body of `POST /invitation/connection/{connection_id}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ReconnectInvitationCreate {
         /// Only these e-mail addresses may use it (the user verifies one); empty or absent: anyone with the link.
         #[serde(
@@ -3251,6 +3305,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `ReconnectInvitationCreateAllowedEmailsItem`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct ReconnectInvitationCreateAllowedEmailsItem(::std::string::String);
     impl ::std::ops::Deref for ReconnectInvitationCreateAllowedEmailsItem {
         type Target = ::std::string::String;
@@ -3312,6 +3367,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// A site (facility) of a company.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Site {
         /// Full address, including state and postal code; free text is accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3351,6 +3407,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// Body of `POST /site/company/{company_id}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SiteCreate {
         /// Full address, including state and postal code; free text is accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3383,6 +3440,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// Full address, including state and postal code; free text is accepted.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct SiteCreateAddress(::std::string::String);
     impl ::std::ops::Deref for SiteCreateAddress {
         type Target = ::std::string::String;
@@ -3443,6 +3501,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// Name of the site.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct SiteCreateName(::std::string::String);
     impl ::std::ops::Deref for SiteCreateName {
         type Target = ::std::string::String;
@@ -3506,6 +3565,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// Occupancy, 0 to 100, as a decimal string; `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct SiteCreateOccupancyPercent(::std::string::String);
     impl ::std::ops::Deref for SiteCreateOccupancyPercent {
         type Target = ::std::string::String;
@@ -3576,6 +3636,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `SiteCreatePathItem`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct SiteCreatePathItem(::std::string::String);
     impl ::std::ops::Deref for SiteCreatePathItem {
         type Target = ::std::string::String;
@@ -3638,6 +3699,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// Body of `PATCH /site/{site_id}`: every field is optional; only fields sent change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SiteUpdate {
         /// Full address, including state and postal code; free text is accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3673,6 +3735,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// Full address, including state and postal code; free text is accepted.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct SiteUpdateAddress(::std::string::String);
     impl ::std::ops::Deref for SiteUpdateAddress {
         type Target = ::std::string::String;
@@ -3733,6 +3796,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// New name of the site.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct SiteUpdateName(::std::string::String);
     impl ::std::ops::Deref for SiteUpdateName {
         type Target = ::std::string::String;
@@ -3796,6 +3860,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// Occupancy, 0 to 100, as a decimal string; `null` clears it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct SiteUpdateOccupancyPercent(::std::string::String);
     impl ::std::ops::Deref for SiteUpdateOccupancyPercent {
         type Target = ::std::string::String;
@@ -3866,6 +3931,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// `SiteUpdatePathItem`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
+    #[non_exhaustive]
     pub struct SiteUpdatePathItem(::std::string::String);
     impl ::std::ops::Deref for SiteUpdatePathItem {
         type Target = ::std::string::String;
@@ -3928,6 +3994,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// A usage row ("MeterSiteUsageData"), as the usage-data operations answer it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, PartialEq)]
+    #[non_exhaustive]
     pub struct UsageData {
         /// Free-form extra fields.
         #[serde(
@@ -4237,6 +4304,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
 
     /// The paging envelope of the usage-data lists (100 rows a page).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UsagePage {
         /// This page's number, from 1.
         #[serde(rename = "currentPage")]
@@ -14146,29 +14214,13 @@ pub struct Client {
 }
 
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::client::Inner) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
-    }
-
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
     ///
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(
+    pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
         inner: crate::client::Inner,
@@ -20006,11 +20058,6 @@ pub mod builder {
                 .await
         }
     }
-}
-
-/// Items consumers will typically use such as the Client.
-pub mod prelude {
-    pub use self::super::Client;
 }
 
 impl Client {

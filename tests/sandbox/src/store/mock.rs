@@ -32,7 +32,7 @@ pub(super) const KINDS: [&[DatasourceType]; 3] = [
     &[DatasourceType::Gas, DatasourceType::Solar],
 ];
 
-/// A company seeded with documents and usage data by [`Store::seed_data`].
+/// A company seeded with documents and usage data by [`SandboxBuilder::seed_usage`](crate::SandboxBuilder::seed_usage).
 #[derive(Debug, Clone)]
 pub struct SeededData {
     /// The company.

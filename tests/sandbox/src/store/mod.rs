@@ -103,7 +103,7 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A company made by [`Store::seed`].
+/// A company made by [`Sandbox::seed`](crate::Sandbox::seed) or [`SandboxBuilder::seed_company`](crate::SandboxBuilder::seed_company).
 #[derive(Debug, Clone)]
 pub struct Seeded {
     /// The company.
