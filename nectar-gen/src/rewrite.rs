@@ -270,11 +270,11 @@ pub(crate) fn private_constructors(file: &mut syn::File) -> Result<(), Error> {
             !is_new
         });
         for member in &mut block.items {
-            if let syn::ImplItem::Fn(function) = member {
-                if function.sig.ident == "new_with_client" {
-                    function.vis = syn::parse_quote!(pub(crate));
-                    hidden = true;
-                }
+            if let syn::ImplItem::Fn(function) = member
+                && function.sig.ident == "new_with_client"
+            {
+                function.vis = syn::parse_quote!(pub(crate));
+                hidden = true;
             }
         }
     }
