@@ -8,8 +8,8 @@
 //! NECTAR_API_KEY=... cargo run --example quickstart    # Nectar (use a sandbox key)
 //! ```
 //!
-//! `NECTAR_BASE_URL` overrides the base URL (default: Nectar v2.2 with a key, the embedded
-//! emulator without one).
+//! With a key, `NECTAR_BASE_URL` overrides the base URL (default: Nectar v2.2); without one the
+//! embedded emulator is used.
 
 use std::{
     error::Error,
@@ -26,32 +26,23 @@ use nectar_sandbox::{SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Sandbox};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let key = std::env::var("NECTAR_API_KEY")
-        .ok()
-        .filter(|k| !k.is_empty());
-    let base_url = std::env::var("NECTAR_BASE_URL").ok();
+    let has_key = std::env::var("NECTAR_API_KEY").is_ok_and(|k| !k.is_empty());
     // Without a key, the emulator runs in this process for as long as `_sandbox` lives.
-    let (client, _sandbox, deadline) = match &key {
-        Some(key) => {
-            let url = base_url.unwrap_or_else(|| nectar_api::DEFAULT_BASE_URL.to_owned());
-            println!("Talking to Nectar at {url}");
-            let client = Client::builder()
-                .api_key(key.as_str())
-                .base_url(url)
-                .build()?;
-            (client, None, Duration::from_secs(300))
-        }
-        None => {
-            let sandbox = Sandbox::builder()
-                .validation_delay(Duration::from_secs(2))
-                .start()
-                .await?;
-            println!(
-                "NECTAR_API_KEY is not set: talking to the embedded emulator at {}",
-                sandbox.base_url()
-            );
-            (sandbox.client(), Some(sandbox), Duration::from_secs(30))
-        }
+    let (client, _sandbox, deadline) = if has_key {
+        // The builder reads NECTAR_API_KEY, and NECTAR_BASE_URL when it is set.
+        let client = Client::builder().build()?;
+        println!("Talking to Nectar at {}", client.base_url());
+        (client, None, Duration::from_secs(300))
+    } else {
+        let sandbox = Sandbox::builder()
+            .validation_delay(Duration::from_secs(2))
+            .start()
+            .await?;
+        println!(
+            "NECTAR_API_KEY is not set: talking to the embedded emulator at {}",
+            sandbox.base_url()
+        );
+        (sandbox.client(), Some(sandbox), Duration::from_secs(30))
     };
 
     let company = client

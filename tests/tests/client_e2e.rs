@@ -551,3 +551,68 @@ async fn under_throttling_the_adaptive_limit_backs_off_and_nothing_is_lost() {
     assert!(throttled > 0, "the emulator did throttle");
     assert!(client.concurrency_limit() < 10, "the limit came down");
 }
+
+/// The README's headline does what its comment says: "every connection that needs the end user"
+/// is every connection in one of the four credential errors of Nectar's status guide, found over
+/// all pages, not the connections of one status.
+#[tokio::test]
+async fn every_connection_that_needs_the_end_user_is_found_as_the_readme_shows() {
+    let sandbox = Sandbox::builder()
+        .seed_company("Big Co", 3, 400)
+        .start()
+        .await
+        .unwrap();
+    let company = sandbox.seeded()[0].company_id;
+    let client = sandbox.client();
+    let needs_user: Vec<nectar_api::types::Connection> = client
+        .list_company_connections()
+        .company_id(company)
+        .limit(50u32)
+        .items()
+        .try_filter(|c| {
+            std::future::ready(
+                c.status
+                    .as_ref()
+                    .is_some_and(ConnectionStatus::requires_user_action),
+            )
+        })
+        .try_collect()
+        .await
+        .unwrap();
+    let found: HashSet<String> = needs_user
+        .iter()
+        .filter_map(|c| c.status.as_ref().map(ToString::to_string))
+        .collect();
+    let credential_errors: HashSet<String> = [
+        "PASSWORD_INCORRECT",
+        "NEW_PASSWORD_NEEDED",
+        "MFA_TOKEN_EXPIRED",
+        "ADDITIONAL_CREDENTIALS_NEEDED",
+    ]
+    .map(str::to_owned)
+    .into();
+    assert_eq!(found, credential_errors);
+    // Seeded connection i has status KNOWN[i % 12], so the credential errors are spread evenly.
+    let expected = (0..400)
+        .filter(|i| {
+            ConnectionStatus::KNOWN[i % ConnectionStatus::KNOWN.len()].requires_user_action()
+        })
+        .count();
+    assert_eq!(needs_user.len(), expected);
+    assert!(expected > 130, "{expected} of 400");
+
+    // Filtering one status finds only a quarter of them.
+    let one_status = client
+        .list_company_connections()
+        .company_id(company)
+        .status(ConnectionStatus::PasswordIncorrect)
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    assert!(
+        one_status.len() < needs_user.len() / 3,
+        "{}",
+        one_status.len()
+    );
+}
