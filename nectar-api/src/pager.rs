@@ -31,7 +31,7 @@
 use std::{future::Future, pin::Pin};
 
 use futures_util::{
-    StreamExt, TryStreamExt,
+    FutureExt, StreamExt, TryStreamExt,
     stream::{self, BoxStream, FuturesOrdered},
 };
 
@@ -131,8 +131,11 @@ impl<'a, R: PagedRequest<'a>> State<'a, R> {
         };
         self.next += 1;
         let request = self.request.clone().with_page(page);
-        self.in_flight
-            .push_back(Box::pin(async move { (page, request.send_page().await) }));
+        // A combinator, not an `async` block: rustc before 1.92 cannot prove an async block's
+        // lifetime bound here (rust-lang/rust#100013), and the MSRV is lower.
+        self.in_flight.push_back(Box::pin(
+            request.send_page().map(move |answer| (page, answer)),
+        ));
         true
     }
 
