@@ -12,13 +12,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use uuid::Uuid;
 
+use crate::api::ids::InvitationPath;
 use crate::{
-    api::{Api, Method},
-    common::{ConnectionStatus, Country, DatasourceType},
-    company::CompanyPath,
-    connection::ConnectionPath,
-    open_enum::documented_enum,
-    schema::{Nullable, Optional, Secret},
+    api::common::{ConnectionStatus, Country, DatasourceType},
+    api::ids::{CompanyPath, ConnectionPath},
+    dsl::enums::documented_enum,
+    dsl::operation::{Api, Method},
+    dsl::schema::{Nullable, Optional, Secret},
 };
 
 const TAG: &str = "invitations";
@@ -174,13 +174,6 @@ pub struct Invitation {
     created_connections: Optional<Vec<InvitationConnection>>,
     /// Its audit log, oldest first (`get_invitation` only).
     events: Optional<Vec<InvitationEvent>>,
-}
-
-/// Path parameters of the single-invitation operations.
-#[derive(JsonSchema)]
-struct InvitationPath {
-    /// Identifier of the invitation.
-    invitation_id: Uuid,
 }
 
 pub(crate) fn register(api: &mut Api) {

@@ -10,10 +10,11 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use uuid::Uuid;
 
+use crate::api::ids::AccountPath;
 use crate::{
-    api::{Api, Method},
-    common::{AccountStatus, TrackingStatus},
-    schema::Optional,
+    api::common::{AccountStatus, TrackingStatus},
+    dsl::operation::{Api, Method},
+    dsl::schema::Optional,
 };
 
 const TAG: &str = "accounts";
@@ -72,13 +73,6 @@ pub struct AccountUpdate {
     is_tracked: bool,
     /// Whether the account's meters follow the change (server default `true`).
     update_meters: Optional<bool>,
-}
-
-/// Path parameters of `PATCH /account/{account_id}`.
-#[derive(JsonSchema)]
-struct AccountPath {
-    /// Identifier of the account (typed as a plain string by the reference, not as a uuid).
-    account_id: String,
 }
 
 pub(crate) fn register(api: &mut Api) {

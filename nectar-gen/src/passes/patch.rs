@@ -14,20 +14,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use openapiv3 as oa;
 use quote::{ToTokens, quote};
 
-use crate::names::snake;
-use crate::{Error, validate};
+use crate::read::snake;
+use crate::{Error, read};
 
 /// Request-body components, each with the JSON names of the properties that become `Patch`
 /// (nullable properties of `PATCH` bodies; empty for other bodies).
 pub(crate) fn request_bodies(spec: &oa::OpenAPI) -> BTreeMap<String, BTreeSet<String>> {
     let mut bodies: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let schemas = spec.components.as_ref().map(|c| &c.schemas);
-    for (_, method, operation) in validate::operations(spec) {
+    for (_, method, operation) in read::operations(spec) {
         let Some(oa::ReferenceOr::Item(body)) = &operation.request_body else {
             continue;
         };
-        let Some(name) = validate::json_body(&body.content).and_then(validate::component_name)
-        else {
+        let Some(name) = read::json_body(&body.content).and_then(read::component_name) else {
             continue;
         };
         let name = name.to_owned();

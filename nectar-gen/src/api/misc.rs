@@ -2,7 +2,7 @@
 
 use schemars::{JsonSchema, r#gen::SchemaGenerator, schema::Schema};
 
-use crate::api::{Api, Method};
+use crate::dsl::operation::{Api, Method};
 
 /// The answer of `GET /ping`: version information whose shape Nectar does not document, so any
 /// JSON value is accepted and kept as sent.

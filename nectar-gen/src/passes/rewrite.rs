@@ -23,7 +23,7 @@ use openapiv3 as oa;
 use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 
-use crate::{Error, validate};
+use crate::{Error, read};
 
 /// The handwritten function every `send()` delegates to.
 const FINISH: &str = "crate::client::finish";
@@ -329,7 +329,7 @@ pub(crate) fn non_exhaustive_types(file: &mut syn::File) -> usize {
 /// progenitor drops `deprecated`; put `#[deprecated]` on the client methods of deprecated
 /// operations, with the first sentence of their description as the note.
 pub(crate) fn mark_deprecated(file: &mut syn::File, spec: &oa::OpenAPI) {
-    let deprecated: BTreeSet<String> = validate::operations(spec)
+    let deprecated: BTreeSet<String> = read::operations(spec)
         .filter(|(_, _, op)| op.deprecated)
         .filter_map(|(_, _, op)| op.operation_id.clone())
         .collect();
@@ -342,7 +342,7 @@ pub(crate) fn mark_deprecated(file: &mut syn::File, spec: &oa::OpenAPI) {
             if !deprecated.contains(&name) {
                 continue;
             }
-            let note = validate::operations(spec)
+            let note = read::operations(spec)
                 .find(|(_, _, op)| op.operation_id.as_deref() == Some(name.as_str()))
                 .and_then(|(_, _, op)| op.description.clone())
                 .and_then(|d| d.split(". ").next().map(|s| s.trim().to_owned()))

@@ -21,7 +21,7 @@ use openapiv3 as oa;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::validate;
+use crate::read;
 
 /// What kind of drift a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -100,33 +100,32 @@ pub fn check_recorded(
         return Some(check(spec, &schema, body, name));
     }
     let (stem, part) = name.split_once("__").unwrap_or((name, "200"));
-    let operation = validate::operations(spec)
+    let operation = read::operations(spec)
         .map(|(_, _, op)| op)
         .find(|op| op.operation_id.as_deref() == Some(stem))
         .or_else(|| page.and_then(|page| operation_by_page(spec, page)))
         .or_else(|| {
             let slug = stem.split_once('_').map_or(stem, |(_, slug)| slug);
-            validate::operations(spec)
+            read::operations(spec)
                 .map(|(_, _, op)| op)
                 .find(|op| docs_page(op).and_then(|url| url.rsplit('/').next()) == Some(slug))
         })?;
-    let schema =
-        match part {
-            "request" => {
-                validate::json_body(&operation.request_body.as_ref()?.as_item()?.content)?.clone()
-            }
-            "response" => operation
+    let schema = match part {
+        "request" => read::json_body(&operation.request_body.as_ref()?.as_item()?.content)?.clone(),
+        "response" => {
+            operation
                 .responses
                 .responses
                 .iter()
                 .find_map(|(code, response)| match code {
                     oa::StatusCode::Code(200..=299) => {
-                        validate::json_body(&response.as_item()?.content).cloned()
+                        read::json_body(&response.as_item()?.content).cloned()
                     }
                     _ => None,
-                })?,
-            status => validate::json_answer(operation, status.parse().ok()?)?.clone(),
-        };
+                })?
+        }
+        status => read::json_answer(operation, status.parse().ok()?)?.clone(),
+    };
     Some(check(spec, &schema, body, name))
 }
 
@@ -175,7 +174,7 @@ fn operation_by_page<'a>(spec: &'a oa::OpenAPI, page: &str) -> Option<&'a oa::Op
         url.strip_suffix(".md").unwrap_or(url).to_owned()
     };
     let page = normal(page);
-    validate::operations(spec)
+    read::operations(spec)
         .map(|(_, _, op)| op)
         .find(|op| docs_page(op).is_some_and(|url| normal(url) == page))
 }
@@ -193,9 +192,9 @@ pub fn response_schema(
     operation_id: &str,
     status: u16,
 ) -> Option<oa::ReferenceOr<oa::Schema>> {
-    let (_, _, operation) = validate::operations(spec)
+    let (_, _, operation) = read::operations(spec)
         .find(|(_, _, op)| op.operation_id.as_deref() == Some(operation_id))?;
-    validate::json_answer(operation, status).cloned()
+    read::json_answer(operation, status).cloned()
 }
 
 /// Checks `value` against component `name`.
@@ -459,7 +458,7 @@ pub fn walk(
     spec: &oa::OpenAPI,
     mut fetch: impl FnMut(&str) -> Fetched,
 ) -> (Vec<Finding>, Vec<String>) {
-    let reads: Vec<(String, String)> = validate::operations(spec)
+    let reads: Vec<(String, String)> = read::operations(spec)
         .filter(|(_, method, op)| {
             *method == "get"
                 && !op

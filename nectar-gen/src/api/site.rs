@@ -7,10 +7,11 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use uuid::Uuid;
 
+use crate::api::ids::SitePath;
 use crate::{
-    api::{Api, Method},
-    company::CompanyPath,
-    schema::{Decimal, Nullable, Optional},
+    api::ids::CompanyPath,
+    dsl::operation::{Api, Method},
+    dsl::schema::{Decimal, Nullable, Optional},
 };
 
 const TAG: &str = "sites";
@@ -83,13 +84,6 @@ struct SiteFields {
     /// Occupancy, 0 to 100, as a decimal string; `null` clears it.
     #[schemars(regex(path = "OCCUPANCY_PATTERN"))]
     occupancy_percent: Option<Decimal>,
-}
-
-/// Path parameters of the site operations.
-#[derive(JsonSchema)]
-pub(crate) struct SitePath {
-    /// Identifier of the site.
-    site_id: Uuid,
 }
 
 pub(crate) fn register(api: &mut Api) {

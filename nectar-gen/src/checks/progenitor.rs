@@ -2,11 +2,14 @@
 //!
 //! progenitor *panics* (with messages such as `assertion failed: response_types.len() <= 1` or
 //! `key X is missing`) on several shapes of spec; each rule here names the operation or schema
-//! and says what to change instead. See `shared/reference/progenitor.md`, §0 and §6.
+//! and says what to change instead. What progenitor can and cannot do is summarised in
+//! `passes/PROGENITOR.md`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3 as oa;
+
+use crate::read::{collect_refs, operations};
 
 /// Every problem found, each naming the operation or schema and the fix; empty when the spec is
 /// fine.
@@ -209,82 +212,11 @@ fn operation_problems(
     }
 }
 
-/// Every operation as (path, method, operation), in document order.
-pub(crate) fn operations(
-    spec: &oa::OpenAPI,
-) -> impl Iterator<Item = (&str, &'static str, &oa::Operation)> {
-    spec.paths.paths.iter().flat_map(|(path, item)| {
-        let item = item.as_item();
-        [
-            ("get", item.and_then(|i| i.get.as_ref())),
-            ("put", item.and_then(|i| i.put.as_ref())),
-            ("post", item.and_then(|i| i.post.as_ref())),
-            ("delete", item.and_then(|i| i.delete.as_ref())),
-            ("options", item.and_then(|i| i.options.as_ref())),
-            ("head", item.and_then(|i| i.head.as_ref())),
-            ("patch", item.and_then(|i| i.patch.as_ref())),
-            ("trace", item.and_then(|i| i.trace.as_ref())),
-        ]
-        .into_iter()
-        .filter_map(move |(method, operation)| operation.map(|op| (path.as_str(), method, op)))
-    })
-}
-
-/// The `application/json` schema of a request body or an answer, if it has one.
-pub(crate) fn json_body(
-    content: &indexmap::IndexMap<String, oa::MediaType>,
-) -> Option<&oa::ReferenceOr<oa::Schema>> {
-    content.get("application/json")?.schema.as_ref()
-}
-
-/// The JSON schema of an operation's answer with `status`, if the spec documents one.
-pub(crate) fn json_answer(
-    operation: &oa::Operation,
-    status: u16,
-) -> Option<&oa::ReferenceOr<oa::Schema>> {
-    let response = operation
-        .responses
-        .responses
-        .get(&oa::StatusCode::Code(status))?;
-    json_body(&response.as_item()?.content)
-}
-
-/// The component a schema refers to (`#/components/schemas/Site` -> `Site`); `None` for an
-/// inline schema.
-pub(crate) fn component_name(schema: &oa::ReferenceOr<oa::Schema>) -> Option<&str> {
-    match schema {
-        oa::ReferenceOr::Reference { reference } => reference.rsplit('/').next(),
-        oa::ReferenceOr::Item(_) => None,
-    }
-}
-
 fn path_placeholders(path: &str) -> Vec<&str> {
     path.split('{')
         .skip(1)
         .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
         .collect()
-}
-
-/// Every `$ref` in a schema (without following references), with where it was found.
-pub(crate) fn collect_refs(
-    schema: &oa::ReferenceOr<oa::Schema>,
-    place: &str,
-    out: &mut Vec<(String, String)>,
-) {
-    let value = serde_json::to_value(schema).unwrap_or_default();
-    let mut stack = vec![&value];
-    while let Some(value) = stack.pop() {
-        match value {
-            serde_json::Value::Object(map) => {
-                if let Some(serde_json::Value::String(reference)) = map.get("$ref") {
-                    out.push((place.to_owned(), reference.clone()));
-                }
-                stack.extend(map.values());
-            }
-            serde_json::Value::Array(items) => stack.extend(items),
-            _ => {}
-        }
-    }
 }
 
 /// Where in the schema an object is closed with `additionalProperties: false`.

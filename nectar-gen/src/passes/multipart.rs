@@ -10,8 +10,8 @@ use openapiv3 as oa;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::names::snake;
-use crate::{Error, api::MULTIPART, open_enum::ident, validate};
+use crate::read::snake;
+use crate::{Error, dsl::operation::MULTIPART, passes::open_enum::ident, read};
 
 /// One part of a multipart body, from a property of the body schema.
 struct Part {
@@ -50,7 +50,7 @@ pub(crate) struct MultipartOp {
 
 /// Removes the multipart operations from `spec` (the copy progenitor sees) and returns them.
 pub(crate) fn set_aside(spec: &mut oa::OpenAPI) -> Result<Vec<MultipartOp>, Error> {
-    let found: Vec<(String, String)> = validate::operations(spec)
+    let found: Vec<(String, String)> = read::operations(spec)
         .filter(|(_, _, op)| is_multipart(op))
         .map(|(path, method, _)| (path.to_owned(), method.to_owned()))
         .collect();
@@ -176,8 +176,8 @@ fn describe(
             .collect()
     };
     let success = statuses(false).first().copied().unwrap_or(200);
-    let response = validate::json_answer(operation, success)
-        .and_then(validate::component_name)
+    let response = read::json_answer(operation, success)
+        .and_then(read::component_name)
         .map(str::to_owned)
         .ok_or_else(|| fail("the success answer is not a named JSON schema"))?;
     let doc = [
@@ -240,7 +240,7 @@ pub(crate) fn generate(file: &mut syn::File, ops: &[MultipartOp]) -> Result<(), 
 
 fn tokens(op: &MultipartOp) -> Result<(TokenStream, TokenStream), Error> {
     let method = ident(&op.id)?;
-    let builder = format_ident!("{}", crate::open_enum::variant_name(&op.id));
+    let builder = format_ident!("{}", crate::passes::open_enum::variant_name(&op.id));
     let response = ident(&op.response)?;
     let doc = &op.doc;
     let builder_doc = format!(

@@ -11,11 +11,12 @@
 use schemars::JsonSchema;
 use uuid::Uuid;
 
+use crate::api::ids::JobPath;
 use crate::{
-    api::{Api, Method},
-    company::CompanyPath,
-    open_enum::documented_enum,
-    schema::{Binary, Optional},
+    api::ids::CompanyPath,
+    dsl::enums::documented_enum,
+    dsl::operation::{Api, Method},
+    dsl::schema::{Binary, Optional},
 };
 
 const TAG: &str = "jobs";
@@ -71,13 +72,6 @@ pub struct JobUpload {
     document: Binary,
     /// The site the document belongs to; without it Nectar assigns it by its address.
     site_id: Optional<Uuid>,
-}
-
-/// Path parameters of `GET /job/{job_id}`.
-#[derive(JsonSchema)]
-struct JobPath {
-    /// Identifier of the job (a plain string).
-    job_id: String,
 }
 
 pub(crate) fn register(api: &mut Api) {

@@ -10,12 +10,13 @@
 use schemars::JsonSchema;
 use uuid::Uuid;
 
+use crate::api::ids::MeterPath;
 use crate::{
-    api::{Api, Method},
-    common::{
+    api::common::{
         DatasourceType, DistrictMediumType, DistrictType, FuelType, GasType, IdentifierType,
         MeterHighLow, NetMeteringType, RefrigerantType, TimeOfUse, WaterType,
     },
+    dsl::operation::{Api, Method},
 };
 
 const TAG: &str = "meters";
@@ -89,13 +90,6 @@ pub struct Meter {
     waste_stream: Option<Uuid>,
     /// Whether Nectar tracks (collects data for) the meter; follows its account unless changed.
     is_tracked: Option<bool>,
-}
-
-/// Path parameters of `GET /meter/{meter_id}`.
-#[derive(JsonSchema)]
-struct MeterPath {
-    /// Identifier of the meter.
-    meter_id: Uuid,
 }
 
 pub(crate) fn register(api: &mut Api) {

@@ -7,8 +7,8 @@ use openapiv3 as oa;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::names::snake;
-use crate::{Error, open_enum::ident, validate};
+use crate::read::snake;
+use crate::{Error, passes::open_enum::ident, read};
 
 /// The fields every page envelope has (besides `total<Items>` and `<items>`).
 const ENVELOPE: [&str; 5] = [
@@ -71,7 +71,7 @@ fn envelope(name: &str, schema: &oa::Schema) -> Option<Envelope> {
 
 /// `list_company_connections` -> `ListCompanyConnections`.
 fn camel(name: &str) -> String {
-    crate::open_enum::variant_name(name)
+    crate::passes::open_enum::variant_name(name)
 }
 
 /// The tokens of `generated/pages.rs`.
@@ -102,12 +102,12 @@ pub(crate) fn generate(spec: &oa::OpenAPI) -> Result<TokenStream, Error> {
         });
     }
 
-    for (_, _, operation) in validate::operations(spec) {
+    for (_, _, operation) in read::operations(spec) {
         let Some(id) = operation.operation_id.as_deref() else {
             continue;
         };
-        let answers_page = validate::json_answer(operation, 200)
-            .and_then(validate::component_name)
+        let answers_page = read::json_answer(operation, 200)
+            .and_then(read::component_name)
             .and_then(|name| envelopes.iter().find(|e| e.name == name));
         let takes_page = operation.parameters.iter().any(|p| {
             matches!(p, oa::ReferenceOr::Item(oa::Parameter::Query { parameter_data, .. })

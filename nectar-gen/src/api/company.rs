@@ -7,10 +7,11 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use uuid::Uuid;
 
+use crate::api::ids::CompanyPath;
 use crate::{
-    api::{Api, Method},
-    schema::{Decimal, Optional},
-    site::Site,
+    api::site::Site,
+    dsl::operation::{Api, Method},
+    dsl::schema::{Decimal, Optional},
 };
 
 const TAG: &str = "companies";
@@ -101,13 +102,6 @@ struct CompanySettings {
     /// Nectar account makes the request fail with 400.
     #[schemars(inner(email))]
     users: Optional<Vec<String>>,
-}
-
-/// Path parameters of the company operations.
-#[derive(JsonSchema)]
-pub(crate) struct CompanyPath {
-    /// Identifier of the company.
-    company_id: Uuid,
 }
 
 pub(crate) fn register(api: &mut Api) {

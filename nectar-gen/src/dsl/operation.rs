@@ -5,7 +5,7 @@ use indexmap::IndexMap;
 use openapiv3 as oa;
 use schemars::JsonSchema;
 
-use crate::{Error, common::ApiError, schema::Schemas};
+use crate::{Error, api::common::ApiError, dsl::schema::Schemas};
 
 /// The media type of file uploads.
 pub(crate) const MULTIPART: &str = "multipart/form-data";

@@ -16,11 +16,11 @@ use schemars::JsonSchema;
 use uuid::Uuid;
 
 use crate::{
-    account::DuplicateFlag,
-    api::Api,
-    common::{ConnectionStatus, Country, DatasourceType},
-    connection::{ConnectionCompany, ConnectionDatasource},
-    schema::{Decimal, Optional},
+    api::account::DuplicateFlag,
+    api::common::{ConnectionStatus, Country, DatasourceType},
+    api::connection::{ConnectionCompany, ConnectionDatasource},
+    dsl::operation::Api,
+    dsl::schema::{Decimal, Optional},
 };
 
 /// Payload of `connection.created.v2` and `connection.validated.v2` (and of the legacy

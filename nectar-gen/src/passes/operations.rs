@@ -14,11 +14,11 @@ use openapiv3 as oa;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::{Error, validate};
+use crate::{Error, read};
 
 /// The tokens of `generated/operations.rs`.
 pub(crate) fn generate(spec: &oa::OpenAPI) -> Result<TokenStream, Error> {
-    let mut operations: Vec<(String, String, String)> = validate::operations(spec)
+    let mut operations: Vec<(String, String, String)> = read::operations(spec)
         .map(|(path, method, operation)| {
             let id = operation
                 .operation_id

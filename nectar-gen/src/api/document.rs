@@ -12,16 +12,14 @@ use schemars::JsonSchema;
 use uuid::Uuid;
 
 use crate::{
-    api::{Api, Method},
-    common::{
+    api::common::{
         BillingPeriod, ChargeType, Currency, DatasourceType, ElectricityChargeType, GasChargeType,
         SourceType,
     },
-    company::CompanyPath,
-    connection::ConnectionPath,
-    schema::{Decimal, Optional},
-    site::SitePath,
-    usage::{DataFilters, DocumentPath, UsageFields},
+    api::ids::{CompanyPath, ConnectionPath, DocumentPath, SitePath},
+    api::usage::{DataFilters, UsageFields},
+    dsl::operation::{Api, Method},
+    dsl::schema::{Decimal, Optional},
 };
 
 const TAG: &str = "documents";
@@ -184,7 +182,7 @@ struct DocumentQuery {
 }
 
 pub(crate) fn register(api: &mut Api) {
-    let list = crate::api::dedent(
+    let list = crate::dsl::operation::dedent(
         "
         One page (100 documents) of documents with their usage rows and line items, in a stable
         order, with the paging envelope. Filters apply to the totals; a page past the end is

@@ -13,14 +13,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use uuid::Uuid;
 
+use crate::api::ids::{DocumentPath, UsagePath};
 use crate::{
-    api::{Api, Method},
-    common::{Currency, DatasourceType, DateType, ElectricityType, SourceType, UsageUnits},
-    company::CompanyPath,
-    connection::ConnectionPath,
-    meter::{Identifier, MeterClassification},
-    schema::{Decimal, Optional},
-    site::{Site, SitePath},
+    api::common::{Currency, DatasourceType, DateType, ElectricityType, SourceType, UsageUnits},
+    api::ids::{CompanyPath, ConnectionPath, SitePath},
+    api::meter::{Identifier, MeterClassification},
+    api::site::Site,
+    dsl::operation::{Api, Method},
+    dsl::schema::{Decimal, Optional},
 };
 
 const TAG: &str = "usage";
@@ -211,22 +211,8 @@ fn default_page() -> u32 {
     1
 }
 
-/// Path parameters of the by-document lists.
-#[derive(JsonSchema)]
-pub(crate) struct DocumentPath {
-    /// Identifier of the document.
-    document_id: Uuid,
-}
-
-/// Path parameters of `GET /usage/{usage_data_id}`.
-#[derive(JsonSchema)]
-struct UsagePath {
-    /// Identifier of the usage row (a plain string; v2.0 named this parameter `msud_id`).
-    usage_data_id: String,
-}
-
 pub(crate) fn register(api: &mut Api) {
-    let list = crate::api::dedent(
+    let list = crate::dsl::operation::dedent(
         "
         One page (100 rows) of usage data, in a stable order, with the paging envelope. Filters
         apply to the totals; a page past the end is answered with the last page.

@@ -2,7 +2,7 @@
 
 use schemars::JsonSchema;
 
-use crate::open_enum::documented_enum;
+use crate::dsl::enums::documented_enum;
 
 /// The body of every documented error response (400, 401, 403, 404).
 ///

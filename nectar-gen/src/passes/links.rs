@@ -7,8 +7,8 @@
 use indexmap::IndexMap;
 use openapiv3 as oa;
 
-use crate::names::snake;
-use crate::validate;
+use crate::read;
+use crate::read::snake;
 
 /// Adds the links to `paths` (`schemas`: the components, to check for an `id`).
 pub(crate) fn add(paths: &mut oa::Paths, schemas: &IndexMap<String, oa::ReferenceOr<oa::Schema>>) {
@@ -17,7 +17,7 @@ pub(crate) fn add(paths: &mut oa::Paths, schemas: &IndexMap<String, oa::Referenc
         ..Default::default()
     };
     // (operation id, path parameter names) of every operation.
-    let targets: Vec<(String, Vec<String>)> = validate::operations(&spec)
+    let targets: Vec<(String, Vec<String>)> = read::operations(&spec)
         .filter_map(|(_, _, op)| {
             let params = op
                 .parameters
@@ -80,7 +80,7 @@ fn created_component(
     response: &oa::Response,
     schemas: &IndexMap<String, oa::ReferenceOr<oa::Schema>>,
 ) -> Option<String> {
-    let name = validate::component_name(validate::json_body(&response.content)?)?;
+    let name = read::component_name(read::json_body(&response.content)?)?;
     let oa::ReferenceOr::Item(component) = schemas.get(name)? else {
         return None;
     };
@@ -94,7 +94,7 @@ fn created_component(
 
 /// `get_company` -> `GetCompany`.
 fn pascal(id: &str) -> String {
-    crate::open_enum::variant_name(id)
+    crate::passes::open_enum::variant_name(id)
 }
 
 #[cfg(test)]

@@ -5,11 +5,11 @@ use std::fmt::Write;
 
 use openapiv3 as oa;
 
-use crate::validate;
+use crate::read;
 
 /// The surface summary of `spec`, operations sorted by path then method.
 pub fn surface(spec: &oa::OpenAPI) -> String {
-    let mut operations: Vec<_> = validate::operations(spec).collect();
+    let mut operations: Vec<_> = read::operations(spec).collect();
     operations.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let mut out = String::new();
     for (path, method, operation) in operations {

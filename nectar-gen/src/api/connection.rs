@@ -7,12 +7,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use uuid::Uuid;
 
+use crate::api::ids::ConnectionPath;
 use crate::{
-    account::Account,
-    api::{Api, Method},
-    common::{ConnectionStatus, Country, DatasourceType},
-    company::CompanyPath,
-    schema::{Nullable, Optional, Secret},
+    api::account::Account,
+    api::common::{ConnectionStatus, Country, DatasourceType},
+    api::ids::CompanyPath,
+    dsl::operation::{Api, Method},
+    dsl::schema::{Nullable, Optional, Secret},
 };
 
 const TAG: &str = "connections";
@@ -188,13 +189,6 @@ pub struct CompanyMagicLink {
     /// `https://dash.nectarclimate.com/p/connect/{publicCompanyId}/{companyMagicLinkSecret}`. It
     /// embeds the secret, so it is a credential too.
     magic_link_url: Optional<Secret>,
-}
-
-/// Path parameters of the single-connection operations.
-#[derive(JsonSchema)]
-pub(crate) struct ConnectionPath {
-    /// Identifier of the connection.
-    connection_id: Uuid,
 }
 
 /// Query parameters of `GET /connection/company/{company_id}`.
