@@ -1,0 +1,121 @@
+//! Around every request: one attempt under the client-wide concurrency limit, and
+//! `impl ClientHooks<Inner> for Client` (the key, retries with backoff, timeouts, bounded reads,
+//! no redirects, tracing).
+
+use std::time::{Duration, Instant};
+
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::StatusCode;
+use tracing::Instrument;
+
+use super::{
+    Inner,
+    body::read_bounded,
+    retry::{Retry, classify, jitter, reason},
+};
+use crate::{Client, generated::operations};
+
+impl Client {
+    /// One attempt under the client-wide concurrency limit: wait for a slot, send, read the
+    /// answer within the attempt's timeout, and tell the limiter how it went. `started` and
+    /// `total` bound the attempt's timeout (the wait for a slot counts).
+    async fn attempt(
+        &self,
+        mut request: reqwest::Request,
+        started: Instant,
+    ) -> reqwest::Result<reqwest::Response> {
+        let inner = self.inner();
+        let permit = inner.limiter.acquire().await;
+        let remaining = inner.total_timeout.saturating_sub(started.elapsed());
+        *request.timeout_mut() = Some(
+            inner
+                .attempt_timeout
+                .min(remaining)
+                .max(Duration::from_millis(1)),
+        );
+        let outcome = match self.client().execute(request).await {
+            Ok(response) => read_bounded(response, inner.max_response_size).await,
+            Err(error) => Err(error),
+        };
+        match &outcome {
+            Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
+                inner.limiter.throttled(&permit);
+            }
+            Ok(_) => inner.limiter.succeeded(),
+            Err(_) => {}
+        }
+        outcome
+    }
+}
+
+impl ClientHooks<Inner> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        request
+            .headers_mut()
+            .insert("x-api-key", self.inner().api_key.clone());
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let inner = self.inner();
+        let method = request.method().clone();
+        let path = operations::operation(info.operation_id).map_or("", |op| op.path);
+        let span = tracing::info_span!(
+            "nectar.request",
+            operation = info.operation_id,
+            method = %method,
+            path,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        async move {
+            let started = Instant::now();
+            let mut attempt = 1_u32;
+            let done = |attempt: u32, outcome: reqwest::Result<reqwest::Response>| {
+                let span = tracing::Span::current();
+                span.record("attempts", attempt);
+                if let Ok(response) = &outcome {
+                    span.record("status", response.status().as_u16());
+                }
+                outcome
+            };
+            loop {
+                let Some(this) = request.try_clone() else {
+                    // A body that cannot be copied (a stream) is sent once, without retries.
+                    return done(attempt, self.attempt(request, started).await);
+                };
+                let outcome = self.attempt(this, started).await;
+                let Retry::Yes { after } = classify(&method, &outcome) else {
+                    return done(attempt, outcome);
+                };
+                if attempt >= inner.retry.max_attempts {
+                    return done(attempt, outcome);
+                }
+                let wait = after.unwrap_or_else(|| jitter(inner.retry.bound(attempt)));
+                if started.elapsed().saturating_add(wait) >= inner.total_timeout {
+                    return done(attempt, outcome);
+                }
+                tracing::warn!(
+                    attempt,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    retry_after = after.is_some(),
+                    reason = %reason(&outcome),
+                    "retrying"
+                );
+                drop(outcome);
+                tokio::time::sleep(wait).await;
+                attempt = attempt.saturating_add(1);
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}
