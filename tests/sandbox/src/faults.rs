@@ -1,6 +1,8 @@
 //! Fault injection: which request gets which fault, decided from a seed and the request's number,
 //! so the same configuration gives the same faults on the same requests every run.
 
+pub(crate) mod inject;
+
 use std::{collections::BTreeMap, time::Duration};
 
 use super::store::mix;

@@ -1,4 +1,4 @@
-//! Accounts: found on a connection when it connects (see `mock.rs`), kept inside the connection,
+//! Accounts: found on a connection when it connects (see `sandbox_provider.rs`), kept inside the connection,
 //! and tracked or not through `PATCH /account/{account_id}`.
 
 use chrono::NaiveDate;

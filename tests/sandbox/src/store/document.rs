@@ -1,4 +1,4 @@
-//! Documents (bills): made by the sandbox provider when a connection connects (see `mock.rs`),
+//! Documents (bills): made by the sandbox provider when a connection connects (see `sandbox_provider.rs`),
 //! listed by company, site or connection with the shared filters, and read one by one.
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Failure, Store,
-    mock::{Owner, Reading},
+    sandbox_provider::{Owner, Reading},
 };
 
 /// The largest file accepted: 25 MB, taken as 25 MiB, as the client takes it.

@@ -1,4 +1,4 @@
-//! Meters: made with their account when a sandbox connection connects (see `mock.rs`); read
+//! Meters: made with their account when a sandbox connection connects (see `sandbox_provider.rs`); read
 //! through `GET /meter/{meter_id}`.
 
 use nectar_api::types::DatasourceType;

@@ -12,7 +12,8 @@ mod filter;
 mod invitation;
 mod job;
 mod meter;
-mod mock;
+pub(crate) mod query;
+mod sandbox_provider;
 mod site;
 mod usage;
 
@@ -25,7 +26,7 @@ pub use connection::{ConnectionFilter, Validation};
 pub use filter::{DataFilter, normalize_identifier};
 pub use invitation::InvitationUse;
 pub use job::MAX_UPLOAD;
-pub use mock::{SeededData, issued_at};
+pub use sandbox_provider::{SeededData, issued_at};
 
 use self::{
     company::Company, connection::Connection, document::Document, invitation::Invitation, job::Job,

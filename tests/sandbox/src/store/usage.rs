@@ -1,4 +1,4 @@
-//! Usage data: one row per meter per bill, made with the bill (see `mock.rs`); listed by
+//! Usage data: one row per meter per bill, made with the bill (see `sandbox_provider.rs`); listed by
 //! company, site, connection or document with the shared filters, and read one by one.
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -1,0 +1,116 @@
+//! The fault middleware: numbers every request, applies the fault plan (`super::Faults`) to it,
+//! and logs it with the status answered.
+
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use crate::http::{DropConnection, json_response};
+use crate::{
+    RequestRecord, Shared,
+    faults::{Fault, RetryAfter},
+};
+
+pub(crate) async fn faults(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let n = shared.counter.fetch_add(1, Ordering::SeqCst) + 1;
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    // Counted while handled; a request over the throttling limit is answered 429 at once.
+    struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+    impl Drop for InFlight<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let in_flight = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    let _counted = InFlight(&shared.in_flight);
+    let throttled = shared
+        .faults
+        .throttling()
+        .filter(|(max, _)| in_flight > *max)
+        .map(|(_, seconds)| Fault::TooManyRequests(Some(RetryAfter::Seconds(seconds))));
+    let is_throttled = throttled.is_some();
+    let fault = throttled.or_else(|| shared.faults.decide(n));
+    let record = |status: Option<u16>| RequestRecord {
+        n,
+        method: method.clone(),
+        path: path.clone(),
+        fault: fault.clone(),
+        status,
+    };
+    let latency = shared.faults.added_latency();
+    // A throttled request is refused at once, as a rate limiter in front of the API would.
+    if !latency.is_zero() && !is_throttled {
+        tokio::time::sleep(latency).await;
+    }
+    let response = match &fault {
+        None => next.run(request).await,
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(*delay).await;
+            next.run(request).await
+        }
+        Some(Fault::TooManyRequests(retry_after)) => {
+            let seconds = match retry_after {
+                Some(RetryAfter::Seconds(s)) => *s,
+                Some(RetryAfter::Date(d)) => d.as_secs(),
+                None => 1,
+            };
+            let mut response = json_response(
+                429,
+                &json!({ "detail": format!("Request was throttled. Expected available in {seconds} seconds.") }),
+            );
+            let value = match retry_after {
+                Some(RetryAfter::Seconds(s)) => Some(s.to_string()),
+                Some(RetryAfter::Date(d)) => Some(http_date(shared.clock.now(), *d)),
+                None => None,
+            };
+            if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Some(Fault::BadGateway) => (
+            StatusCode::BAD_GATEWAY,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        )
+            .into_response(),
+        Some(Fault::ServiceUnavailable) => json_response(
+            503,
+            &json!({ "detail": "Service temporarily unavailable, try again later." }),
+        ),
+        Some(Fault::Drop) => {
+            shared.log(record(None));
+            if let Some(DropConnection(notify)) = request.extensions().get::<DropConnection>() {
+                notify.notify_one();
+            }
+            // The server loop drops the connection; this answer is never sent.
+            std::future::pending::<()>().await;
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    shared.log(record(Some(response.status().as_u16())));
+    response
+}
+
+/// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) this far from `now` (the emulator's clock).
+pub(crate) fn http_date(now: chrono::DateTime<chrono::Utc>, from_now: Duration) -> String {
+    let when = chrono::Duration::from_std(from_now)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(now);
+    when.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
