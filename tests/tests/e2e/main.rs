@@ -8,7 +8,8 @@
 //! - [`drift`]: no drift between the emulator's answers and the spec.
 //! - [`hostile`]: redirects, absurd headers, endless and slow bodies, secrets that must not print.
 //! - [`invitations`], [`jobs`]: invitations and upload jobs end to end.
-//! - [`sandbox`]: the sandbox flow, faults and the emulator's test hooks.
+//! - [`sandbox`]: the sandbox flow, access, validation; [`lists`]: paging and filters;
+//!   [`faults`]: injected faults.
 //! - [`webhooks`]: signed deliveries, verification, typed events.
 //!
 //! The counting-allocator test (`hostile_memory.rs`) and the run-time drift test
@@ -18,8 +19,10 @@ mod client;
 mod conformance;
 mod data;
 mod drift;
+mod faults;
 mod hostile;
 mod invitations;
 mod jobs;
+mod lists;
 mod sandbox;
 mod webhooks;

@@ -1,16 +1,16 @@
-//! End to end: the generated client against the emulator, for the documented flows, errors,
-//! pagination, filters and faults.
+//! End to end: the generated client against the emulator, for the documented flows, access,
+//! errors and validation (lists are in `lists.rs`, injected faults in `faults.rs`).
 
-use std::{collections::HashSet, time::Duration};
+use std::time::Duration;
 
 use nectar_api::{
-    Client, RetryPolicy,
+    Client,
     types::{Connection, ConnectionCreate, ConnectionStatus},
 };
-use nectar_sandbox::{Fault, Faults, RetryAfter, SANDBOX_PASSWORD, Sandbox, flows};
+use nectar_sandbox::{SANDBOX_PASSWORD, Sandbox, flows};
 use uuid::Uuid;
 
-async fn quick_sandbox() -> Sandbox {
+pub(super) async fn quick_sandbox() -> Sandbox {
     Sandbox::builder()
         .validation_delay(Duration::from_millis(50))
         .start()
@@ -46,7 +46,7 @@ async fn settle(client: &Client, id: Uuid) -> Connection {
     panic!("connection {id} stayed PENDING");
 }
 
-fn api_error(error: nectar_api::Error) -> (u16, String) {
+pub(super) fn api_error(error: nectar_api::Error) -> (u16, String) {
     match (error.status(), error.detail()) {
         (Some(status), Some(detail)) => (status.as_u16(), detail.to_owned()),
         _ => panic!("expected an error answer with a detail, got {error:?}"),
@@ -460,280 +460,6 @@ async fn invalid_input_gets_400_naming_the_problem() {
     .await;
     assert_eq!(status, 400);
     assert!(text.starts_with("JSON parse error"), "{text}");
-}
-
-#[tokio::test]
-async fn pages_cover_every_connection_once_in_a_stable_order() {
-    let sandbox = Sandbox::builder()
-        .seed_company("Big", 3, 1_234)
-        .start()
-        .await
-        .unwrap();
-    let company = sandbox.seeded()[0].company_id;
-    let client = sandbox.client();
-
-    let walk = || async {
-        let mut ids = Vec::new();
-        let mut page = 1_u32;
-        loop {
-            let body = client
-                .list_company_connections()
-                .company_id(company)
-                .limit(100_u32)
-                .page(page)
-                .send()
-                .await
-                .expect("page")
-                .into_inner();
-            assert_eq!(body.total_connections, 1_234);
-            assert_eq!(body.total_pages, 13);
-            assert_eq!(body.per_page, 100);
-            assert_eq!(body.current_page, u64::from(page));
-            assert_eq!(body.has_previous, page > 1);
-            ids.extend(body.connections.iter().map(|c| c.id));
-            if !body.has_next {
-                assert_eq!(body.connections.len(), 34);
-                break;
-            }
-            page += 1;
-        }
-        ids
-    };
-    let first = walk().await;
-    assert_eq!(first.len(), 1_234);
-    assert_eq!(
-        first.iter().collect::<HashSet<_>>().len(),
-        1_234,
-        "no duplicates"
-    );
-    assert_eq!(walk().await, first, "the order is stable");
-
-    // A page past the end is answered with the last page, as Nectar does.
-    let past = client
-        .list_company_connections()
-        .company_id(company)
-        .limit(100_u32)
-        .page(99_u32)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        (past.current_page, past.has_next, past.connections.len()),
-        (13, false, 34)
-    );
-    // The default page size is 100.
-    let default = client
-        .list_company_connections()
-        .company_id(company)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!((default.per_page, default.connections.len()), (100, 100));
-}
-
-#[tokio::test]
-async fn filters_apply_to_pages_and_totals() {
-    let sandbox = Sandbox::builder()
-        .seed_company("Filtered", 3, 1_200)
-        .start()
-        .await
-        .unwrap();
-    let seeded = &sandbox.seeded()[0];
-    let client = sandbox.client();
-    let list = || {
-        client
-            .list_company_connections()
-            .company_id(seeded.company_id)
-            .limit(500_u32)
-    };
-
-    // Connection i has status KNOWN[i % 12], site i % 3, owner owner{i % 10}.
-    let connected = list()
-        .status(ConnectionStatus::Connected)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(connected.total_connections, 100);
-    assert!(
-        connected
-            .connections
-            .iter()
-            .all(|c| c.status == Some(ConnectionStatus::Connected))
-    );
-
-    let two_sites = list()
-        .sites(vec![seeded.site_ids[0], seeded.site_ids[2]])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        two_sites.total_connections, 800,
-        "sites=a&sites=b matches either"
-    );
-    assert_eq!(two_sites.total_pages, 2);
-
-    let owner = list()
-        .connection_owner_email("owner3@example.com")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(owner.total_connections, 120);
-
-    let combined = list()
-        .status(ConnectionStatus::Pending)
-        .sites(vec![seeded.site_ids[0]])
-        .send()
-        .await
-        .unwrap();
-    // i % 12 == 0 implies i % 3 == 0: every PENDING connection is on site 0.
-    assert_eq!(combined.total_connections, 100);
-
-    let none = list()
-        .status(ConnectionStatus::Unknown("SUSPENDED".into()))
-        .send()
-        .await;
-    let (status, _) = api_error(none.unwrap_err());
-    assert_eq!(
-        status, 400,
-        "an unknown status is sent as is and refused by the server"
-    );
-}
-
-#[tokio::test]
-async fn one_hundred_thousand_seeded_connections_page_to_the_end() {
-    let sandbox = quick_sandbox().await;
-    let seeded = sandbox.seed("Huge", 3, 100_000);
-    let client = sandbox.client();
-    let last = client
-        .list_company_connections()
-        .company_id(seeded.company_id)
-        .limit(500_u32)
-        .page(200_u32)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        (last.total_connections, last.total_pages, last.current_page),
-        (100_000, 200, 200)
-    );
-    assert_eq!(
-        (last.has_next, last.has_previous, last.connections.len()),
-        (false, true, 500)
-    );
-}
-
-#[tokio::test]
-async fn faults_are_injected_as_configured_and_deterministically() {
-    let faults = Faults::seeded(3)
-        .on_request(1, Fault::TooManyRequests(Some(RetryAfter::Seconds(7))))
-        .on_request(
-            2,
-            Fault::TooManyRequests(Some(RetryAfter::Date(Duration::from_secs(30)))),
-        )
-        .on_request(3, Fault::BadGateway)
-        .on_request(4, Fault::ServiceUnavailable)
-        .on_request(5, Fault::Drop)
-        .on_request(6, Fault::Delay(Duration::from_millis(100)));
-    let sandbox = Sandbox::builder().faults(faults).start().await.unwrap();
-    // Without retries, every injected fault reaches the caller.
-    let client = sandbox
-        .client_builder()
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
-
-    let response = |result: Result<_, nectar_api::Error>| match result {
-        Err(error) if error.kind() == nectar_api::ErrorKind::Api => error,
-        other => panic!("expected an undocumented status, got {other:?}"),
-    };
-    let status = |error: &nectar_api::Error| error.status().map(|s| s.as_u16());
-    let first = response(client.ping().send().await);
-    assert_eq!(status(&first), Some(429));
-    assert_eq!(first.retry_after(), Some(Duration::from_secs(7)));
-    let second = response(client.ping().send().await);
-    assert_eq!(status(&second), Some(429));
-    // An HTTP date 30 s ahead, in whole seconds.
-    let wait = second.retry_after().expect("the date is read");
-    assert!(
-        wait > Duration::from_secs(27) && wait <= Duration::from_secs(30),
-        "{wait:?}"
-    );
-    let third = response(client.ping().send().await);
-    assert_eq!(status(&third), Some(502));
-    assert!(
-        third.body().is_some_and(|b| b.contains("<html>")),
-        "{third:?}"
-    );
-    assert_eq!(status(&response(client.ping().send().await)), Some(503));
-    match client.ping().send().await {
-        Err(error) => assert_eq!(error.kind(), nectar_api::ErrorKind::Transport, "{error}"),
-        other => panic!("a dropped connection is a transport error, got {other:?}"),
-    }
-    let started = std::time::Instant::now();
-    client
-        .ping()
-        .send()
-        .await
-        .expect("a delayed answer is still an answer");
-    assert!(started.elapsed() >= Duration::from_millis(100));
-    client.ping().send().await.expect("request 7 has no fault");
-
-    let log = sandbox.requests();
-    let kinds: Vec<_> = log
-        .iter()
-        .map(|r| (r.n, r.fault.as_ref().map(Fault::kind), r.status))
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            (1, Some("429"), Some(429)),
-            (2, Some("429"), Some(429)),
-            (3, Some("502"), Some(502)),
-            (4, Some("503"), Some(503)),
-            (5, Some("drop"), None),
-            (6, Some("delay"), Some(200)),
-            (7, None, Some(200)),
-        ]
-    );
-}
-
-#[tokio::test]
-async fn a_fault_rate_hits_the_same_requests_on_every_run() {
-    let run = || async {
-        let faults = Faults::seeded(11).rate(0.3, [Fault::ServiceUnavailable, Fault::BadGateway]);
-        let sandbox = Sandbox::builder().faults(faults).start().await.unwrap();
-        let client = sandbox
-            .client_builder()
-            .retry_policy(RetryPolicy::none())
-            .build()
-            .unwrap();
-        for _ in 0..50 {
-            let _ = client.ping().send().await;
-        }
-        sandbox
-            .requests()
-            .into_iter()
-            .map(|r| r.status)
-            .collect::<Vec<_>>()
-    };
-    let first = run().await;
-    let failed = first.iter().filter(|s| *s != &Some(200)).count();
-    assert!(
-        (5..=25).contains(&failed),
-        "{failed} of 50 failed at rate 0.3"
-    );
-    assert_eq!(run().await, first);
-}
-
-#[tokio::test]
-async fn bad_configuration_is_refused_with_the_setting_named() {
-    let error = Sandbox::builder()
-        .faults(Faults::seeded(1).rate(2.0, [Fault::Drop]))
-        .start()
-        .await
-        .err()
-        .expect("refused");
-    assert!(error.to_string().contains("rate 2"), "{error}");
 }
 
 #[tokio::test]
