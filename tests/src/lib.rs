@@ -26,8 +26,8 @@ pub fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
 }
 
-/// The examples from Nectar's public documentation, copied verbatim from
-/// `shared/reference/examples/` into `tests/fixtures/examples/`.
+/// The examples from Nectar's public documentation, kept verbatim in `tests/fixtures/examples/`
+/// (its README says where each comes from and how to read it).
 pub fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/examples")
 }

@@ -166,8 +166,10 @@ fn incomplete_examples_are_really_cut_short() {
     }
 }
 
-/// The fixtures are a verbatim copy of `shared/reference/examples/`; when that directory is
-/// beside the checkout, they must not have drifted from it.
+/// The fixtures in the repository are what the tests use. The project's planning folder beside a
+/// checkout (`../shared/reference/examples/`, not part of the repository) keeps the examples as
+/// collected; where it is present, the fixtures must not have drifted from it. Elsewhere (a
+/// user's clone) there is nothing to compare and the test says so.
 #[test]
 fn fixtures_match_shared_examples_when_present() {
     let shared = workspace_root().join("../shared/reference/examples");
