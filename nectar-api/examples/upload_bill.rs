@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Into::into,
     );
     let company: Option<Uuid> = args.next().map(|c| c.parse()).transpose()?;
-    let file = FilePart::from_path(&path)?;
+    let file = FilePart::from_path_async(&path).await?;
     println!(
         "1. {} is a {} of {} bytes",
         path.display(),

@@ -5,6 +5,7 @@ use std::{fmt, time::Duration};
 use reqwest::StatusCode;
 
 use crate::{
+    escape::Escaping,
     generated::operations,
     redact::{self, redact_body},
     types::ApiError,
@@ -392,7 +393,13 @@ fn detail_of(body: &[u8]) -> Option<String> {
 }
 
 impl fmt::Display for Error {
+    /// Everything is written through an escaping writer: a server's `detail`, a `Location`, a decode
+    /// message quoting the body, a source's text. Control and invisible formatting characters
+    /// come out as escapes (`\n`, `\u{1b}`), so one error is one line and cannot forge others;
+    /// [`Error::detail`], [`Error::location`] and [`Error::body`] give the raw values.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write as _;
+        let f = &mut Escaping(f);
         if let Some(operation) = self.0.operation {
             match operations::operation(operation) {
                 Some(op) => write!(f, "{operation} ({} {}): ", op.method, op.path)?,

@@ -38,12 +38,14 @@ impl FilePart {
     pub const MAX_SIZE: u64 = 25 * 1024 * 1024;
 
     /// A file from its bytes; refused (with an error naming the file and the problem) when it is
-    /// too large or not a PDF, PNG or JPEG.
+    /// too large or not a PDF, PNG or JPEG. The name is made safe for the form's
+    /// `Content-Disposition` header: quotes, backslashes, control and invisible formatting
+    /// characters become `_` ([`file_name`](Self::file_name) returns the name as sent).
     pub fn from_bytes(
         file_name: impl Into<String>,
         bytes: impl Into<Bytes>,
     ) -> Result<Self, Error> {
-        let file_name = file_name.into();
+        let file_name = sendable_name(&file_name.into());
         let bytes = bytes.into();
         check_size(&file_name, bytes.len() as u64)?;
         let content_type = Self::media_type_of(&bytes).ok_or_else(|| {
@@ -59,20 +61,27 @@ impl FilePart {
         })
     }
 
-    /// A file read from disk (its size is checked before it is read).
+    /// A file read from disk (its size is checked before it is read), blocking the thread while
+    /// it reads: for synchronous code. In async code use [`from_path_async`](Self::from_path_async),
+    /// which does not hold up the runtime's other tasks.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let name = path.file_name().map_or_else(
-            || "document".to_owned(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let unreadable = |e: std::io::Error| {
-            Error::invalid_request(format!("document: {} cannot be read: {e}", path.display()))
-        };
+        let unreadable = |e| unreadable(path, e);
         let size = std::fs::metadata(path).map_err(unreadable)?.len();
-        check_size(&name, size)?;
+        check_size(&name_of(path), size)?;
         let bytes = std::fs::read(path).map_err(unreadable)?;
-        Self::from_bytes(name, bytes)
+        Self::from_bytes(name_of(path), bytes)
+    }
+
+    /// A file read from disk without blocking (tokio's file I/O); otherwise as
+    /// [`from_path`](Self::from_path).
+    pub async fn from_path_async(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let unreadable = |e| unreadable(path, e);
+        let size = tokio::fs::metadata(path).await.map_err(unreadable)?.len();
+        check_size(&name_of(path), size)?;
+        let bytes = tokio::fs::read(path).await.map_err(unreadable)?;
+        Self::from_bytes(name_of(path), bytes)
     }
 
     /// The media type of a file Nectar accepts, by its leading bytes: `application/pdf`,
@@ -123,6 +132,35 @@ impl fmt::Debug for FilePart {
             .field("len", &self.bytes.len())
             .finish()
     }
+}
+
+/// The name of the file at `path` (`document` when it has none).
+fn name_of(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || "document".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn unreadable(path: &Path, error: std::io::Error) -> Error {
+    Error::invalid_request(format!(
+        "document: {} cannot be read: {error}",
+        path.display()
+    ))
+}
+
+/// `name` as the form sends it: quotes, backslashes, control and invisible formatting characters
+/// (which could end the header or forge another) replaced by `_`.
+fn sendable_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if matches!(c, '"' | '\\') || crate::escape::is_unsafe(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn check_size(file_name: &str, size: u64) -> Result<(), Error> {
@@ -203,17 +241,8 @@ impl Form {
                     body.extend_from_slice(text.as_bytes());
                 }
                 Part::File(file) => {
-                    let file_name: String = file
-                        .file_name
-                        .chars()
-                        .map(|c| {
-                            if matches!(c, '"' | '\\' | '\r' | '\n') || c.is_control() {
-                                '_'
-                            } else {
-                                c
-                            }
-                        })
-                        .collect();
+                    // Made safe when the part was made (`sendable_name`).
+                    let file_name = &file.file_name;
                     body.extend_from_slice(
                         format!(
                             "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
@@ -308,6 +337,35 @@ mod tests {
         let mut fits = b"%PDF-".to_vec();
         fits.resize(FilePart::MAX_SIZE as usize, b' ');
         assert!(FilePart::from_bytes("fits.pdf", fits).is_ok());
+    }
+
+    #[test]
+    fn file_name_returns_the_name_as_sent() {
+        let file =
+            FilePart::from_bytes("a \"b\"\r\n\u{202e}.pdf", b"%PDF-1.4 data".to_vec()).unwrap();
+        assert_eq!(file.file_name(), "a _b____.pdf");
+        let (_, body) = Form::new().file("document", file).encode().unwrap();
+        assert!(
+            String::from_utf8(body)
+                .unwrap()
+                .contains("filename=\"a _b____.pdf\"")
+        );
+    }
+
+    #[tokio::test]
+    async fn from_path_async_reads_as_from_path_does() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/bill.pdf");
+        let sync = FilePart::from_path(path).unwrap();
+        let async_ = FilePart::from_path_async(path).await.unwrap();
+        assert_eq!(sync, async_);
+        assert_eq!(async_.file_name(), "bill.pdf");
+        let missing = FilePart::from_path_async("no/such/bill.pdf")
+            .await
+            .unwrap_err();
+        assert!(
+            missing.to_string().contains("no/such/bill.pdf"),
+            "{missing}"
+        );
     }
 
     #[test]

@@ -653,3 +653,55 @@ async fn absurd_caller_settings_are_clamped() {
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+/// Log injection: a server's `detail` and `Location` with CR/LF, ANSI and OSC 8 escapes, NUL, C1
+/// and bidi controls. `tracing::warn!(%error)` writes one line per error, with no raw control
+/// character; the accessors still give the raw values.
+#[tokio::test]
+async fn server_text_cannot_forge_log_lines_or_terminal_escapes() {
+    const FORGED: &str = "bad\r\n2026-12-01T00:00:00Z ERROR forged: admin logged in\u{1b}[2J\
+                          \u{1b}]8;;http://evil.example\u{1b}\\click\u{1b}]8;;\u{1b}\\\0\u{85}\u{202e}txet";
+    let detail = serde_json::json!({ "detail": FORGED }).to_string();
+    let server = Hostile::start("127.0.0.1", move |n, _| {
+        if n % 2 == 1 {
+            Reply::json("400 Bad Request", &detail)
+        } else {
+            // A header value cannot carry CR/LF; what it can carry (bidi in UTF-8, %-escapes)
+            // must print escaped too.
+            Reply::with(
+                "302 Found",
+                &["location: https://evil.example/\u{202e}gpj.exe%0d%0a"],
+                "",
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let client = builder_for(&server).build().unwrap();
+    let (subscriber, logs) = nectar_tests::logs::capture(tracing::Level::WARN);
+    let mut errors = Vec::new();
+    async {
+        for _ in 0..8 {
+            let error = client.list_companies().send().await.unwrap_err();
+            tracing::warn!(%error, "call failed");
+            errors.push(error);
+        }
+    }
+    .with_subscriber(subscriber)
+    .await;
+
+    let text = logs.text();
+    assert_eq!(text.lines().count(), 8, "one line per event:\n{text}");
+    for c in ['\r', '\u{1b}', '\0', '\u{85}', '\u{202e}'] {
+        assert!(!text.contains(c), "{c:?} reached the log:\n{text}");
+    }
+    let api = errors.iter().find(|e| e.kind() == ErrorKind::Api).unwrap();
+    assert_eq!(api.detail(), Some(FORGED), "the raw detail stays available");
+    assert!(api.to_string().contains("bad\\r\\n2026-12-01"), "{api}");
+    let redirect = errors
+        .iter()
+        .find(|e| e.kind() == ErrorKind::Redirect)
+        .unwrap();
+    assert!(redirect.location().unwrap().contains('\u{202e}'));
+    assert!(!redirect.to_string().contains('\u{202e}'), "{redirect}");
+}
