@@ -98,6 +98,8 @@ pub(crate) struct Seen {
     pub(crate) error_body: Option<bytes::Bytes>,
     /// The success body's limit, when the body was larger.
     pub(crate) too_large: Option<u64>,
+    /// The secrets the request carried (its body's sensitive values), to mask in any echo.
+    pub(crate) sent: redact::Echoes,
 }
 
 impl Error {
@@ -255,14 +257,12 @@ impl Error {
         decode_path: impl FnOnce(&[u8]) -> Option<String>,
     ) -> Self {
         use progenitor_client::Error as E;
-        let scrub = |text: String| {
-            if api_key.is_empty() {
-                text
-            } else {
-                text.replace(api_key, redact::MASK)
-            }
-        };
-        let kept_body = |bytes: &[u8]| redact_body(bytes, MAX_ERROR_BODY, Some(api_key));
+        // Whatever the client sent that is secret (the key, the body's sensitive values) is
+        // masked in everything the server answered, in any encoding it comes back in.
+        let mut echoes = seen.sent.clone();
+        echoes.add(api_key);
+        let scrub = |text: String| echoes.mask(&text);
+        let kept_body = |bytes: &[u8]| redact_body(bytes, MAX_ERROR_BODY, Some(&echoes));
         let mut error = match error {
             E::ErrorResponse(response) => {
                 let mut error = Error::new(ErrorKind::Api, String::new());
@@ -353,7 +353,7 @@ impl Error {
             error.0.retry_after = seen.retry_after;
         }
         if error.0.kind == ErrorKind::Redirect {
-            error.0.location = seen.location;
+            error.0.location = seen.location.map(scrub);
         }
         error
     }

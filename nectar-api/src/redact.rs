@@ -34,12 +34,124 @@ pub(crate) fn redact_value(value: &mut serde_json::Value) {
     }
 }
 
+/// The secret values the client itself sent on one request (its API key, and every value of a
+/// sensitive field of the request's JSON body: portal passwords, magic-link secrets, tokens), in
+/// every encoding a server could echo them back in: as sent, JSON-string-escaped (once and
+/// twice, for a gateway quoting a JSON request inside a JSON string), and URL-encoded (`%XX`
+/// upper- and lower-case, and `+` for spaces). [`Echoes::mask`] replaces each with `***`.
+///
+/// Values shorter than [`Echoes::MIN_LEN`] characters are not masked: masking `"ab"` would
+/// garble every message that contains those letters, and such a value keeps no secret anyway.
+#[derive(Clone, Default)]
+pub(crate) struct Echoes {
+    /// Every form of every secret, longest first (so a longer form is masked before a part of it).
+    forms: Vec<String>,
+}
+
+impl fmt::Debug for Echoes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Echoes({} forms)", self.forms.len())
+    }
+}
+
+impl Echoes {
+    /// The shortest value masked.
+    pub(crate) const MIN_LEN: usize = 4;
+
+    /// Adds `secret` in all its forms.
+    pub(crate) fn add(&mut self, secret: &str) {
+        if secret.chars().count() < Self::MIN_LEN {
+            return;
+        }
+        let json = json_escaped(secret);
+        let json_twice = json_escaped(&json);
+        for form in [
+            secret.to_owned(),
+            url_encoded(secret, false, false),
+            url_encoded(secret, true, false),
+            url_encoded(secret, false, true),
+            url_encoded(secret, true, true),
+            url_encoded(&json, false, false),
+            json,
+            json_twice,
+        ] {
+            if !self.forms.contains(&form) {
+                self.forms.push(form);
+            }
+        }
+        self.forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+    }
+
+    /// Adds the value of every sensitive field, at any depth, of a JSON request body (strings as
+    /// they are, numbers as written); a body that is not JSON adds nothing.
+    pub(crate) fn add_sent_body(&mut self, body: &[u8]) {
+        fn walk(value: &serde_json::Value, sensitive: bool, echoes: &mut Echoes) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, value) in map {
+                        walk(value, sensitive || is_sensitive(key), echoes);
+                    }
+                }
+                serde_json::Value::Array(items) => {
+                    items.iter().for_each(|item| walk(item, sensitive, echoes));
+                }
+                serde_json::Value::String(text) if sensitive => echoes.add(text),
+                serde_json::Value::Number(number) if sensitive => echoes.add(&number.to_string()),
+                _ => {}
+            }
+        }
+        if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+            walk(&value, false, self);
+        }
+    }
+
+    /// `text` with every form of every secret replaced by `***`.
+    pub(crate) fn mask(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for form in &self.forms {
+            if text.contains(form.as_str()) {
+                text = text.replace(form.as_str(), MASK);
+            }
+        }
+        text
+    }
+}
+
+/// `text` as the inside of a JSON string (without the quotes).
+fn json_escaped(text: &str) -> String {
+    let quoted = serde_json::Value::String(text.to_owned()).to_string();
+    quoted[1..quoted.len() - 1].to_owned()
+}
+
+/// `text` percent-encoded: every byte but `A-Z a-z 0-9 - . _ ~` as `%XX` (lower-case hex when
+/// `lower`), a space as `+` when `plus`.
+fn url_encoded(text: &str, lower: bool, plus: bool) -> String {
+    use fmt::Write as _;
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(char::from(byte));
+            }
+            b' ' if plus => out.push('+'),
+            _ if lower => {
+                let _ = write!(out, "%{byte:02x}");
+            }
+            _ => {
+                let _ = write!(out, "%{byte:02X}");
+            }
+        }
+    }
+    out
+}
+
 /// A body as text with every sensitive value masked, at most `limit` bytes (cut on a character
 /// boundary, `...` appended when cut). JSON is parsed and masked structurally; anything else (a
 /// body cut at the read limit, HTML) is masked textually: after each `"<sensitive name>"` and
 /// its colon, the value (string, number, object, array, or the rest of a cut body) becomes
-/// `"***"`. `also` is masked wherever it appears (the client's own API key).
-pub(crate) fn redact_body(body: &[u8], limit: usize, also: Option<&str>) -> Option<String> {
+/// `"***"`. Every form of `also` (what the client sent on the request) is masked wherever it
+/// appears, in a JSON string or not.
+pub(crate) fn redact_body(body: &[u8], limit: usize, also: Option<&Echoes>) -> Option<String> {
     if body.is_empty() {
         return None;
     }
@@ -50,8 +162,8 @@ pub(crate) fn redact_body(body: &[u8], limit: usize, also: Option<&str>) -> Opti
         }
         Err(_) => redact_text(&String::from_utf8_lossy(body)),
     };
-    if let Some(secret) = also.filter(|s| !s.is_empty()) {
-        text = text.replace(secret, MASK);
+    if let Some(echoes) = also {
+        text = echoes.mask(&text);
     }
     Some(bounded(text, limit))
 }
@@ -220,8 +332,40 @@ mod tests {
     }
 
     #[test]
+    fn every_echo_of_a_sent_secret_is_masked() {
+        let mut echoes = Echoes::default();
+        echoes.add_sent_body(br#"{"url": "https://x", "password": "p\"a ss/w&rd", "nested": {"connectionMagicLinkSecret": 123456}}"#);
+        echoes.add("the-api-key");
+        echoes.add("ab"); // too short to mask
+        for echoed in [
+            r#"you sent p"a ss/w&rd"#,                    // as free text
+            r#"{"body": "{"password":"p\"a ss/w&rd"}"}"#, // JSON inside a JSON string
+            "https://evil/?pw=p%22a%20ss%2Fw%26rd",       // URL-encoded
+            "https://evil/?pw=p%22a+ss%2fw%26rd",         // form-encoded, lower-case hex
+            "https://evil/?api_key=the-api-key",
+            "secret 123456 leaked",
+        ] {
+            let masked = echoes.mask(echoed);
+            for secret in [
+                "p\"a ss/w&rd",
+                "ss/w",
+                "ss%2F",
+                "ss%2f",
+                "the-api-key",
+                "123456",
+            ] {
+                assert!(!masked.contains(secret), "{secret} in {masked}");
+            }
+        }
+        assert_eq!(echoes.mask("abc"), "abc");
+        assert!(!format!("{echoes:?}").contains("api"));
+    }
+
+    #[test]
     fn the_api_key_is_masked_and_the_text_bounded_on_a_char_boundary() {
-        let text = redact_body(b"Invalid key my-key-123 given", 4096, Some("my-key-123")).unwrap();
+        let mut key = Echoes::default();
+        key.add("my-key-123");
+        let text = redact_body(b"Invalid key my-key-123 given", 4096, Some(&key)).unwrap();
         assert_eq!(text, "Invalid key *** given");
         assert_eq!(bounded("ééé".to_owned(), 3), "é...");
         assert_eq!(redact_body(b"", 10, None), None);

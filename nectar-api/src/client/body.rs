@@ -38,11 +38,13 @@ pub(super) async fn read_bounded(
     } else {
         MAX_BUFFERED_ERROR as u64
     };
+    // A new answer replaces what was seen of the last one; what was sent stays.
     see(|seen| {
         *seen = Seen {
             status: Some(status),
             retry_after: retry_after_of(response.headers()),
             location: location_of(response.headers()),
+            sent: std::mem::take(&mut seen.sent),
             ..Seen::default()
         }
     });

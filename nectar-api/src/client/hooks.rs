@@ -11,6 +11,7 @@ use tracing::Instrument;
 use super::{
     Inner,
     body::read_bounded,
+    record::see,
     retry::{Retry, classify, jitter, reason},
 };
 use crate::{Client, generated::operations};
@@ -57,6 +58,10 @@ impl ClientHooks<Inner> for Client {
         request
             .headers_mut()
             .insert("x-api-key", self.inner().api_key.clone());
+        // The body's secrets, so an error can mask them wherever the server echoes them.
+        if let Some(body) = request.body().and_then(reqwest::Body::as_bytes) {
+            see(|seen| seen.sent.add_sent_body(body));
+        }
         Ok(())
     }
 

@@ -705,3 +705,61 @@ async fn server_text_cannot_forge_log_lines_or_terminal_escapes() {
     assert!(redirect.location().unwrap().contains('\u{202e}'));
     assert!(!redirect.to_string().contains('\u{202e}'), "{redirect}");
 }
+
+/// Echoed secrets: whatever secret the client sent on a request (the key, a portal password)
+/// comes back masked, in whatever encoding the server echoes it: in a redirect's `Location`
+/// (URL-encoded), as free text in `detail`, inside a JSON string in the body (a gateway quoting
+/// the request), in `Display`, `Debug`, `location()`, `body()` and `detail()`.
+#[tokio::test]
+async fn secrets_the_client_sent_are_masked_in_every_echo() {
+    const ODD_PASSWORD: &str = "p@ss w/rd\"&1";
+    fn url(text: &str) -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    let location = format!(
+        "location: https://evil.example/?api_key={KEY}&pw={}",
+        url(ODD_PASSWORD)
+    );
+    let echoed_request = serde_json::json!({ "password": ODD_PASSWORD }).to_string();
+    let body = serde_json::json!({
+        "detail": format!("wrong password {ODD_PASSWORD} for key {KEY}"),
+        "request": echoed_request,
+    })
+    .to_string();
+    let server = Hostile::start("127.0.0.1", move |n, _| {
+        if n % 2 == 1 {
+            Reply::with("302 Found", &[&location], "")
+        } else {
+            Reply::json("400 Bad Request", &body)
+        }
+    })
+    .await
+    .unwrap();
+    let client = builder_for(&server).build().unwrap();
+    for _ in 0..2 {
+        let error = client
+            .create_connection()
+            .company_id(Uuid::new_v4())
+            .body(sandbox_body(&[Uuid::new_v4()], ODD_PASSWORD).unwrap())
+            .send()
+            .await
+            .unwrap_err();
+        let shown = format!(
+            "{error}\n{error:?}\n{}\n{}\n{}",
+            error.body().unwrap_or_default(),
+            error.detail().unwrap_or_default(),
+            error.location().unwrap_or_default()
+        );
+        for secret in [KEY, ODD_PASSWORD, &url(ODD_PASSWORD), r#"p@ss w/rd\"&1"#] {
+            assert!(!shown.contains(secret), "{secret} shown in:\n{shown}");
+        }
+        assert!(shown.contains("***"), "{shown}");
+    }
+}
