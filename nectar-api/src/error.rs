@@ -100,6 +100,9 @@ pub(crate) struct Seen {
     pub(crate) too_large: Option<u64>,
     /// The secrets the request carried (its body's sensitive values), to mask in any echo.
     pub(crate) sent: redact::Echoes,
+    /// The attempt timeout, when the last attempt ran out of it (its answer may still come: the
+    /// client keeps its slot until then, see `client/hooks.rs`).
+    pub(crate) timed_out: Option<Duration>,
 }
 
 impl Error {
@@ -264,6 +267,10 @@ impl Error {
         let scrub = |text: String| echoes.mask(&text);
         let kept_body = |bytes: &[u8]| redact_body(bytes, MAX_ERROR_BODY, Some(&echoes));
         let mut error = match error {
+            // The last attempt gave up waiting; what progenitor got is the stand-in answer.
+            _ if seen.timed_out.is_some() => {
+                Error::new(ErrorKind::Timeout, "the request timed out")
+            }
             E::ErrorResponse(response) => {
                 let mut error = Error::new(ErrorKind::Api, String::new());
                 error.0.status = Some(response.status());

@@ -6,7 +6,7 @@
 //! eight times slower, so it does not keep probing a ceiling it has just met (each probe that
 //! fails costs a `Retry-After` wait).
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::Notify;
 
@@ -33,8 +33,10 @@ struct State {
 
 /// A slot for one attempt; freed when dropped.
 #[derive(Debug)]
-pub(crate) struct Permit<'a> {
-    limiter: &'a Limiter,
+pub(crate) struct Permit {
+    /// Owned, so a permit can outlive the call that took it (a timed-out attempt's answer still
+    /// coming keeps its slot).
+    limiter: Arc<Limiter>,
     epoch: u64,
 }
 
@@ -66,7 +68,7 @@ impl Limiter {
     }
 
     /// Waits for a slot.
-    pub(crate) async fn acquire(&self) -> Permit<'_> {
+    pub(crate) async fn acquire(self: &Arc<Self>) -> Permit {
         loop {
             let released = self.released.notified();
             let mut released = std::pin::pin!(released);
@@ -77,7 +79,7 @@ impl Limiter {
                 if state.in_flight < allowed(state.limit) {
                     state.in_flight += 1;
                     return Permit {
-                        limiter: self,
+                        limiter: Arc::clone(self),
                         epoch: state.epoch,
                     };
                 }
@@ -87,7 +89,7 @@ impl Limiter {
     }
 
     /// The attempt under `permit` was throttled (429): halve the limit, once per window.
-    pub(crate) fn throttled(&self, permit: &Permit<'_>) {
+    pub(crate) fn throttled(&self, permit: &Permit) {
         if !self.adaptive {
             return;
         }
@@ -131,7 +133,7 @@ fn allowed(limit: f64) -> usize {
     (limit.floor() as usize).max(1)
 }
 
-impl Drop for Permit<'_> {
+impl Drop for Permit {
     fn drop(&mut self) {
         {
             let mut state = self.limiter.state();
@@ -147,7 +149,7 @@ mod tests {
 
     #[tokio::test]
     async fn at_most_the_limit_is_in_flight_and_a_release_wakes_a_waiter() {
-        let limiter = Limiter::new(2, false);
+        let limiter = Arc::new(Limiter::new(2, false));
         let a = limiter.acquire().await;
         let _b = limiter.acquire().await;
         let third = limiter.acquire();
@@ -160,8 +162,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_burst_of_429s_halves_once_and_successes_raise_it_again() {
-        let limiter = Limiter::new(10, true);
-        let permits: Vec<Permit<'_>> =
+        let limiter = Arc::new(Limiter::new(10, true));
+        let permits: Vec<Permit> =
             futures_util::future::join_all((0..10).map(|_| limiter.acquire())).await;
         for permit in &permits {
             limiter.throttled(permit);
@@ -189,7 +191,7 @@ mod tests {
             limiter.succeeded();
         }
         assert_eq!(limiter.current(), 10, "back to the maximum, not past it");
-        let fixed = Limiter::new(3, false);
+        let fixed = Arc::new(Limiter::new(3, false));
         let permit = fixed.acquire().await;
         fixed.throttled(&permit);
         assert_eq!(fixed.current(), 3, "a fixed limit does not move");

@@ -14,12 +14,20 @@ use super::{
     record::see,
     retry::{Retry, classify, jitter, reason},
 };
-use crate::{Client, generated::operations};
+use crate::{Client, error::Seen, generated::operations};
 
 impl Client {
     /// One attempt under the client-wide concurrency limit: wait for a slot, send, read the
-    /// answer within the attempt's timeout, and tell the limiter how it went. `started` and
-    /// `total` bound the attempt's timeout (the wait for a slot counts).
+    /// answer within the attempt's timeout, and tell the limiter how it went. `started` bounds
+    /// the attempt's timeout by what is left of the total (the wait for a slot counts).
+    ///
+    /// An attempt that runs out of time keeps its slot: the server may still be working on it,
+    /// so the request goes on in the background, with its connection open, until its answer
+    /// has come (at most the total timeout), and only then frees the slot. So the server never
+    /// sees more requests in flight from this client than its limit, timeouts and retries
+    /// included; and a timeout counts as congestion for the adaptive limit, as a 429 does. The
+    /// operation gets a stand-in answer marked [`TimedOut`], which it retries (for a method that
+    /// may be) or turns into an [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error.
     async fn attempt(
         &self,
         mut request: reqwest::Request,
@@ -28,15 +36,38 @@ impl Client {
         let inner = self.inner();
         let permit = inner.limiter.acquire().await;
         let remaining = inner.total_timeout.saturating_sub(started.elapsed());
-        *request.timeout_mut() = Some(
-            inner
-                .attempt_timeout
-                .min(remaining)
-                .max(Duration::from_millis(1)),
-        );
-        let outcome = match self.client().execute(request).await {
-            Ok(response) => read_bounded(response, inner.max_response_size).await,
-            Err(error) => Err(error),
+        let deadline = inner
+            .attempt_timeout
+            .min(remaining)
+            .max(Duration::from_millis(1));
+        // The longest a slot stays taken by an answer still coming after its attempt gave up.
+        *request.timeout_mut() = Some(inner.total_timeout.max(deadline));
+        let http = self.client().clone();
+        let limit = inner.max_response_size;
+        let mut work = Box::pin(async move {
+            match http.execute(request).await {
+                Ok(response) => read_bounded(response, limit).await,
+                Err(error) => Err(error),
+            }
+        });
+        let outcome = match tokio::time::timeout(deadline, &mut work).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                inner.limiter.throttled(&permit);
+                tokio::spawn(async move {
+                    // Outside the operation's scope: what it reads is recorded nowhere.
+                    let _answer = work.await;
+                    drop(permit);
+                });
+                see(|seen| {
+                    *seen = Seen {
+                        timed_out: Some(deadline),
+                        sent: std::mem::take(&mut seen.sent),
+                        ..Seen::default()
+                    }
+                });
+                return Ok(timed_out_answer());
+            }
         };
         match &outcome {
             Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
@@ -47,6 +78,27 @@ impl Client {
         }
         outcome
     }
+}
+
+/// Marks the stand-in answer of an attempt that ran out of time.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct TimedOut;
+
+/// Whether `outcome` is the stand-in answer of an attempt that ran out of time.
+pub(super) fn timed_out(outcome: &reqwest::Result<reqwest::Response>) -> bool {
+    outcome
+        .as_ref()
+        .is_ok_and(|response| response.extensions().get::<TimedOut>().is_some())
+}
+
+/// The stand-in answer: `504` with no body, marked [`TimedOut`]. No operation documents a 504,
+/// so progenitor reports it as unexpected, and `finish` turns it into a timeout error (the
+/// record says the attempt timed out).
+fn timed_out_answer() -> reqwest::Response {
+    let mut answer = http::Response::new(reqwest::Body::from(Vec::<u8>::new()));
+    *answer.status_mut() = StatusCode::GATEWAY_TIMEOUT;
+    answer.extensions_mut().insert(TimedOut);
+    reqwest::Response::from(answer)
 }
 
 impl ClientHooks<Inner> for Client {
@@ -87,7 +139,9 @@ impl ClientHooks<Inner> for Client {
             let done = |attempt: u32, outcome: reqwest::Result<reqwest::Response>| {
                 let span = tracing::Span::current();
                 span.record("attempts", attempt);
-                if let Ok(response) = &outcome {
+                if let Ok(response) = &outcome
+                    && !timed_out(&outcome)
+                {
                     span.record("status", response.status().as_u16());
                 }
                 outcome

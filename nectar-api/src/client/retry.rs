@@ -70,6 +70,14 @@ pub(super) fn is_idempotent(method: &Method) -> bool {
 pub(super) fn classify(method: &Method, outcome: &reqwest::Result<reqwest::Response>) -> Retry {
     let idempotent = is_idempotent(method);
     match outcome {
+        // The attempt ran out of time (its answer may still come): as a transport timeout.
+        Ok(_) if super::hooks::timed_out(outcome) => {
+            if idempotent {
+                Retry::Yes { after: None }
+            } else {
+                Retry::No
+            }
+        }
         Ok(response) => {
             let status = response.status();
             let after = retry_after_of(response.headers());
@@ -119,6 +127,7 @@ pub(super) fn jitter(bound: Duration) -> Duration {
 /// never a URL.
 pub(super) fn reason(outcome: &reqwest::Result<reqwest::Response>) -> String {
     match outcome {
+        Ok(_) if super::hooks::timed_out(outcome) => "the request timed out".to_owned(),
         Ok(response) => response.status().to_string(),
         Err(error) => error::describe(error).1.to_owned(),
     }

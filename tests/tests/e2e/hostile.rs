@@ -401,9 +401,63 @@ async fn timing_out(
         .unwrap();
     let client = builder_for(&server)
         .attempt_timeout(Duration::from_millis(timeout_ms))
+        // A timed-out attempt keeps its slot while its answer is still coming (see
+        // `timeouts_never_put_more_than_the_cap_in_flight`); a fixed limit of 10 leaves room
+        // for these tests' retries without waiting for the slow answers to end.
+        .adaptive_concurrency(false)
         .build()
         .unwrap();
     (server, client)
+}
+
+/// Timeouts and the cap: attempts that time out while the server is still working keep their
+/// slots until the server has answered, so a server never sees more requests in flight from
+/// one client than its limit, and timeouts lower the adaptive limit as 429s do. The emulator
+/// answers 429 to any request arriving while more than 3 are in flight; a client capped at 3
+/// whose attempts time out long before the emulator answers must never trip it.
+#[tokio::test]
+async fn timeouts_never_put_more_than_the_cap_in_flight() {
+    let sandbox = Sandbox::builder()
+        .faults(
+            nectar_sandbox::Faults::seeded(1)
+                .latency(Duration::from_millis(400))
+                .throttle_above(3, 0),
+        )
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox
+        .client_builder()
+        .max_concurrency(3)
+        .attempt_timeout(Duration::from_millis(100))
+        .total_timeout(Duration::from_secs(10))
+        .retry_policy(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(20),
+        })
+        .build()
+        .unwrap();
+    let calls = (0..6).map(|_| client.ping().send());
+    let outcomes = futures_util::future::join_all(calls).await;
+    let throttled = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.status == Some(429))
+        .count();
+    assert_eq!(
+        throttled, 0,
+        "the server saw more than 3 in flight: {throttled} requests throttled"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.as_ref().is_err_and(|e| e.kind() == ErrorKind::Timeout))
+    );
+    assert!(
+        client.concurrency_limit() < 3,
+        "timeouts lowered the adaptive limit"
+    );
 }
 
 #[tokio::test]
