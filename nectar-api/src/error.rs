@@ -105,6 +105,18 @@ pub(crate) struct Seen {
     pub(crate) timed_out: Option<Duration>,
 }
 
+impl Seen {
+    /// Replaces what was seen of the last answer (or attempt) with `next`; what the request
+    /// sent stays, since every answer to it may echo it.
+    pub(crate) fn replace(&mut self, next: Seen) {
+        let sent = std::mem::take(&mut self.sent);
+        *self = Seen { sent, ..next };
+    }
+}
+
+/// How an attempt that ran out of time is described.
+pub(crate) const TIMED_OUT: &str = "the request timed out";
+
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self(Box::new(Repr {
@@ -268,9 +280,7 @@ impl Error {
         let kept_body = |bytes: &[u8]| redact_body(bytes, MAX_ERROR_BODY, Some(&echoes));
         let mut error = match error {
             // The last attempt gave up waiting; what progenitor got is the stand-in answer.
-            _ if seen.timed_out.is_some() => {
-                Error::new(ErrorKind::Timeout, "the request timed out")
-            }
+            _ if seen.timed_out.is_some() => Error::new(ErrorKind::Timeout, TIMED_OUT),
             E::ErrorResponse(response) => {
                 let mut error = Error::new(ErrorKind::Api, String::new());
                 error.0.status = Some(response.status());
@@ -383,7 +393,7 @@ pub(crate) fn transport(source: reqwest::Error) -> Error {
 /// The kind and a short description of a transport failure; never the URL.
 pub(crate) fn describe(source: &reqwest::Error) -> (ErrorKind, &'static str) {
     if source.is_timeout() {
-        (ErrorKind::Timeout, "the request timed out")
+        (ErrorKind::Timeout, TIMED_OUT)
     } else if source.is_connect() {
         (ErrorKind::Transport, "could not connect to Nectar")
     } else if source.is_body() || source.is_decode() {

@@ -38,15 +38,14 @@ pub(super) async fn read_bounded(
     } else {
         MAX_BUFFERED_ERROR as u64
     };
-    // A new answer replaces what was seen of the last one; what was sent stays.
+    // A new answer replaces what was seen of the last one.
     see(|seen| {
-        *seen = Seen {
+        seen.replace(Seen {
             status: Some(status),
             retry_after: retry_after_of(response.headers()),
             location: location_of(response.headers()),
-            sent: std::mem::take(&mut seen.sent),
             ..Seen::default()
-        }
+        });
     });
     let declared = response.content_length();
     let mut too_large = success && declared.is_some_and(|length| length > limit);

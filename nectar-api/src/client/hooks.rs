@@ -60,11 +60,10 @@ impl Client {
                     drop(permit);
                 });
                 see(|seen| {
-                    *seen = Seen {
+                    seen.replace(Seen {
                         timed_out: Some(deadline),
-                        sent: std::mem::take(&mut seen.sent),
                         ..Seen::default()
-                    }
+                    });
                 });
                 return Ok(timed_out_answer());
             }

@@ -127,7 +127,7 @@ pub(super) fn jitter(bound: Duration) -> Duration {
 /// never a URL.
 pub(super) fn reason(outcome: &reqwest::Result<reqwest::Response>) -> String {
     match outcome {
-        Ok(_) if super::hooks::timed_out(outcome) => "the request timed out".to_owned(),
+        Ok(_) if super::hooks::timed_out(outcome) => error::TIMED_OUT.to_owned(),
         Ok(response) => response.status().to_string(),
         Err(error) => error::describe(error).1.to_owned(),
     }
