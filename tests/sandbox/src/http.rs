@@ -148,11 +148,7 @@ pub(crate) fn created(body: Value) -> Answer {
 }
 
 pub(crate) fn store(shared: &Shared) -> MutexGuard<'_, Store> {
-    // A panic while holding the lock poisons it; the emulator's state is still usable.
-    shared
-        .store
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    shared.lock()
 }
 
 /// A page answer (already JSON bytes).

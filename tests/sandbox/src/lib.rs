@@ -84,10 +84,7 @@ impl Shared {
     /// Delivers `event_type` for connection `id` to every webhook endpoint.
     fn emit_connection_event(&self, id: Uuid, event_type: &str, changes: Option<(&[&str], Value)>) {
         let (message_id, payload) = {
-            let mut store = self
-                .store
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut store = self.lock();
             let Some(mut payload) = store.connection_event(id, event_type) else {
                 return;
             };
@@ -103,10 +100,7 @@ impl Shared {
     /// Delivers `event_type` for document `id` to every webhook endpoint.
     fn emit_document_event(&self, id: Uuid, event_type: &str) {
         let (message_id, payload) = {
-            let mut store = self
-                .store
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut store = self.lock();
             let Some(payload) = store.document_event(id, event_type) else {
                 return;
             };
@@ -115,6 +109,8 @@ impl Shared {
         self.webhooks.emit(message_id, event_type, &payload);
     }
 
+    /// The store. A panic while holding the lock poisons it; the emulator's state is still
+    /// usable, so a poisoned lock is taken as it is.
     fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store
             .lock()
@@ -134,11 +130,7 @@ impl Shared {
         let shared = Arc::clone(self);
         tokio::spawn(async move {
             tokio::time::sleep(shared.validation_delay).await;
-            let previous = shared
-                .store
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .validate_connection(id, outcome);
+            let previous = shared.lock().validate_connection(id, outcome);
             if let Some((previous, documents)) = previous {
                 let old = serde_json::json!({ "status": previous, "accounts": [] });
                 // (A reconnected connection keeps its accounts; the event says the same.)
@@ -551,10 +543,7 @@ impl Sandbox {
     }
 
     fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.shared
-            .store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.shared.lock()
     }
 }
 
