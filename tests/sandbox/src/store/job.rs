@@ -256,7 +256,7 @@ impl Store {
             connection_id: None,
             account_id: None,
         };
-        let mut readings = [Reading { meter, total: 0 }];
+        let mut readings = Reading::from_zero(&[meter]);
         // An upload is created when it is processed, whatever period it covers.
         let created = self.now();
         self.bill(owner, (first, last), &mut readings, 0, (created, created))

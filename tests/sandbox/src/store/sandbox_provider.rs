@@ -63,6 +63,16 @@ pub(super) struct Reading {
     pub(super) total: u64,
 }
 
+impl Reading {
+    /// A reading of zero for each of `meters`, before their first bill.
+    pub(super) fn from_zero(meters: &[Uuid]) -> Vec<Reading> {
+        meters
+            .iter()
+            .map(|&meter| Reading { meter, total: 0 })
+            .collect()
+    }
+}
+
 fn units(kind: &DatasourceType) -> &'static str {
     // The only units the reference shows: J (usage data) and Wh.
     if *kind == DatasourceType::Gas {
@@ -137,10 +147,7 @@ impl Store {
                 connection_id: Some(connection_id),
                 account_id: Some(account_id),
             };
-            let mut readings: Vec<Reading> = meters
-                .iter()
-                .map(|&meter| Reading { meter, total: 0 })
-                .collect();
+            let mut readings = Reading::from_zero(&meters);
             // Monthly bills, from the month of the start date to the last one issued by now.
             let mut month = start.with_day(1).unwrap_or(start);
             let mut number = 0_usize;
@@ -390,10 +397,7 @@ impl Store {
             connection_id: Some(connection_id),
             account_id: Some(account_id),
         };
-        let mut readings: Vec<Reading> = meters
-            .iter()
-            .map(|&meter| Reading { meter, total: 0 })
-            .collect();
+        let mut readings = Reading::from_zero(&meters);
         // The latest day whose bill is issued by now: three days back, four before noon.
         let today = now.date_naive();
         let latest = [3, 4]
