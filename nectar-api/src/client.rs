@@ -12,8 +12,15 @@
 //!   turn a POST into a GET whose success looks like the POST's. Nectar's API does not redirect.
 //! - **Bodies are read with a limit.** A success body is read as a stream and counted; past
 //!   [`ClientBuilder::max_response_size`] reading stops and the operation fails with
-//!   [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge), so memory stays near the limit. Error bodies are read up to
-//!   64 KiB and kept (masked, at most 4 KiB) in the [`Error`](crate::Error).
+//!   [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge). Error bodies are read
+//!   up to 64 KiB and kept (masked, at most 4 KiB) in the [`Error`](crate::Error).
+//! - **Bodies are decoded with a limit.** What a body decodes to is charged as it is built
+//!   (each element a `Vec` grows by, each map entry, each string) against
+//!   [`MAX_DECODE_RATIO`](crate::MAX_DECODE_RATIO) (8) times the body's size, body included;
+//!   past it decoding stops with [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge).
+//!   So an answer holds at most 8x `max_response_size` (256 MiB by default), and a pager, which
+//!   keeps at most its concurrency plus two pages, a multiple of that; real pages decode to 2-4x
+//!   their size (BENCHMARKS.md).
 //! - **Durations are clamped.** `Retry-After` (seconds or an HTTP date) is clamped to a day and
 //!   never waited past the total timeout; all arithmetic on durations saturates.
 //! - **Secrets stay out of errors and logs.** Fields the spec marks sensitive are masked in kept
@@ -25,6 +32,7 @@ mod hooks;
 mod record;
 mod retry;
 
+pub(crate) use body::decode;
 pub(crate) use builder::Inner;
 pub use builder::{
     API_KEY_ENV, BASE_URL_ENV, ClientBuilder, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_SIZE,

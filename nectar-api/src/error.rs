@@ -42,8 +42,10 @@ pub enum ErrorKind {
     /// body never reach another origin; [`Error::location`] says where it pointed.
     Redirect,
     /// The answer's body is larger than the client's limit
-    /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size)); reading
-    /// stopped at the limit.
+    /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size)), and
+    /// reading stopped at the limit; or it would decode to more than
+    /// [`MAX_DECODE_RATIO`](crate::MAX_DECODE_RATIO) times its size, and decoding stopped there.
+    /// [`Error::limit`] says which limit.
     ResponseTooLarge,
 }
 
@@ -98,6 +100,8 @@ pub(crate) struct Seen {
     pub(crate) error_body: Option<bytes::Bytes>,
     /// The success body's limit, when the body was larger.
     pub(crate) too_large: Option<u64>,
+    /// The decode allowance (bytes of decoded data), when the body would have decoded to more.
+    pub(crate) over_budget: Option<u64>,
     /// The secrets the request carried (its body's sensitive values), to mask in any echo.
     pub(crate) sent: redact::Echoes,
     /// The attempt timeout, when the last attempt ran out of it (its answer may still come: the
@@ -118,6 +122,12 @@ impl Seen {
 pub(crate) const TIMED_OUT: &str = "the request timed out";
 
 impl Error {
+    /// The error with [`Error::limit`] set.
+    pub(crate) fn with_limit(mut self, limit: u64) -> Self {
+        self.0.limit = Some(limit);
+        self
+    }
+
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self(Box::new(Repr {
             kind,
@@ -200,7 +210,10 @@ impl Error {
         self.0.location.as_deref()
     }
 
-    /// The size limit that was exceeded, in bytes, for [`ErrorKind::ResponseTooLarge`].
+    /// The size limit that was exceeded, in bytes, for [`ErrorKind::ResponseTooLarge`]: the
+    /// response-size limit, or the decode allowance (the body's size times
+    /// [`MAX_DECODE_RATIO`](crate::MAX_DECODE_RATIO), at least
+    /// [`MIN_DECODE_ALLOWANCE`](crate::MIN_DECODE_ALLOWANCE)).
     pub fn limit(&self) -> Option<u64> {
         self.0.limit
     }
@@ -255,7 +268,8 @@ impl Error {
                  never leave the configured origin"
             }
             (ErrorKind::ResponseTooLarge, _) => {
-                "if the answer is legitimate, raise ClientBuilder::max_response_size"
+                "if the answer is legitimate, raise ClientBuilder::max_response_size; an answer that \
+                 would decode to more than 8x its size is refused whatever the limit"
             }
         }
     }
@@ -317,6 +331,21 @@ impl Error {
                 let body = seen.error_body.clone().unwrap_or(bytes);
                 error.0.detail = detail_of(&body).map(scrub);
                 error.0.body = kept_body(&body);
+                error
+            }
+            E::InvalidResponsePayload(bytes, _) if seen.over_budget.is_some() => {
+                let limit = seen.over_budget.unwrap_or_default();
+                let mut error = Error::new(
+                    ErrorKind::ResponseTooLarge,
+                    format!(
+                        "the answer's body ({} bytes) would decode to more than {}x its size (an \
+                         allowance of {limit} bytes); decoding stopped there",
+                        bytes.len(),
+                        crate::decode::MAX_DECODE_RATIO,
+                    ),
+                );
+                error.0.status = seen.status;
+                error.0.limit = Some(limit);
                 error
             }
             E::InvalidResponsePayload(bytes, source) => {

@@ -3,6 +3,7 @@
 
 pub mod client;
 mod decimal;
+mod decode;
 mod drift;
 mod error;
 mod escape;
@@ -27,6 +28,7 @@ pub use client::{ClientBuilder, RetryPolicy};
 // hand: `nectar_api::uuid::Uuid`, `nectar_api::chrono::NaiveDate`, ...
 pub use chrono;
 pub use decimal::{Decimal, DecimalError};
+pub use decode::{MAX_DECODE_RATIO, MIN_DECODE_ALLOWANCE, from_slice};
 pub use error::{Error, ErrorKind, MAX_ERROR_BODY, MAX_RETRY_AFTER};
 pub use futures_util::{Stream, StreamExt, TryStreamExt};
 pub use generated::client::{Client, ResponseValue, builder};

@@ -399,8 +399,8 @@ impl Event {
             #[serde(rename = "eventType", default)]
             event_type: Option<String>,
         }
-        let named: Named =
-            serde_json::from_slice(body).map_err(|e| WebhookError::Payload(e.to_string()))?;
+        let named: Named = crate::decode::decode(body)
+            .map_err(|e| WebhookError::Payload(e.into_source().to_string()))?;
         Event::from_payload(named.event_type.as_deref().unwrap_or(""), body)
     }
 
@@ -411,8 +411,10 @@ impl Event {
             event_type: &str,
             body: &[u8],
         ) -> Result<T, WebhookError> {
-            serde_json::from_slice(body)
-                .map_err(|e| WebhookError::Payload(format!("{event_type}: {e}")))
+            // Within the client's decode budget, as every answer: a payload decodes to at
+            // most MAX_DECODE_RATIO times its size.
+            crate::decode::decode(body)
+                .map_err(|e| WebhookError::Payload(format!("{event_type}: {}", e.into_source())))
         }
         let name = event_type.strip_suffix(".v2").unwrap_or(event_type);
         Ok(match name {

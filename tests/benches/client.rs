@@ -4,7 +4,8 @@
 //!
 //! 1. `list 20000`: 20,000 connections, limit 500 (40 pages), 25 ms added latency per request;
 //!    page after page against the pager at concurrency 8. Floor: 25 ms x (1 + ceil(39/8)) = 150 ms.
-//! 2. `decode page of 500`: one page's bytes as `ConnectionPage`, as `serde_json::Value`, and as
+//! 2. `decode page of 500`: one page's bytes as `ConnectionPage` (with serde_json alone, and within
+//!    the decode budget as the client decodes), as `serde_json::Value`, and as
 //!    `serde::de::IgnoredAny`.
 //! 3. `stream 100000 (memory)`: peak heap of the client while streaming 100,000 connections item
 //!    by item at concurrency 4, against the peak of fetching one page; printed as a ratio.
@@ -97,6 +98,9 @@ fn decode_page(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("decode page of 500 ({} KiB)", bytes.len() / 1024));
     group.bench_function("typed ConnectionPage", |b| {
         b.iter(|| serde_json::from_slice::<ConnectionPage>(black_box(&bytes)).expect("decodes"));
+    });
+    group.bench_function("typed ConnectionPage, within the decode budget", |b| {
+        b.iter(|| nectar_api::from_slice::<ConnectionPage>(black_box(&bytes)).expect("decodes"));
     });
     group.bench_function("serde_json::Value", |b| {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).expect("decodes"));

@@ -1,10 +1,17 @@
-//! Reading an answer's body bounded and counted: a success body up to the client's limit, an
-//! error body up to 64 KiB.
+//! Reading an answer's body bounded and counted (a success body up to the client's limit, an
+//! error body up to 64 KiB), and decoding it bounded ([`decode`]: at most
+//! [`MAX_DECODE_RATIO`](crate::decode::MAX_DECODE_RATIO) times its size).
 
 use std::fmt;
 
+use progenitor_client::{Error, ResponseValue};
+use serde::de::DeserializeOwned;
+
 use super::record::see;
-use crate::error::{Seen, location_of, retry_after_of};
+use crate::{
+    decode::{self, Failure},
+    error::{Seen, location_of, retry_after_of},
+};
 
 /// The most bytes of an error answer the client reads (the rest is discarded).
 pub(super) const MAX_BUFFERED_ERROR: usize = 64 * 1024;
@@ -77,6 +84,9 @@ pub(super) async fn read_bounded(
             Err::<bytes::Bytes, _>(TooLarge)
         }))
     } else {
+        // The buffer doubled as it grew: give back what the body does not use, so that what it
+        // decodes to has the room (the decode budget counts the body once).
+        body.shrink_to_fit();
         let body = bytes::Bytes::from(body);
         if !success {
             see(|seen| seen.error_body = Some(body.clone()));
@@ -87,4 +97,26 @@ pub(super) async fn read_bounded(
     *rebuilt.version_mut() = response.version();
     *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
     Ok(reqwest::Response::from(rebuilt))
+}
+
+/// Decodes an answer's body as `T` within the decode budget: every generated operation decodes
+/// through here (the codegen routes progenitor's `ResponseValue::from_response` to it), so
+/// what an answer decodes to is bounded by its size whatever its shape. Past the budget the
+/// operation fails as [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge).
+pub(crate) async fn decode<T: DeserializeOwned, E>(
+    response: reqwest::Response,
+) -> Result<ResponseValue<T>, Error<E>> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    match decode::decode(&body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        Err(failure) => {
+            if let Failure::OverBudget { allowance, .. } = &failure {
+                let allowance = *allowance as u64;
+                see(|seen| seen.over_budget = Some(allowance));
+            }
+            Err(Error::InvalidResponsePayload(body, failure.into_source()))
+        }
+    }
 }

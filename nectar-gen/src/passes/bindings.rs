@@ -110,6 +110,7 @@ pub fn bindings(spec: &oa::OpenAPI) -> Result<Bindings, Error> {
         syn::parse2(tokens).map_err(|e| Error::Render(format!("client: {e}")))?;
     rewrite::mark_deprecated(&mut client, spec);
     rewrite::one_error_type(&mut client)?;
+    rewrite::bounded_decoding(&mut client)?;
     rewrite::redacting_debug(&mut client)?;
     rewrite::private_constructors(&mut client)?;
     rewrite::drop_prelude(&mut client);

@@ -5,6 +5,9 @@
 //!   of `send` becomes the private `exchange`, and `send` hands its future to the handwritten
 //!   `crate::client::finish`, which turns progenitor's error (and what the hooks saw of the
 //!   answer) into the one error type, bounded and redacted.
+//! - [`bounded_decoding`]: every answer is decoded by the handwritten `crate::client::decode`
+//!   instead of progenitor's `ResponseValue::from_response`, which bounds what a body decodes
+//!   to by its size (progenitor decodes with no bound; a few bytes can become a large struct).
 //! - [`redacting_debug`]: a type that holds raw JSON (`serde_json::Value` or `Map`, such as a
 //!   webhook event's `extra` or `old`) gets a `Debug` that redacts the fields the spec marks
 //!   sensitive, instead of the derived one that would print them.
@@ -27,6 +30,8 @@ use crate::{Error, read};
 
 /// The handwritten function every `send()` delegates to.
 const FINISH: &str = "crate::client::finish";
+/// The handwritten function every answer is decoded by.
+const DECODE: &str = "crate::client::decode";
 /// The handwritten wrapper whose `Debug` redacts sensitive fields of raw JSON.
 const REDACTED: &str = "crate::redact::Redacted";
 
@@ -80,6 +85,69 @@ pub(crate) fn one_error_type(file: &mut syn::File) -> Result<usize, Error> {
         }
     }
     Ok(rewritten)
+}
+
+/// Routes every `ResponseValue::from_response` call of `mod builder` to [`DECODE`]; see the
+/// module docs. Fails if there is none (progenitor's output changed).
+pub(crate) fn bounded_decoding(file: &mut syn::File) -> Result<usize, Error> {
+    let decode: syn::Path = syn::parse_str(DECODE).map_err(|e| Error::Render(e.to_string()))?;
+    let mut replaced = 0;
+    for item in &mut file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "builder" {
+            continue;
+        }
+        let tokens = quote!(#module);
+        let rewritten = replace_from_response(tokens, &quote!(#decode), &mut replaced);
+        *module = syn::parse2(rewritten).map_err(|e| Error::Render(format!("builder: {e}")))?;
+    }
+    if replaced == 0 {
+        return Err(Error::Render(
+            "no `ResponseValue::from_response` in mod builder (progenitor's output changed?): \
+             nectar-gen/src/passes/rewrite.rs bounded_decoding"
+                .to_owned(),
+        ));
+    }
+    Ok(replaced)
+}
+
+/// `tokens` with each `ResponseValue :: from_response` replaced by `with`.
+fn replace_from_response(
+    tokens: TokenStream,
+    with: &TokenStream,
+    count: &mut usize,
+) -> TokenStream {
+    let mut out: Vec<TokenTree> = Vec::new();
+    for token in tokens {
+        match token {
+            TokenTree::Group(group) => {
+                let mut rebuilt = proc_macro2::Group::new(
+                    group.delimiter(),
+                    replace_from_response(group.stream(), with, count),
+                );
+                rebuilt.set_span(group.span());
+                out.push(TokenTree::Group(rebuilt));
+            }
+            TokenTree::Ident(name) if name == "from_response" => {
+                let at = out.len();
+                let path_before = at >= 3
+                    && matches!(&out[at - 3], TokenTree::Ident(i) if i == "ResponseValue")
+                    && matches!(&out[at - 2], TokenTree::Punct(p) if p.as_char() == ':')
+                    && matches!(&out[at - 1], TokenTree::Punct(p) if p.as_char() == ':');
+                if path_before {
+                    out.truncate(at - 3);
+                    out.extend(with.clone());
+                    *count += 1;
+                } else {
+                    out.push(TokenTree::Ident(name));
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// The string literal after `operation_id :` in a function body.
@@ -377,6 +445,34 @@ mod tests {
         // progenitor's output without them is reported, not silently accepted.
         let mut changed: syn::File = syn::parse_quote! { impl Client { pub fn other(&self) {} } };
         assert!(private_constructors(&mut changed).is_err());
+    }
+
+    #[test]
+    fn every_answer_is_decoded_by_the_bounded_decoder() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> GetThing<'a> {
+                    pub async fn send(self) -> Result<ResponseValue<types::Thing>, Error<types::ApiError>> {
+                        match response.status().as_u16() {
+                            200u16 => ResponseValue::from_response(response).await,
+                            400u16 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                            _ => Err(Error::UnexpectedResponse(response)),
+                        }
+                    }
+                }
+            }
+        };
+        assert_eq!(bounded_decoding(&mut file).unwrap(), 2);
+        let text = quote!(#file).to_string();
+        assert!(!text.contains("from_response"), "{text}");
+        assert_eq!(
+            text.matches("crate :: client :: decode (response)").count(),
+            2,
+            "{text}"
+        );
+
+        let mut unchanged: syn::File = syn::parse_quote! { pub mod builder {} };
+        assert!(bounded_decoding(&mut unchanged).is_err());
     }
 
     #[test]
