@@ -460,8 +460,8 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<CompanyUpdateName>,
         /// E-mail addresses of existing Nectar users to add as admins. On update, the list replaces the whole user list (absent: unchanged; you cannot remove yourself). An address without a Nectar account makes the request fail with 400.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub users: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub users: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
 
     impl CompanyUpdate {
@@ -3426,7 +3426,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub occupancy_percent: ::std::option::Option<SiteCreateOccupancyPercent>,
-        /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10.
+        /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10. On update, a list sent replaces the tags (the docs treat a present list as the new value): absent leaves them, `[]` clears them.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub path: ::std::vec::Vec<SiteCreatePathItem>,
     }
@@ -3721,9 +3721,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             skip_serializing_if = "crate::Patch::is_keep"
         )]
         pub occupancy_percent: crate::Patch<SiteUpdateOccupancyPercent>,
-        /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub path: ::std::vec::Vec<SiteUpdatePathItem>,
+        /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10. On update, a list sent replaces the tags (the docs treat a present list as the new value): absent leaves them, `[]` clears them.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::vec::Vec<SiteUpdatePathItem>>,
     }
 
     impl SiteUpdate {
@@ -5283,7 +5283,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                 ::std::string::String,
             >,
             users: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
         }
@@ -5377,16 +5377,13 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                 self.name = value.into_field().map_err(|e| format!("{}: {e}", "name"));
                 self
             }
-            pub fn users<T>(mut self, value: T) -> Self
+            pub fn users<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
             {
-                self.users = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for users: {e}")
-                    });
+                self.users = value.into_field().map_err(|e| format!("{}: {e}", "users"));
                 self
             }
         }
@@ -12665,7 +12662,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                 ::std::string::String,
             >,
             path: ::std::result::Result<
-                ::std::vec::Vec<super::SiteUpdatePathItem>,
+                ::std::option::Option<::std::vec::Vec<super::SiteUpdatePathItem>>,
                 ::std::string::String,
             >,
         }
@@ -12717,16 +12714,13 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "occupancyPercent"));
                 self
             }
-            pub fn path<T>(mut self, value: T) -> Self
+            pub fn path<V>(mut self, value: V) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::SiteUpdatePathItem>>,
-                T::Error: ::std::fmt::Display,
+                V: crate::FieldValue<
+                    ::std::option::Option<::std::vec::Vec<super::SiteUpdatePathItem>>,
+                >,
             {
-                self.path = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for path: {e}")
-                    });
+                self.path = value.into_field().map_err(|e| format!("{}: {e}", "path"));
                 self
             }
         }

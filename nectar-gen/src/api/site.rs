@@ -78,7 +78,9 @@ struct SiteFields {
     /// Full address, including state and postal code; free text is accepted.
     #[schemars(length(max = 255))]
     address: Optional<String>,
-    /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10.
+    /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10. On
+    /// update, a list sent replaces the tags (the docs treat a present list as the new value):
+    /// absent leaves them, `[]` clears them.
     #[schemars(length(max = 10), inner(length(min = 1, max = 100)))]
     path: Optional<Vec<String>>,
     /// Occupancy, 0 to 100, as a decimal string; `null` clears it.

@@ -4,6 +4,9 @@
 //! - every nullable field of an update (`PATCH`) body becomes `crate::Patch<T>`: left as it is
 //!   (not sent), set, or cleared (`null`); typify alone would give `Option<T>`, which cannot
 //!   send `null`;
+//! - every list of an update body becomes `Option<Vec<T>>`: left as it is (`None`, not sent) or
+//!   set, the empty list included (`Some(vec![])` sends `[]`, which clears it); typify alone
+//!   gives `Vec<T>` skipped when empty, which can never clear a list;
 //! - every optional field's builder setter takes `impl crate::FieldValue<F>`: the value itself,
 //!   the field type, or plain text for string fields, checked against the field's constraints
 //!   when set, the error naming the field (`.address("Main St 1")`, not
@@ -20,6 +23,24 @@ use crate::{Error, read};
 /// Request-body components, each with the JSON names of the properties that become `Patch`
 /// (nullable properties of `PATCH` bodies; empty for other bodies).
 pub(crate) fn request_bodies(spec: &oa::OpenAPI) -> BTreeMap<String, BTreeSet<String>> {
+    update_properties(spec, |property| is_nullable(property))
+}
+
+/// `PATCH` body components, each with the JSON names of its list properties (which become
+/// `Option<Vec<T>>`, so that an empty list is sent).
+pub(crate) fn update_lists(spec: &oa::OpenAPI) -> BTreeMap<String, BTreeSet<String>> {
+    update_properties(spec, |property| {
+        matches!(property, oa::ReferenceOr::Item(schema)
+            if matches!(schema.schema_kind, oa::SchemaKind::Type(oa::Type::Array(_))))
+    })
+}
+
+/// Request-body components, each with the JSON names of its properties that `select` picks when
+/// the body is a `PATCH` body (none for other bodies).
+fn update_properties(
+    spec: &oa::OpenAPI,
+    select: impl Fn(&oa::ReferenceOr<Box<oa::Schema>>) -> bool,
+) -> BTreeMap<String, BTreeSet<String>> {
     let mut bodies: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let schemas = spec.components.as_ref().map(|c| &c.schemas);
     for (_, method, operation) in read::operations(spec) {
@@ -38,7 +59,7 @@ pub(crate) fn request_bodies(spec: &oa::OpenAPI) -> BTreeMap<String, BTreeSet<St
                     oa::SchemaKind::Type(oa::Type::Object(object)) => object
                         .properties
                         .iter()
-                        .filter(|(_, p)| is_nullable(p))
+                        .filter(|(_, p)| select(p))
                         .map(|(k, _)| k.clone())
                         .collect(),
                     _ => BTreeSet::new(),
@@ -59,6 +80,7 @@ fn is_nullable(property: &oa::ReferenceOr<Box<oa::Schema>>) -> bool {
 /// Applies the pass to the generated client; see the module documentation.
 pub(crate) fn apply(file: &mut syn::File, spec: &oa::OpenAPI) -> Result<(), Error> {
     let bodies = request_bodies(spec);
+    let lists = update_lists(spec);
     let Some(types) = file.items.iter_mut().find_map(|item| match item {
         syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
         _ => None,
@@ -96,11 +118,16 @@ pub(crate) fn apply(file: &mut syn::File, spec: &oa::OpenAPI) -> Result<(), Erro
             continue;
         };
         let patched: BTreeSet<String> = patched.iter().map(|n| snake(n)).collect();
+        let listed = snake_names(lists.get(&structure.ident.to_string()));
         if let syn::Fields::Named(fields) = &mut structure.fields {
             for field in fields.named.iter_mut() {
                 let Some(name) = field.ident.as_ref().map(ToString::to_string) else {
                     continue;
                 };
+                if listed.contains(&name) {
+                    optional_list(field, &structure.ident)?;
+                    continue;
+                }
                 if !patched.contains(&name) {
                     continue;
                 }
@@ -146,6 +173,7 @@ pub(crate) fn apply(file: &mut syn::File, spec: &oa::OpenAPI) -> Result<(), Erro
             continue;
         };
         let patched: BTreeSet<String> = patched.iter().map(|n| snake(n)).collect();
+        let listed = snake_names(lists.get(&structure.ident.to_string()));
         let syn::Fields::Named(fields) = &mut structure.fields else {
             continue;
         };
@@ -153,9 +181,12 @@ pub(crate) fn apply(file: &mut syn::File, spec: &oa::OpenAPI) -> Result<(), Erro
             let Some(name) = field.ident.as_ref().map(ToString::to_string) else {
                 continue;
             };
-            let Some(stored) = result_ok(&field.ty) else {
+            let Some(mut stored) = result_ok(&field.ty) else {
                 continue;
             };
+            if listed.contains(&name) {
+                stored = syn::parse_quote!(::std::option::Option<#stored>);
+            }
             let Some(inner) = option_inner(&stored) else {
                 continue;
             };
@@ -229,6 +260,41 @@ pub(crate) fn apply(file: &mut syn::File, spec: &oa::OpenAPI) -> Result<(), Erro
     Ok(())
 }
 
+/// The snake-case (Rust) names of `names`.
+fn snake_names(names: Option<&BTreeSet<String>>) -> BTreeSet<String> {
+    names
+        .into_iter()
+        .flatten()
+        .map(|n| snake(n))
+        .collect()
+}
+
+/// `Vec<T>` skipped when empty -> `Option<Vec<T>>` skipped when `None`.
+fn optional_list(field: &mut syn::Field, owner: &syn::Ident) -> Result<(), Error> {
+    let ty = &field.ty;
+    if generic_argument(ty, "Vec", 0).is_none() {
+        return Err(Error::Render(format!(
+            "{owner}.{} is a list in the spec but not a Vec: {}",
+            field.ident.as_ref().map(ToString::to_string).unwrap_or_default(),
+            quote!(#ty)
+        )));
+    }
+    field.ty = syn::parse_quote!(::std::option::Option<#ty>);
+    for attribute in &mut field.attrs {
+        if attribute.path().is_ident("serde") {
+            let text = attribute.to_token_stream().to_string().replace(
+                "skip_serializing_if = \"::std::vec::Vec::is_empty\"",
+                "skip_serializing_if = \"::std::option::Option::is_none\"",
+            );
+            *attribute = syn::parse_str::<syn::DeriveInput>(&format!("{text} struct X;"))
+                .map_err(|e| Error::Render(e.to_string()))?
+                .attrs
+                .remove(0);
+        }
+    }
+    Ok(())
+}
+
 /// `T` of `::std::option::Option<T>`.
 fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
     generic_argument(ty, "Option", 0)
@@ -294,5 +360,14 @@ mod tests {
             bodies["SiteCreate"].is_empty(),
             "create bodies have nothing to clear"
         );
+    }
+
+    #[test]
+    fn update_bodies_keep_or_set_their_lists() {
+        let spec = crate::spec().unwrap();
+        let lists = super::update_lists(&spec);
+        assert!(lists["SiteUpdate"].contains("path"), "{lists:?}");
+        assert!(lists["CompanyUpdate"].contains("users"), "{lists:?}");
+        assert!(lists["SiteCreate"].is_empty(), "{lists:?}");
     }
 }

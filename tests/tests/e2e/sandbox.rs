@@ -265,6 +265,17 @@ async fn companies_and_sites_are_created_read_updated_and_deleted() {
     assert_eq!(updated.path, ["US", "CA"]);
     assert_eq!(updated.name, "Plant 0", "fields not sent are unchanged");
 
+    // A list left out is kept; a list sent replaces, the empty list included (it clears).
+    let kept = client
+        .update_site()
+        .site_id(sites[0])
+        .body_map(|b| b.name("Plant A"))
+        .send()
+        .await
+        .expect("site updated")
+        .into_inner();
+    assert_eq!(kept.path, ["US", "CA"], "a list not sent is unchanged");
+
     let company = client
         .update_company()
         .company_id(company_id)
@@ -322,6 +333,30 @@ async fn companies_and_sites_are_created_read_updated_and_deleted() {
     assert_eq!(site.occupancy_percent, None, "null clears occupancyPercent");
     assert_eq!(site.external_id, None, "null clears externalId");
     assert_eq!(site.path, ["US", "CA"], "fields not sent are unchanged");
+
+    let empty = nectar_api::types::SiteUpdate::builder().path(Vec::new());
+    assert_eq!(
+        serde_json::to_value(nectar_api::types::SiteUpdate::try_from(empty.clone()).unwrap())
+            .unwrap(),
+        serde_json::json!({ "path": [] }),
+        "an empty list is sent, not dropped"
+    );
+    let cleared = client
+        .update_site()
+        .site_id(sites[0])
+        .body(empty)
+        .send()
+        .await
+        .expect("site updated")
+        .into_inner();
+    assert!(cleared.path.is_empty(), "[] clears the tags: {:?}", cleared.path);
+    let no_users = nectar_api::types::CompanyUpdate::builder().users(Vec::new());
+    assert_eq!(
+        serde_json::to_value(nectar_api::types::CompanyUpdate::try_from(no_users).unwrap())
+            .unwrap(),
+        serde_json::json!({ "users": [] }),
+        "an empty user list is sent, not dropped"
+    );
 
     let link = client
         .create_company_magic_link()
