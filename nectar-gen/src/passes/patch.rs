@@ -262,11 +262,7 @@ pub(crate) fn apply(file: &mut syn::File, spec: &oa::OpenAPI) -> Result<(), Erro
 
 /// The snake-case (Rust) names of `names`.
 fn snake_names(names: Option<&BTreeSet<String>>) -> BTreeSet<String> {
-    names
-        .into_iter()
-        .flatten()
-        .map(|n| snake(n))
-        .collect()
+    names.into_iter().flatten().map(|n| snake(n)).collect()
 }
 
 /// `Vec<T>` skipped when empty -> `Option<Vec<T>>` skipped when `None`.
@@ -275,7 +271,11 @@ fn optional_list(field: &mut syn::Field, owner: &syn::Ident) -> Result<(), Error
     if generic_argument(ty, "Vec", 0).is_none() {
         return Err(Error::Render(format!(
             "{owner}.{} is a list in the spec but not a Vec: {}",
-            field.ident.as_ref().map(ToString::to_string).unwrap_or_default(),
+            field
+                .ident
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             quote!(#ty)
         )));
     }

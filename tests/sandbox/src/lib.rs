@@ -507,10 +507,16 @@ impl Sandbox {
         self.shared.clock.today()
     }
 
-    /// Makes a company active or inactive (an inactive company's upload jobs fail). False when
-    /// there is no such company.
+    /// Deactivates a company, or makes it active again, as Nectar does: while it is inactive
+    /// all its connections show `COMPANY_INACTIVE` (each announced with `connection.updated.v2`),
+    /// their accounts too, and its upload jobs fail; reactivated, they show their statuses of
+    /// before. False when there is no such company.
     pub fn set_company_active(&self, id: Uuid, active: bool) -> bool {
-        self.shared.lock().set_company_active(id, active)
+        let changed = self.shared.lock().set_company_active(id, active);
+        for (connection, previous) in changed.iter().flatten() {
+            self.shared.announce_status(*connection, previous);
+        }
+        changed.is_some()
     }
 
     /// The data sets seeded by [`SandboxBuilder::seed_usage`], in order.

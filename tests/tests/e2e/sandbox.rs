@@ -349,7 +349,11 @@ async fn companies_and_sites_are_created_read_updated_and_deleted() {
         .await
         .expect("site updated")
         .into_inner();
-    assert!(cleared.path.is_empty(), "[] clears the tags: {:?}", cleared.path);
+    assert!(
+        cleared.path.is_empty(),
+        "[] clears the tags: {:?}",
+        cleared.path
+    );
     let no_users = nectar_api::types::CompanyUpdate::builder().users(Vec::new());
     assert_eq!(
         serde_json::to_value(nectar_api::types::CompanyUpdate::try_from(no_users).unwrap())
@@ -578,4 +582,99 @@ async fn decimal_strings_and_pages_are_refused_as_nectars_serializers_would() {
             assert_eq!(status, expected, "{list} page={page}");
         }
     }
+}
+
+/// The statuses a connection's accounts show: the connection-status guide's
+/// `WORKFLOW_NOT_ACCESSIBLE` ("the parent connection has an issue, e.g. password incorrect") and
+/// `COMPANY_INACTIVE` (a deactivated company's connections and accounts), entered and left as
+/// the connection and company change. The connection is made at the provider's login page on
+/// `www.`: Nectar matches a provider by the root of its URL.
+#[tokio::test]
+async fn accounts_follow_their_connection_and_company() {
+    use nectar_api::types::AccountStatus;
+
+    let sandbox = quick_sandbox().await;
+    let client = sandbox.client();
+    let (company, sites) = company_with_sites(&client, 1).await;
+    let mut body = serde_json::to_value(sandbox_body(&sites, SANDBOX_PASSWORD)).unwrap();
+    body["url"] = "https://www.nectarclimate.com/login".into();
+    let body: ConnectionCreate = serde_json::from_value(body).unwrap();
+    let id = client
+        .create_connection()
+        .company_id(company)
+        .body(body)
+        .send()
+        .await
+        .expect("created")
+        .id;
+    let connected = settle(&client, id).await;
+    assert_eq!(
+        connected.status,
+        Some(ConnectionStatus::Connected),
+        "the sandbox provider is found by the root of its login URL"
+    );
+    let own: Vec<_> = connected.accounts.iter().map(|a| a.status.clone()).collect();
+    assert!(!own.is_empty());
+    assert!(own.iter().all(|s| *s != Some(AccountStatus::WorkflowNotAccessible)));
+    let statuses = |connection: &Connection| {
+        connection
+            .accounts
+            .iter()
+            .map(|a| a.status.clone())
+            .collect::<Vec<_>>()
+    };
+    let read = || async {
+        client
+            .get_connection()
+            .connection_id(id)
+            .send()
+            .await
+            .expect("get")
+            .into_inner()
+    };
+
+    // A credential error: the accounts cannot be reached through it.
+    assert!(sandbox.set_connection_status(id, ConnectionStatus::PasswordIncorrect));
+    let broken = read().await;
+    assert!(
+        statuses(&broken)
+            .iter()
+            .all(|s| *s == Some(AccountStatus::WorkflowNotAccessible)),
+        "{:?}",
+        statuses(&broken)
+    );
+    // A provider error is not the connection's credentials: the accounts keep their status.
+    assert!(sandbox.set_connection_status(id, ConnectionStatus::WebsiteDown));
+    assert_eq!(statuses(&read().await), own);
+    assert!(sandbox.set_connection_status(id, ConnectionStatus::Connected));
+    assert_eq!(statuses(&read().await), own, "fixed: the accounts' own statuses");
+
+    // A deactivated company: every connection and account shows COMPANY_INACTIVE.
+    assert!(sandbox.set_company_active(company, false));
+    let inactive = read().await;
+    assert_eq!(inactive.status, Some(ConnectionStatus::CompanyInactive));
+    assert!(
+        statuses(&inactive)
+            .iter()
+            .all(|s| *s == Some(AccountStatus::CompanyInactive)),
+        "{:?}",
+        statuses(&inactive)
+    );
+    let listed = client
+        .list_company_connections()
+        .company_id(company)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        listed
+            .connections
+            .iter()
+            .all(|c| c.status == Some(ConnectionStatus::CompanyInactive))
+    );
+    assert!(sandbox.set_company_active(company, true));
+    let back = read().await;
+    assert_eq!(back.status, Some(ConnectionStatus::Connected));
+    assert_eq!(statuses(&back), own);
 }

@@ -25,6 +25,10 @@ pub(super) struct Account {
     pub(super) is_collecting_invoice_data: bool,
     pub(super) is_collecting_smart_meter_data: bool,
     pub(super) datasource_types: Vec<DatasourceType>,
+    /// The account's own status while `status` shows one its connection or company imposes
+    /// (`WORKFLOW_NOT_ACCESSIBLE`, `COMPANY_INACTIVE`); see [`Store::settle_accounts`].
+    #[serde(skip)]
+    pub(super) own_status: Option<AccountStatus>,
 }
 
 impl Account {
@@ -47,6 +51,23 @@ impl Account {
             is_collecting_invoice_data: true,
             is_collecting_smart_meter_data: false,
             datasource_types,
+            own_status: None,
+        }
+    }
+
+    /// Shows `imposed` (or the account's own status again, for `None`), keeping the own status
+    /// to come back to. Terminal statuses (closed, duplicate, not tracked) stay as they are.
+    fn show(&mut self, imposed: Option<AccountStatus>) {
+        let own = self
+            .own_status
+            .take()
+            .unwrap_or_else(|| self.status.clone());
+        match imposed {
+            Some(status) if own.category() != nectar_api::status::AccountCategory::Terminal => {
+                self.status = status;
+                self.own_status = Some(own);
+            }
+            _ => self.status = own,
         }
     }
 
@@ -54,17 +75,49 @@ impl Account {
     /// move together, as Nectar documents (`DISABLED` makes the status `CUSTOMER_NOT_TRACKED`).
     pub(super) fn set_tracked(&mut self, tracked: bool) {
         self.is_tracked = tracked;
-        if tracked {
+        let own = if tracked {
             self.tracking_status = TrackingStatus::Enabled;
-            self.status = AccountStatus::Onboarded;
+            AccountStatus::Onboarded
         } else {
             self.tracking_status = TrackingStatus::Disabled;
-            self.status = AccountStatus::CustomerNotTracked;
+            AccountStatus::CustomerNotTracked
+        };
+        // While a status is imposed, the own status changes underneath it.
+        match &mut self.own_status {
+            Some(held) => *held = own,
+            None => self.status = own,
         }
     }
 }
 
 impl Store {
+    /// Sets the statuses a connection's accounts show from the connection and its company, as
+    /// the account-status guide documents: `COMPANY_INACTIVE` while the company is deactivated;
+    /// `WORKFLOW_NOT_ACCESSIBLE` ("the parent connection has an issue, e.g. password incorrect")
+    /// while the connection has a credential error; otherwise the account's own status again.
+    /// Called wherever a connection's status or a company's activity changes.
+    pub(super) fn settle_accounts(&mut self, connection_id: Uuid) {
+        let Some(connection) = self.connections.get(&connection_id) else {
+            return;
+        };
+        let active = self
+            .companies
+            .get(&connection.company_id)
+            .is_none_or(|company| company.active);
+        let imposed = if !active {
+            Some(AccountStatus::CompanyInactive)
+        } else if connection.status.requires_user_action() {
+            Some(AccountStatus::WorkflowNotAccessible)
+        } else {
+            None
+        };
+        if let Some(connection) = self.connections.get_mut(&connection_id) {
+            for account in &mut connection.accounts {
+                account.show(imposed.clone());
+            }
+        }
+    }
+
     /// `PATCH /account/{account_id}`: `isTracked` on or off; the meters follow unless
     /// `updateMeters` is `false`. The id is a plain string in the reference: one that is not a
     /// known account (uuid or not) is a 404.

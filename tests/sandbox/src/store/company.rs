@@ -1,6 +1,7 @@
 //! Companies: the emulator's records and the company operations.
 
 use chrono::{Datelike, NaiveDate};
+use nectar_api::types::ConnectionStatus;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -43,6 +44,46 @@ pub(super) struct Company {
 }
 
 impl Store {
+    /// Marks a company active or inactive (a test hook). As the connection-status guide says,
+    /// a deactivated company's connections all stop and show `COMPANY_INACTIVE`, and their
+    /// accounts too; its upload jobs fail. Reactivated, they show what they showed before.
+    /// Returns each connection whose status changed with its previous status (for the
+    /// `connection.updated` events), or `None` when there is no such company.
+    pub fn set_company_active(
+        &mut self,
+        id: Uuid,
+        active: bool,
+    ) -> Option<Vec<(Uuid, ConnectionStatus)>> {
+        let company = self.companies.get_mut(&id)?;
+        company.active = active;
+        let connection_ids = company.connection_ids.clone();
+        let now = self.now();
+        let mut changed = Vec::new();
+        for connection_id in connection_ids {
+            let Some(connection) = self.connections.get_mut(&connection_id) else {
+                continue;
+            };
+            let next = if active {
+                connection.status_before_inactive.take()
+            } else if connection.status == ConnectionStatus::CompanyInactive {
+                None
+            } else {
+                connection.status_before_inactive = Some(connection.status.clone());
+                Some(ConnectionStatus::CompanyInactive)
+            };
+            if let Some(next) = next {
+                changed.push((
+                    connection_id,
+                    std::mem::replace(&mut connection.status, next),
+                ));
+                connection.status_since = now;
+                connection.updated = now;
+            }
+            self.settle_accounts(connection_id);
+        }
+        Some(changed)
+    }
+
     // ---- companies -------------------------------------------------------------------------
 
     pub fn list_companies(&self, user: &str) -> Value {

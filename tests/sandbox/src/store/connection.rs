@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
-    Failure, SANDBOX_MAX_SITES, SANDBOX_PASSWORD, SANDBOX_URL, SANDBOX_USERNAME, Seeded, Store,
-    account::Account, company::Company, site::Site,
+    Failure, SANDBOX_MAX_SITES, SANDBOX_URL, SANDBOX_USERNAME, Seeded, Store, account::Account,
+    company::Company, sandbox_provider::sandbox_credentials, site::Site,
 };
 
 #[derive(Debug, Clone)]
@@ -23,6 +23,8 @@ pub(super) struct Connection {
     pub(super) status: ConnectionStatus,
     pub(super) status_since: DateTime<Utc>,
     pub(super) status_error_detail: Option<String>,
+    /// The status before the company was deactivated, to come back to when it is active again.
+    pub(super) status_before_inactive: Option<ConnectionStatus>,
     pub(super) url: String,
     pub(super) username: String,
     /// Whether the credentials are the sandbox's (the password itself is not kept).
@@ -55,6 +57,7 @@ impl Connection {
             status: ConnectionStatus::Pending,
             status_since: now,
             status_error_detail: None,
+            status_before_inactive: None,
             url: SANDBOX_URL.to_owned(),
             username: SANDBOX_USERNAME.to_owned(),
             sandbox_credentials: true,
@@ -233,9 +236,7 @@ impl Store {
         let url = text("url").unwrap_or_default();
         let username = text("username").unwrap_or_default();
         let password = text("password").unwrap_or_default();
-        let sandbox_credentials = url.trim_end_matches('/') == SANDBOX_URL
-            && username == SANDBOX_USERNAME
-            && password == SANDBOX_PASSWORD;
+        let sandbox_credentials = sandbox_credentials(&url, &username, &password);
         if sandbox_credentials && initial_sites.len() > SANDBOX_MAX_SITES {
             return Err(Failure::bad_request(format!(
                 "initialSites: the sandbox takes 1 to {SANDBOX_MAX_SITES} sites, got {}",
@@ -251,6 +252,7 @@ impl Store {
             status: ConnectionStatus::Pending,
             status_since: now,
             status_error_detail: None,
+            status_before_inactive: None,
             url,
             username,
             sandbox_credentials,
@@ -323,6 +325,7 @@ impl Store {
                 Vec::new()
             }
         };
+        self.settle_accounts(id);
         Some((ConnectionStatus::Pending, documents))
     }
 
@@ -563,6 +566,7 @@ impl Store {
         connection.status_error_detail = (status.category()
             == nectar_api::status::ConnectionCategory::CredentialError)
             .then(|| "The utility website rejected the username or password.".to_owned());
+        self.settle_accounts(id);
         Some(previous)
     }
 
@@ -583,9 +587,8 @@ impl Store {
             connection.username = username;
         }
         let password = text("password").unwrap_or_default();
-        connection.sandbox_credentials = connection.url.trim_end_matches('/') == SANDBOX_URL
-            && connection.username == SANDBOX_USERNAME
-            && password == SANDBOX_PASSWORD;
+        connection.sandbox_credentials =
+            sandbox_credentials(&connection.url, &connection.username, &password);
         let previous = std::mem::replace(&mut connection.status, ConnectionStatus::Pending);
         connection.status_error_detail = None;
         connection.status_since = now;

@@ -261,12 +261,4 @@ impl Store {
         let created = self.now();
         self.bill(owner, (first, last), &mut readings, 0, (created, created))
     }
-
-    /// Marks a company active or inactive (a test hook: an inactive company's jobs fail).
-    pub fn set_company_active(&mut self, id: Uuid, active: bool) -> bool {
-        self.companies
-            .get_mut(&id)
-            .map(|company| company.active = active)
-            .is_some()
-    }
 }

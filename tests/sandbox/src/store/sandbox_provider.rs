@@ -25,6 +25,30 @@ use super::{
     usage::Usage,
 };
 
+/// Whether a connection's `url`, `username` and `password` are the documented sandbox provider's.
+/// Nectar matches a provider by the root of its home or login URL (getting-started guide: "the
+/// URL of the utility's website or login page"; the spec's `url` description), so
+/// `https://nectarclimate.com/login`, `https://www.nectarclimate.com/` and `nectarclimate.com`
+/// all name it; the username and password must match exactly.
+pub(super) fn sandbox_credentials(url: &str, username: &str, password: &str) -> bool {
+    username == super::SANDBOX_USERNAME && password == super::SANDBOX_PASSWORD && {
+        let root = |url: &str| {
+            let url = url.trim();
+            let with_scheme = if url.contains("://") {
+                url.to_owned()
+            } else {
+                format!("https://{url}")
+            };
+            reqwest::Url::parse(&with_scheme)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+                .map(|host| host.strip_prefix("www.").map(str::to_owned).unwrap_or(host))
+        };
+        let sandbox = root(super::SANDBOX_URL);
+        sandbox.is_some() && root(url) == sandbox
+    }
+}
+
 /// The datasource types of account `i`'s meters: `KINDS[i % 3]`.
 pub(super) const KINDS: [&[DatasourceType]; 3] = [
     &[DatasourceType::Electricity],
@@ -420,5 +444,39 @@ impl Store {
             documents,
             usage: documents * meters.len(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sandbox_credentials;
+    use crate::{SANDBOX_PASSWORD, SANDBOX_USERNAME};
+
+    #[test]
+    fn the_sandbox_provider_is_matched_by_the_root_of_its_url() {
+        let matches = |url| sandbox_credentials(url, SANDBOX_USERNAME, SANDBOX_PASSWORD);
+        for url in [
+            "https://nectarclimate.com",
+            "https://nectarclimate.com/",
+            "https://nectarclimate.com/login",
+            "https://www.nectarclimate.com/",
+            "http://NectarClimate.com/login?next=/",
+            "nectarclimate.com",
+        ] {
+            assert!(matches(url), "{url}");
+        }
+        for url in [
+            "https://nectarclimate.com.evil.example",
+            "https://example.com/nectarclimate.com",
+            "https://dash.nectarclimate.co",
+            "",
+        ] {
+            assert!(!matches(url), "{url}");
+        }
+        assert!(!sandbox_credentials(
+            "https://nectarclimate.com/login",
+            SANDBOX_USERNAME,
+            "wrong"
+        ));
     }
 }
