@@ -66,6 +66,16 @@ async fn an_uploaded_pdf_becomes_a_document_with_usage() {
         .unwrap();
     assert_eq!(usage.len(), 1);
     assert_eq!(usage[0].site.as_ref().map(|s| s.id), Some(site));
+    // The document keeps its origin: the job and the uploaded file's name.
+    let read = client
+        .get_document()
+        .document_id(document)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.job_id.as_deref(), Some(job.id.as_str()));
+    assert_eq!(read.file_name.as_deref(), Some("bill.pdf"));
 
     // The same file again: counted as a duplicate of the first document.
     let again = client
@@ -107,6 +117,17 @@ async fn bulk_jobs_complete_or_fail_as_documented() {
     let done = finished(&client, &job).await;
     assert_eq!(done.status, JobStatus::Completed);
     assert_eq!(done.parsed_document_ids.len(), 2);
+    for (id, name) in done.parsed_document_ids.iter().zip(["jan.pdf", "feb.PNG"]) {
+        let read = client
+            .get_document()
+            .document_id(id.parse::<Uuid>().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(read.job_id.as_deref(), Some(job.id.as_str()));
+        assert_eq!(read.file_name.as_deref(), Some(name), "named by its URL's path");
+    }
 
     // A file the processor cannot read fails the job.
     let unreadable = bulk(&["https://storage.example/bills/notes.txt"])

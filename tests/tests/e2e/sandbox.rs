@@ -613,9 +613,16 @@ async fn accounts_follow_their_connection_and_company() {
         Some(ConnectionStatus::Connected),
         "the sandbox provider is found by the root of its login URL"
     );
-    let own: Vec<_> = connected.accounts.iter().map(|a| a.status.clone()).collect();
+    let own: Vec<_> = connected
+        .accounts
+        .iter()
+        .map(|a| a.status.clone())
+        .collect();
     assert!(!own.is_empty());
-    assert!(own.iter().all(|s| *s != Some(AccountStatus::WorkflowNotAccessible)));
+    assert!(
+        own.iter()
+            .all(|s| *s != Some(AccountStatus::WorkflowNotAccessible))
+    );
     let statuses = |connection: &Connection| {
         connection
             .accounts
@@ -647,7 +654,11 @@ async fn accounts_follow_their_connection_and_company() {
     assert!(sandbox.set_connection_status(id, ConnectionStatus::WebsiteDown));
     assert_eq!(statuses(&read().await), own);
     assert!(sandbox.set_connection_status(id, ConnectionStatus::Connected));
-    assert_eq!(statuses(&read().await), own, "fixed: the accounts' own statuses");
+    assert_eq!(
+        statuses(&read().await),
+        own,
+        "fixed: the accounts' own statuses"
+    );
 
     // A deactivated company: every connection and account shows COMPANY_INACTIVE.
     assert!(sandbox.set_company_active(company, false));

@@ -360,8 +360,9 @@ pub(crate) async fn upload_document(
     {
         match field.name() {
             Some("document") => {
+                let name = field.file_name().unwrap_or("document").to_owned();
                 let bytes = field.bytes().await.map_err(|_| too_large())?;
-                document = Some(bytes);
+                document = Some((name, bytes));
             }
             Some("siteId") => {
                 let text = field
@@ -373,9 +374,9 @@ pub(crate) async fn upload_document(
             _ => {}
         }
     }
-    let document =
+    let (name, document) =
         document.ok_or_else(|| Failure::bad_request("document: this field is required."))?;
-    let (id, job) = store(&shared).upload_document(&user, company_id, &document, site)?;
+    let (id, job) = store(&shared).upload_document(&user, company_id, &name, &document, site)?;
     shared.schedule_job(id);
     created(job)
 }

@@ -59,6 +59,27 @@ pub(super) struct Document {
     pub(super) meter_ids: Vec<Uuid>,
     /// Soft-deleted: left out of lists unless `isDeleted=true`.
     pub(super) deleted: bool,
+    /// Where an uploaded bill came from; `None` for a provider's bill.
+    pub(super) origin: Option<Origin>,
+}
+
+/// The upload a document was parsed from.
+#[derive(Debug, Clone)]
+pub(super) struct Origin {
+    /// The upload job's id (`jobId`).
+    pub(super) job_id: String,
+    /// The uploaded file's name (`fileName`).
+    pub(super) file_name: String,
+}
+
+impl Document {
+    /// `fileName`: the uploaded file's, or the provider's invoice file.
+    pub(super) fn file_name(&self) -> String {
+        self.origin.as_ref().map_or_else(
+            || format!("{}.pdf", self.invoice_id),
+            |o| o.file_name.clone(),
+        )
+    }
 }
 
 /// A document as the document operations answer it (the spec's `Document`).
@@ -93,7 +114,7 @@ struct DocumentView<'a> {
     url: String,
     file_name: String,
     email: Option<&'static str>,
-    job_id: Option<&'static str>,
+    job_id: Option<&'a str>,
     notes: Option<&'static str>,
     usage_data: Vec<DocumentUsageView<'a>>,
     line_items: &'a [LineItem],
@@ -153,9 +174,9 @@ impl Store {
             revised_document_id: None,
             audit_trail_url: format!("https://dash.nectarclimate.com/documents/{}/audit", d.id),
             url: format!("https://sandbox-documents.nectarclimate.com/{}.pdf", d.id),
-            file_name: format!("{}.pdf", d.invoice_id),
+            file_name: d.file_name(),
             email: None,
-            job_id: None,
+            job_id: d.origin.as_ref().map(|o| o.job_id.as_str()),
             notes: None,
             usage_data: d
                 .usage_ids

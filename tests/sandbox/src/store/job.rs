@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Failure, Store,
+    document::Origin,
     sandbox_provider::{Owner, Reading},
 };
 
@@ -22,8 +23,29 @@ pub const MAX_UPLOAD: usize = 25 * 1024 * 1024;
 /// One file of a job, as received.
 #[derive(Debug, Clone)]
 enum Upload {
-    File { bytes_hash: u64, readable: bool },
+    File {
+        name: String,
+        bytes_hash: u64,
+        readable: bool,
+    },
     Url(String),
+}
+
+impl Upload {
+    /// The file's name: as sent in the form, or the last segment of the URL's path.
+    fn file_name(&self) -> String {
+        match self {
+            Upload::File { name, .. } => name.clone(),
+            Upload::Url(url) => reqwest::Url::parse(url)
+                .ok()
+                .and_then(|u| {
+                    u.path_segments()
+                        .and_then(|mut segments| segments.next_back().map(str::to_owned))
+                })
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| "document".to_owned()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +147,7 @@ impl Store {
         &mut self,
         user: &str,
         company_id: Uuid,
+        file_name: &str,
         file: &[u8],
         site: Option<Uuid>,
     ) -> Result<(String, Value), Failure> {
@@ -147,6 +170,7 @@ impl Store {
             company_id,
             site,
             vec![Upload::File {
+                name: file_name.to_owned(),
                 bytes_hash: hash(file),
                 readable,
             }],
@@ -212,7 +236,11 @@ impl Store {
                     duplicates.push(original.to_string());
                     continue;
                 }
-                let document = self.uploaded_bill(job.company_id, site);
+                let origin = Origin {
+                    job_id: job.id.clone(),
+                    file_name: upload.file_name(),
+                };
+                let document = self.uploaded_bill(job.company_id, site, origin);
                 self.uploaded.insert((job.company_id, key), document);
                 parsed.push(document.to_string());
                 created.push(document);
@@ -227,8 +255,9 @@ impl Store {
         created
     }
 
-    /// A bill for an uploaded file: the last full month, on the site's upload meter.
-    fn uploaded_bill(&mut self, company_id: Uuid, site_id: Uuid) -> Uuid {
+    /// A bill for an uploaded file: the last full month, on the site's upload meter. It keeps
+    /// its origin: the job's id and the file's name (`jobId`, `fileName`).
+    fn uploaded_bill(&mut self, company_id: Uuid, site_id: Uuid, origin: Origin) -> Uuid {
         let meter = match self.upload_meters.get(&site_id) {
             Some(meter) => *meter,
             None => {
@@ -259,6 +288,10 @@ impl Store {
         let mut readings = Reading::from_zero(&[meter]);
         // An upload is created when it is processed, whatever period it covers.
         let created = self.now();
-        self.bill(owner, (first, last), &mut readings, 0, (created, created))
+        let id = self.bill(owner, (first, last), &mut readings, 0, (created, created));
+        if let Some(document) = self.documents.get_mut(&id) {
+            document.origin = Some(origin);
+        }
+        id
     }
 }

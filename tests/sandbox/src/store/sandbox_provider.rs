@@ -357,6 +357,7 @@ impl Store {
             datasource_types: kinds,
             deleted: number % 12 == 11,
             usage_ids: usage_ids.clone(),
+            origin: None,
         };
         self.documents.insert(id, document);
         if let Some(company) = self.companies.get_mut(&owner.company_id) {

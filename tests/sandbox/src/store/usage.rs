@@ -140,7 +140,7 @@ impl Store {
                 utility_company: d.utility_company,
                 status: "PROCESSED",
                 source_type: "INVOICE",
-                file_name: format!("{}.pdf", d.invoice_id),
+                file_name: d.file_name(),
             }),
             fields: self.usage_fields(u),
         }
