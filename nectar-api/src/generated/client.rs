@@ -994,7 +994,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
         /// Country of the provider.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub country: ::std::option::Option<crate::generated::enums::Country>,
-        /// When the connection was created.
+        /// When the connection was created, in UTC, without an offset (as webhook payloads write it).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created: ::std::option::Option<crate::Timestamp>,
         /// Earliest date data is collected from.
@@ -1044,7 +1044,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
         /// Its status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::generated::enums::ConnectionStatus>,
-        /// When it last changed.
+        /// When it last changed, in UTC, without an offset.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<crate::Timestamp>,
         /// URL of the provider's login page.
@@ -1323,7 +1323,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
         /// Country of the provider.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub country: ::std::option::Option<crate::generated::enums::Country>,
-        /// When the connection was created.
+        /// When the connection was created, in UTC, without an offset (as webhook payloads write it).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created: ::std::option::Option<crate::Timestamp>,
         /// Earliest date data is collected from.
@@ -1383,7 +1383,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
         /// Its status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::generated::enums::ConnectionStatus>,
-        /// When it last changed.
+        /// When it last changed, in UTC, without an offset.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<crate::Timestamp>,
         /// URL of the provider's login page.
@@ -1601,7 +1601,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub charges_units: ::std::option::Option<::std::string::String>,
-        /// When the document was created.
+        /// When the document was created, in UTC, without an offset (as webhook payloads write it).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created: ::std::option::Option<crate::Timestamp>,
         /// Payment due date.
@@ -1631,7 +1631,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub total_charges: ::std::option::Option<crate::Decimal>,
-        /// When it last changed.
+        /// When it last changed, in UTC, without an offset.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<crate::Timestamp>,
         #[serde(flatten)]
@@ -1809,7 +1809,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub charges_units: ::std::option::Option<::std::string::String>,
-        /// When the document was created.
+        /// When the document was created, in UTC, without an offset (as webhook payloads write it).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created: ::std::option::Option<crate::Timestamp>,
         /// Payment due date.
@@ -1842,7 +1842,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub total_charges: ::std::option::Option<crate::Decimal>,
-        /// When it last changed.
+        /// When it last changed, in UTC, without an offset.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<crate::Timestamp>,
         #[serde(flatten)]

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use schemars::JsonSchema;
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ use crate::{
     api::common::{ConnectionStatus, Country, DatasourceType},
     api::connection::{ConnectionCompany, ConnectionDatasource},
     dsl::operation::Api,
-    dsl::schema::{Decimal, Optional},
+    dsl::schema::{Decimal, Optional, WebhookTimestamp},
 };
 
 /// Payload of `connection.created.v2` and `connection.validated.v2` (and of the legacy
@@ -37,10 +37,11 @@ pub struct ConnectionEvent {
     id: Uuid,
     /// The event's name, e.g. `connection.created.v2`.
     event_type: Optional<String>,
-    /// When the connection was created.
-    created: Optional<DateTime<Utc>>,
-    /// When it last changed.
-    updated: Optional<DateTime<Utc>>,
+    /// When the connection was created, in UTC, without an offset (as webhook payloads write
+    /// it).
+    created: Optional<WebhookTimestamp>,
+    /// When it last changed, in UTC, without an offset.
+    updated: Optional<WebhookTimestamp>,
     /// Its status.
     status: Optional<ConnectionStatus>,
     /// Country of the provider.
@@ -141,10 +142,10 @@ pub struct DocumentEvent {
     id: Optional<Uuid>,
     /// The event's name, e.g. `document.created.v2`.
     event_type: Optional<String>,
-    /// When the document was created.
-    created: Optional<DateTime<Utc>>,
-    /// When it last changed.
-    updated: Optional<DateTime<Utc>>,
+    /// When the document was created, in UTC, without an offset (as webhook payloads write it).
+    created: Optional<WebhookTimestamp>,
+    /// When it last changed, in UTC, without an offset.
+    updated: Optional<WebhookTimestamp>,
     /// End date of the billing period.
     bill_date: Option<NaiveDate>,
     /// Payment due date.

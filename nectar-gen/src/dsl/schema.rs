@@ -86,6 +86,38 @@ impl JsonSchema for Decimal {
     }
 }
 
+/// A webhook payload's timestamp: RFC 3339 without the offset Nectar's webhook payloads leave
+/// out (`2025-11-07T01:56:33.835384215`, UTC), which `format: date-time` would require. It is
+/// declared by a pattern, which every validator checks, with an offset allowed should Nectar
+/// add one. The bindings map it, like `date-time`, to `nectar_api::Timestamp` (see
+/// `passes/bindings.rs`, `strip_constraints`).
+pub struct WebhookTimestamp;
+
+/// The pattern of [`WebhookTimestamp`].
+pub(crate) const WEBHOOK_TIMESTAMP_PATTERN: &str =
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$";
+
+impl JsonSchema for WebhookTimestamp {
+    fn is_referenceable() -> bool {
+        false
+    }
+
+    fn schema_name() -> String {
+        "WebhookTimestamp".to_owned()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        Schema::Object(SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            string: Some(Box::new(schemars::schema::StringValidation {
+                pattern: Some(WEBHOOK_TIMESTAMP_PATTERN.to_owned()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        })
+    }
+}
+
 /// A file's bytes in a `multipart/form-data` body: `format: binary`.
 pub struct Binary;
 

@@ -9,6 +9,7 @@ use schemars::schema::{InstanceType, SchemaObject};
 
 use crate::{
     Error,
+    dsl::schema::WEBHOOK_TIMESTAMP_PATTERN,
     passes::{multipart, open_enum, operations, pages, patch, rewrite},
     read,
 };
@@ -149,7 +150,8 @@ fn string_schema(format: &str, sensitive: bool) -> SchemaObject {
 }
 
 /// The spec as the client sees it: schemas that only ever arrive in responses lose their string
-/// length, pattern, integer range and array size constraints. Those constraints stay in `spec/openapi.json`
+/// length, pattern, integer range and array size constraints (a webhook timestamp's pattern
+/// becomes `format: date-time`, so it decodes as `Timestamp`). Those constraints stay in `spec/openapi.json`
 /// (they document the server and check the emulator); in the bindings they would turn every
 /// constrained string into a validating newtype, and one value the server sends outside them
 /// would fail a whole page. Request-side schemas keep them, so bad input is refused before it is
@@ -207,6 +209,10 @@ fn input_components(spec: &oa::OpenAPI) -> BTreeSet<String> {
 fn strip_constraints(schema: &mut oa::Schema) {
     match &mut schema.schema_kind {
         oa::SchemaKind::Type(oa::Type::String(string)) => {
+            // A webhook timestamp (no offset) is a `Timestamp` too, which decodes either form.
+            if string.pattern.as_deref() == Some(WEBHOOK_TIMESTAMP_PATTERN) {
+                string.format = oa::VariantOrUnknownOrEmpty::Item(oa::StringFormat::DateTime);
+            }
             string.pattern = None;
             string.min_length = None;
             string.max_length = None;

@@ -126,7 +126,11 @@ async fn bulk_jobs_complete_or_fail_as_documented() {
             .unwrap()
             .into_inner();
         assert_eq!(read.job_id.as_deref(), Some(job.id.as_str()));
-        assert_eq!(read.file_name.as_deref(), Some(name), "named by its URL's path");
+        assert_eq!(
+            read.file_name.as_deref(),
+            Some(name),
+            "named by its URL's path"
+        );
     }
 
     // A file the processor cannot read fails the job.

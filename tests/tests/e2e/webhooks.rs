@@ -125,6 +125,8 @@ fn forged_tampered_stale_and_incomplete_deliveries_are_refused() {
 struct Receiver {
     verifier: Verifier,
     events: Arc<Mutex<Vec<(String, Event)>>>,
+    /// The verified bodies as received, to check against the spec.
+    bodies: Arc<Mutex<Vec<Bytes>>>,
     /// Answers 500 to this many deliveries first (to see retries).
     fail_first: Arc<Mutex<usize>>,
 }
@@ -141,6 +143,7 @@ async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Byt
         Ok(event) => {
             let id = headers["svix-id"].to_str().unwrap_or_default().to_owned();
             receiver.events.lock().unwrap().push((id, event));
+            receiver.bodies.lock().unwrap().push(body);
             StatusCode::NO_CONTENT
         }
         Err(_) => StatusCode::BAD_REQUEST,
@@ -151,6 +154,7 @@ async fn start_receiver(secret: &str, fail_first: usize) -> (String, Receiver) {
     let receiver = Receiver {
         verifier: Verifier::new(secret).unwrap(),
         events: Arc::default(),
+        bodies: Arc::default(),
         fail_first: Arc::new(Mutex::new(fail_first)),
     };
     let app = Router::new()
@@ -233,6 +237,46 @@ async fn a_connection_going_from_pending_to_connected_arrives_as_verified_events
     println!("received connection.updated.v2: {updated:#?}");
     let ids: std::collections::HashSet<&String> = events.iter().map(|(id, _)| id).collect();
     assert_eq!(ids.len(), 3, "one message id per event");
+    payloads_match_the_spec(&receiver);
+}
+
+/// Every payload received matches its schema in the spec, formats and patterns included (its
+/// timestamps carry no offset, as Nectar's do; the spec declares them so). The control: the
+/// same timestamps fail `format: date-time`, which the spec used to declare.
+fn payloads_match_the_spec(receiver: &Receiver) {
+    let spec = nectar_sandbox::spec::Spec::load();
+    let bodies = receiver.bodies.lock().unwrap().clone();
+    let mut stamps = 0;
+    for body in &bodies {
+        let payload: serde_json::Value = serde_json::from_slice(body).unwrap();
+        let event_type = payload["eventType"].as_str().unwrap_or_default();
+        let component = match event_type.trim_end_matches(".v2") {
+            "connection.updated" => "ConnectionUpdatedEvent",
+            "connection.created" | "connection.validated" => "ConnectionEvent",
+            "document.updated" => "DocumentUpdatedEvent",
+            "document.created" => "DocumentEvent",
+            other => panic!("an event the test does not know: {other}"),
+        };
+        if let Err(mismatch) = spec.check_component(component, &payload) {
+            panic!("{event_type} does not match {component}: {mismatch}\n{payload:#}");
+        }
+        for field in ["created", "updated"] {
+            let Some(stamp) = payload.get(field) else {
+                continue;
+            };
+            stamps += 1;
+            let offsetless = serde_json::json!({ "type": "string", "format": "date-time" });
+            assert!(
+                spec.check(&offsetless, stamp).is_err(),
+                "{stamp} passes format: date-time, so the check proves nothing"
+            );
+        }
+    }
+    assert!(stamps > 0, "no timestamps in {} payloads", bodies.len());
+    println!(
+        "{} payloads, {stamps} timestamps: all match the spec",
+        bodies.len()
+    );
 }
 
 #[tokio::test]
