@@ -2442,7 +2442,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct JobBulkCreate {
-        /// URLs of the documents (PDF, PNG or JPEG; pre-signed or public), each `https`.
+        /// URLs of the documents (PDF, PNG or JPEG; pre-signed or public), each `https` with a host (the bulk-upload guide: "publicly accessible or pre-signed URLs").
         pub documents: ::std::vec::Vec<JobBulkCreateDocumentsItem>,
         /// The site every document belongs to; without it Nectar assigns each by its address.
         #[serde(
@@ -2485,9 +2485,15 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                 return Err("shorter than 1 characters".into());
             }
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^https://").unwrap() });
+            {
+                ::regress::Regex::new("^https://[A-Za-z0-9][^\\s/?#]*([/?#]\\S*)?$")
+                    .unwrap()
+            });
             if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^https://\"".into());
+                return Err(
+                    "doesn't match pattern \"^https://[A-Za-z0-9][^\\s/?#]*([/?#]\\S*)?$\""
+                        .into(),
+                );
             }
             Ok(Self(value.to_string()))
         }

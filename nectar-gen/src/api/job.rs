@@ -57,8 +57,12 @@ pub struct Job {
 #[derive(JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobBulkCreate {
-    /// URLs of the documents (PDF, PNG or JPEG; pre-signed or public), each `https`.
-    #[schemars(length(min = 1), inner(length(min = 1), regex(pattern = r"^https://")))]
+    /// URLs of the documents (PDF, PNG or JPEG; pre-signed or public), each `https` with a
+    /// host (the bulk-upload guide: "publicly accessible or pre-signed URLs").
+    #[schemars(
+        length(min = 1),
+        inner(length(min = 1), regex(pattern = r"^https://[A-Za-z0-9][^\s/?#]*([/?#]\S*)?$"))
+    )]
     documents: Vec<String>,
     /// The site every document belongs to; without it Nectar assigns each by its address.
     site_id: Option<Uuid>,

@@ -192,12 +192,21 @@ async fn the_client_refuses_before_sending_a_byte() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidRequest);
     assert!(error.to_string().contains("document"), "{error}");
-    let refused: Result<nectar_api::types::JobBulkCreateDocumentsItem, _> =
-        "http://storage.example/bill.pdf".parse();
-    assert!(
-        refused.is_err(),
-        "the https rule is checked when the URL is made"
-    );
+    for url in [
+        "http://storage.example/bill.pdf",
+        "https://",
+        "https:///bill.pdf",
+        "https://storage.example/my bill.pdf",
+    ] {
+        let refused: Result<nectar_api::types::JobBulkCreateDocumentsItem, _> = url.parse();
+        assert!(
+            refused.is_err(),
+            "{url}: the https-with-a-host rule is checked when the URL is made"
+        );
+    }
+    let accepted: Result<nectar_api::types::JobBulkCreateDocumentsItem, _> =
+        "https://storage.example/bills/jan.pdf?X-Amz-Signature=abc".parse();
+    assert!(accepted.is_ok(), "{accepted:?}");
     assert_eq!(
         sandbox.requests().len(),
         before,
