@@ -6,7 +6,10 @@
 //!
 //! Options: `--port N` (default 8080; 0 picks a free port), `--api-key KEY` (default
 //! `sandbox-api-key`), `--validation-delay-ms N` (default 2000), `--seed N`,
-//! `--seed-connections N` (a company with 3 sites and N connections), `--fault-rate R` with
+//! `--seed-connections N` (a company with 3 sites and N connections in every status; and, so
+//! that outside tools reach every operation with no set-up of their own, a second company with
+//! a connected connection, its account and meters, 12 bills with 3 usage rows each, and a
+//! connection invitation and a reconnect invitation), `--fault-rate R` with
 //! `--fault-seed N` (429/502/503/drop, evenly), `--latency-ms N`, `--webhook URL` (deliver
 //! signed connection events there; the secret is printed), `--now RFC3339` (pin the emulator's
 //! clock, e.g. `2027-03-01T00:30:00Z`). `--help` prints the usage.
@@ -18,6 +21,43 @@ use nectar_sandbox::{Fault, Faults, RetryAfter, Sandbox};
 const USAGE: &str = "usage: nectar-sandbox [--port N] [--api-key KEY] [--validation-delay-ms N] \
 [--seed N] [--seed-connections N] [--fault-rate R] [--fault-seed N] [--latency-ms N] [--webhook URL] \
 [--now RFC3339]";
+
+/// A connection invitation for the data set's company and a reconnect invitation for its
+/// connection, made through the API as a user would (valid for a week, 100 uses).
+async fn seed_invitations(
+    sandbox: &Sandbox,
+    data: &nectar_sandbox::SeededData,
+) -> Result<(), nectar_api::Error> {
+    use nectar_api::types::{ConnectionInvitationCreate, ReconnectInvitationCreate};
+    const WEEK: u32 = 7 * 24 * 60 * 60;
+    let uses = std::num::NonZeroU32::new(100);
+    let client = sandbox.client();
+    let created = client
+        .create_connection_invitation()
+        .company_id(data.company_id)
+        .body(
+            ConnectionInvitationCreate::builder()
+                .expires_in_seconds(WEEK)
+                .max_uses(uses),
+        )
+        .send()
+        .await?;
+    let reconnect = client
+        .create_reconnect_invitation()
+        .connection_id(data.connection_id)
+        .body(
+            ReconnectInvitationCreate::builder()
+                .expires_in_seconds(WEEK)
+                .max_uses(uses),
+        )
+        .send()
+        .await?;
+    println!(
+        "Seeded invitations {} (new connection) and {} (reconnect)",
+        created.id, reconnect.id
+    );
+    Ok(())
+}
 
 /// What the command line asks for: options to serve with, or the usage.
 enum Command {
@@ -127,7 +167,9 @@ async fn main() -> ExitCode {
         builder = builder.now(now);
     }
     if options.seed_connections > 0 {
-        builder = builder.seed_company("Seeded Company", 3, options.seed_connections);
+        builder = builder
+            .seed_company("Seeded Company", 3, options.seed_connections)
+            .seed_usage("Seeded Data", 12, 3);
     }
     let sandbox = match builder.start().await {
         Ok(sandbox) => sandbox,
@@ -152,6 +194,16 @@ async fn main() -> ExitCode {
             "Seeded company {} with {} connections",
             seeded.company_id, seeded.connections
         );
+    }
+    for data in sandbox.seeded_data() {
+        println!(
+            "Seeded company {} with connection {}, {} documents and {} usage rows",
+            data.company_id, data.connection_id, data.documents, data.usage
+        );
+        if let Err(error) = seed_invitations(&sandbox, data).await {
+            eprintln!("seeding invitations: {error}");
+            return ExitCode::FAILURE;
+        }
     }
     println!("Press Ctrl-C to stop.");
     std::future::pending::<()>().await;
