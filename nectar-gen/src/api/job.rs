@@ -61,7 +61,10 @@ pub struct JobBulkCreate {
     /// host (the bulk-upload guide: "publicly accessible or pre-signed URLs").
     #[schemars(
         length(min = 1),
-        inner(length(min = 1), regex(pattern = r"^https://[A-Za-z0-9][^\s/?#]*([/?#]\S*)?$"))
+        inner(
+            length(min = 1),
+            regex(pattern = r"^https://[A-Za-z0-9][^\s/?#]*([/?#]\S*)?$")
+        )
     )]
     documents: Vec<String>,
     /// The site every document belongs to; without it Nectar assigns each by its address.
