@@ -2,6 +2,8 @@
 //! operation's JSON body or answer and the component it names, and spell names as the generated
 //! code does. No rule of progenitor's lives here (those are `checks::progenitor`).
 
+use std::collections::BTreeSet;
+
 use openapiv3 as oa;
 
 /// Every operation as (path, method, operation), in document order.
@@ -90,4 +92,38 @@ pub(crate) fn snake(name: &str) -> String {
         }
     }
     out
+}
+
+/// Components reachable from request bodies and parameters.
+pub(crate) fn input_components(spec: &oa::OpenAPI) -> BTreeSet<String> {
+    let mut refs = Vec::new();
+    for (_, _, operation) in operations(spec) {
+        if let Some(oa::ReferenceOr::Item(body)) = &operation.request_body {
+            for media in body.content.values() {
+                if let Some(schema) = &media.schema {
+                    collect_refs(schema, "", &mut refs);
+                }
+            }
+        }
+        for parameter in operation.parameters.iter().filter_map(|p| p.as_item()) {
+            if let oa::ParameterSchemaOrContent::Schema(schema) =
+                &parameter.parameter_data_ref().format
+            {
+                collect_refs(schema, "", &mut refs);
+            }
+        }
+    }
+    let components = spec.components.as_ref();
+    let mut seen = BTreeSet::new();
+    while let Some((_, reference)) = refs.pop() {
+        let name = reference
+            .trim_start_matches("#/components/schemas/")
+            .to_owned();
+        if seen.insert(name.clone())
+            && let Some(schema) = components.and_then(|c| c.schemas.get(&name))
+        {
+            collect_refs(schema, "", &mut refs);
+        }
+    }
+    seen
 }

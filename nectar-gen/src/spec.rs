@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 
-use crate::{Error, api, dsl::operation::Api, oa, passes::links};
+use crate::{Error, api, dsl::operation::Api, oa, passes::links, read};
 
 /// The OpenAPI 3.0.3 document of the documented API. Deterministic: paths and components are
 /// sorted, so the same nectar-gen always gives the same document.
@@ -15,33 +15,167 @@ pub fn spec() -> Result<oa::OpenAPI, Error> {
     Ok(api::document(paths, schemas))
 }
 
-/// The spec as committed in `spec/openapi.json`: pretty JSON with a final newline.
+/// The spec as committed in `spec/openapi.json`: pretty JSON with a final newline, with every
+/// reference to an enum or object written in the form every outside tool reads alike
+/// (measured with prism, schemathesis, openapi-python-client, openapi-generator, redocly and
+/// spectral; see `nectar-gen/src/api/DECISIONS.md`):
 ///
-/// A nullable reference is written the way OpenAPI 3.0.3 means it: `nullable` only adds `null`
-/// next to a `type`, so `{nullable, allOf: [$ref]}` (schemars' form, and the one typify reads, so
-/// [`spec`] keeps it for the generators) would not admit `null` to strict validators (redocly's
-/// `nullable-type-sibling`, prism). The file has `{oneOf: [$ref, {type, nullable, enum: [null]}]}`
-/// instead: the same values, in a form every tool reads alike.
+/// - **Enums in answers are open.** Nectar adds values (the docs show most value lists only in
+///   part), so a property of a response-side component (one no request body or parameter
+///   reaches) that refers to an enum `E` is `{title: "EOrUnknown", anyOf: [{$ref: E},
+///   {type: string}], x-nectar-open-enum: true}` (`{type: string, nullable: true}` in the
+///   second branch when the property is nullable): generated clients decode a known value as
+///   `E` and any other as a string, instead of failing the whole object. The `title` names the
+///   union, so openapi-generator does not name it after the property (`Account.status` would
+///   become `AccountStatus`, the enum's own name, and recurse). Request-side components keep
+///   `$ref: E`: a value Nectar does not know is refused before it is sent.
+/// - **Other nullable references** (`{nullable, allOf: [$ref]}`, schemars' form, which typify
+///   reads, so [`spec`] keeps it for the bindings) become `{title: "XOrNull", anyOf: [{$ref: X},
+///   {type: T, nullable: true, not: {type: T}}]}`: OpenAPI 3.0.3's `nullable` only counts next
+///   to a `type`, and the second branch admits `null` alone. (The earlier `{type, nullable,
+///   enum: [null]}` became an enum with two nulls in prism's converter, which then validated
+///   nothing it was part of.)
 pub fn spec_json(spec: &oa::OpenAPI) -> Result<String, Error> {
     let text = serde_json::to_string(spec)
         .map_err(|e| Error::Spec(format!("serializing the spec: {e}")))?;
     // An order-keeping JSON value, so the file keeps the spec's key order.
     let mut value: Json = serde_json::from_str(&text)
         .map_err(|e| Error::Spec(format!("re-reading the spec: {e}")))?;
-    let types: IndexMap<String, Json> = match &value {
-        Json::Object(root) => match root.get("components").and_then(|c| c.get("schemas")) {
-            Some(Json::Object(schemas)) => schemas
-                .iter()
-                .filter_map(|(name, schema)| Some((name.clone(), schema.get("type")?.clone())))
-                .collect(),
-            _ => IndexMap::new(),
-        },
+    let kinds: IndexMap<String, Kind> = match value.get("components").and_then(|c| c.get("schemas"))
+    {
+        Some(Json::Object(schemas)) => schemas
+            .iter()
+            .filter_map(|(name, schema)| {
+                let kind = Kind {
+                    ty: schema.get("type")?.clone(),
+                    is_enum: schema.get("enum").is_some(),
+                };
+                Some((name.clone(), kind))
+            })
+            .collect(),
         _ => IndexMap::new(),
     };
-    nullable_refs(&mut value, &types);
+    let inputs = read::input_components(spec);
+    if let Json::Object(root) = &mut value
+        && let Some(Json::Object(components)) = root.get_mut("components")
+        && let Some(Json::Object(schemas)) = components.get_mut("schemas")
+    {
+        for (name, schema) in schemas.iter_mut() {
+            if inputs.contains(name) {
+                continue;
+            }
+            if let Json::Object(schema) = schema
+                && let Some(Json::Object(properties)) = schema.get_mut("properties")
+            {
+                for property in properties.values_mut() {
+                    open_enum(property, &kinds);
+                }
+            }
+        }
+    }
+    nullable_refs(&mut value, &kinds);
     serde_json::to_string_pretty(&value)
         .map(|json| json + "\n")
         .map_err(|e| Error::Spec(format!("serializing the spec: {e}")))
+}
+
+/// What the file forms need to know of a component: its `type`, and whether it is an enum.
+struct Kind {
+    ty: Json,
+    is_enum: bool,
+}
+
+/// Marks the open-enum form, for readers of the file (the emulator's validator checks answers
+/// against the known values by reading through it).
+pub const OPEN_ENUM: &str = "x-nectar-open-enum";
+
+/// The component a schema refers to, and whether it is nullable: `{$ref}`, `{allOf: [{$ref}]}`
+/// or `{nullable: true, allOf: [{$ref}]}`, without a `type`.
+fn reference(map: &IndexMap<String, Json>) -> Option<(String, bool)> {
+    if map.contains_key("type") {
+        return None;
+    }
+    let reference = match (map.get("$ref"), map.get("allOf")) {
+        (Some(Json::String(reference)), None) => reference.clone(),
+        (None, Some(Json::Array(all_of))) => match all_of.as_slice() {
+            [Json::Object(only)] if only.len() == 1 => match only.get("$ref") {
+                Some(Json::String(reference)) => reference.clone(),
+                _ => return None,
+            },
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let nullable = map.get("nullable") == Some(&Json::Bool(true));
+    Some((reference, nullable))
+}
+
+/// Replaces the reference in `map` by `{title, anyOf: [{$ref}, second], extra...}`, where the
+/// reference and `nullable` stood.
+fn any_of(
+    map: &mut IndexMap<String, Json>,
+    reference: &str,
+    title: String,
+    second: IndexMap<String, Json>,
+    extra: Option<(&str, Json)>,
+) {
+    let position = ["$ref", "allOf", "nullable"]
+        .iter()
+        .filter_map(|key| map.get_index_of(*key))
+        .min()
+        .unwrap_or(0);
+    for key in ["$ref", "allOf", "nullable"] {
+        map.shift_remove(key);
+    }
+    let branches = Json::Array(vec![
+        Json::Object(IndexMap::from([(
+            "$ref".to_owned(),
+            Json::String(reference.to_owned()),
+        )])),
+        Json::Object(second),
+    ]);
+    let mut at = position.min(map.len());
+    map.shift_insert(at, "title".to_owned(), Json::String(title));
+    at += 1;
+    map.shift_insert(at, "anyOf".to_owned(), branches);
+    if let Some((key, value)) = extra {
+        map.shift_insert(at + 1, key.to_owned(), value);
+    }
+}
+
+/// A response-side property (or its items) that refers to an enum becomes the open form; see
+/// [`spec_json`].
+fn open_enum(property: &mut Json, kinds: &IndexMap<String, Kind>) {
+    let Json::Object(map) = property else {
+        return;
+    };
+    if map.get("type") == Some(&Json::String("array".to_owned())) {
+        if let Some(items) = map.get_mut("items") {
+            open_enum(items, kinds);
+        }
+        return;
+    }
+    let Some((reference, nullable)) = reference(map) else {
+        return;
+    };
+    let Some(name) = reference.strip_prefix("#/components/schemas/") else {
+        return;
+    };
+    if !kinds.get(name).is_some_and(|kind| kind.is_enum) {
+        return;
+    }
+    let mut string = IndexMap::from([("type".to_owned(), Json::String("string".to_owned()))]);
+    if nullable {
+        string.insert("nullable".to_owned(), Json::Bool(true));
+    }
+    let title = format!("{name}OrUnknown{}", if nullable { "OrNull" } else { "" });
+    any_of(
+        map,
+        &reference,
+        title,
+        string,
+        Some((OPEN_ENUM, Json::Bool(true))),
+    );
 }
 
 /// A JSON value whose objects keep their key order (the workspace's `serde_json` sorts them).
@@ -65,55 +199,33 @@ impl Json {
     }
 }
 
-/// Rewrites every `{nullable: true, allOf: [{$ref}]}` without a `type`; see [`spec_json`].
-fn nullable_refs(value: &mut Json, types: &IndexMap<String, Json>) {
+/// Rewrites every `{nullable: true, allOf: [{$ref}]}` without a `type` into the strict
+/// nullable form; see [`spec_json`].
+fn nullable_refs(value: &mut Json, kinds: &IndexMap<String, Kind>) {
     match value {
         Json::Object(map) => {
-            let reference = match (
-                map.get("nullable"),
-                map.contains_key("type"),
-                map.get("allOf"),
-            ) {
-                (Some(Json::Bool(true)), false, Some(Json::Array(all_of))) => {
-                    match all_of.as_slice() {
-                        [Json::Object(only)] => match only.get("$ref") {
-                            Some(Json::String(reference)) => Some(reference.clone()),
-                            _ => None,
-                        },
-                        _ => None,
-                    }
-                }
-                _ => None,
-            };
-            let ty = reference
-                .as_deref()
-                .and_then(|r| r.strip_prefix("#/components/schemas/"))
-                .and_then(|name| types.get(name));
-            if let (Some(reference), Some(ty)) = (reference.as_deref(), ty) {
-                let position = map.get_index_of("nullable").unwrap_or(0);
-                map.shift_remove("nullable");
-                map.shift_remove("allOf");
-                let null = IndexMap::from([
-                    ("type".to_owned(), ty.clone()),
+            if let Some((reference, true)) = reference(map)
+                && let Some(name) = reference.strip_prefix("#/components/schemas/")
+                && let Some(kind) = kinds.get(name)
+            {
+                let name = name.to_owned();
+                let only_null = IndexMap::from([
+                    ("type".to_owned(), kind.ty.clone()),
                     ("nullable".to_owned(), Json::Bool(true)),
-                    ("enum".to_owned(), Json::Array(vec![Json::Null])),
+                    (
+                        "not".to_owned(),
+                        Json::Object(IndexMap::from([("type".to_owned(), kind.ty.clone())])),
+                    ),
                 ]);
-                let one_of = Json::Array(vec![
-                    Json::Object(IndexMap::from([(
-                        "$ref".to_owned(),
-                        Json::String(reference.to_owned()),
-                    )])),
-                    Json::Object(null),
-                ]);
-                map.shift_insert(position.min(map.len()), "oneOf".to_owned(), one_of);
+                any_of(map, &reference, format!("{name}OrNull"), only_null, None);
             }
             for child in map.values_mut() {
-                nullable_refs(child, types);
+                nullable_refs(child, kinds);
             }
         }
         Json::Array(items) => {
             for item in items {
-                nullable_refs(item, types);
+                nullable_refs(item, kinds);
             }
         }
         _ => {}
@@ -160,9 +272,38 @@ mod tests {
         let mut bad = Vec::new();
         walk(&value, "#", &mut bad);
         assert!(bad.is_empty(), "{bad:#?}");
-        let charges = &value["components"]["schemas"]["Document"]["properties"]["chargesUnits"];
-        assert_eq!(charges["oneOf"][0]["$ref"], "#/components/schemas/Currency");
-        assert_eq!(charges["oneOf"][1]["enum"], serde_json::json!([null]));
+        let schemas = &value["components"]["schemas"];
+        // A nullable enum in an answer: open and nullable.
+        let charges = &schemas["Document"]["properties"]["chargesUnits"];
+        assert_eq!(charges["anyOf"][0]["$ref"], "#/components/schemas/Currency");
+        assert_eq!(
+            charges["anyOf"][1],
+            serde_json::json!({ "type": "string", "nullable": true })
+        );
+        assert_eq!(charges["title"], "CurrencyOrUnknownOrNull");
+        assert_eq!(charges[OPEN_ENUM], true);
+        // A plain enum in an answer, and in array items.
+        let status = &schemas["Connection"]["properties"]["status"];
+        assert_eq!(status["anyOf"][1], serde_json::json!({ "type": "string" }));
+        assert_eq!(status["title"], "ConnectionStatusOrUnknown");
+        let kinds = &schemas["Connection"]["properties"]["initialDatasourceTypes"]["items"];
+        assert_eq!(
+            kinds["anyOf"][0]["$ref"],
+            "#/components/schemas/DatasourceType"
+        );
+        // Request bodies stay strict.
+        let country = &schemas["ConnectionCreate"]["properties"]["country"];
+        assert!(country.get("anyOf").is_none(), "{country}");
+        // A nullable object: null alone in the second branch, no enum of nulls anywhere.
+        let document = &schemas["UsageData"]["properties"]["document"];
+        assert_eq!(
+            document["anyOf"][1],
+            serde_json::json!({ "type": "object", "nullable": true, "not": { "type": "object" } })
+        );
+        assert!(
+            !text.contains("\"enum\": [\n            null"),
+            "an enum of null is left"
+        );
         // The file keeps the spec's key order: `openapi` first, as written.
         assert!(
             text.starts_with("{\n  \"openapi\": \"3.0.3\""),

@@ -1,8 +1,6 @@
 //! From the spec to Rust source: progenitor for the client and the types, our own generator for
 //! the open enums, prettyplease for the formatting.
 
-use std::collections::BTreeSet;
-
 use openapiv3 as oa;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use schemars::schema::{InstanceType, SchemaObject};
@@ -158,7 +156,7 @@ fn string_schema(format: &str, sensitive: bool) -> SchemaObject {
 /// sent.
 fn lenient_responses(spec: &oa::OpenAPI) -> oa::OpenAPI {
     let mut spec = spec.clone();
-    let inputs = input_components(&spec);
+    let inputs = read::input_components(&spec);
     if let Some(components) = spec.components.as_mut() {
         for (name, schema) in components.schemas.iter_mut() {
             if inputs.contains(name) {
@@ -170,40 +168,6 @@ fn lenient_responses(spec: &oa::OpenAPI) -> oa::OpenAPI {
         }
     }
     spec
-}
-
-/// Components reachable from request bodies and parameters.
-fn input_components(spec: &oa::OpenAPI) -> BTreeSet<String> {
-    let mut refs = Vec::new();
-    for (_, _, operation) in read::operations(spec) {
-        if let Some(oa::ReferenceOr::Item(body)) = &operation.request_body {
-            for media in body.content.values() {
-                if let Some(schema) = &media.schema {
-                    read::collect_refs(schema, "", &mut refs);
-                }
-            }
-        }
-        for parameter in operation.parameters.iter().filter_map(|p| p.as_item()) {
-            if let oa::ParameterSchemaOrContent::Schema(schema) =
-                &parameter.parameter_data_ref().format
-            {
-                read::collect_refs(schema, "", &mut refs);
-            }
-        }
-    }
-    let components = spec.components.as_ref();
-    let mut seen = BTreeSet::new();
-    while let Some((_, reference)) = refs.pop() {
-        let name = reference
-            .trim_start_matches("#/components/schemas/")
-            .to_owned();
-        if seen.insert(name.clone())
-            && let Some(schema) = components.and_then(|c| c.schemas.get(&name))
-        {
-            read::collect_refs(schema, "", &mut refs);
-        }
-    }
-    seen
 }
 
 fn strip_constraints(schema: &mut oa::Schema) {

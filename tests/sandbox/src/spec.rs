@@ -179,7 +179,25 @@ fn component_name(reference: &str) -> String {
 
 /// OpenAPI 3.0 schema -> JSON Schema 2020-12 (which, unlike draft 7, knows the `uuid` format): `nullable: true` becomes a `null` alternative,
 /// references point into `definitions`, and extensions and `example` go.
+///
+/// An open enum (`x-nectar-open-enum`: `anyOf: [{$ref: E}, {type: string}]`, which lets
+/// generated clients keep values Nectar adds) is read closed: the emulator's answers are checked
+/// against the values the docs show, so a typo in the emulator is still caught.
 pub fn to_json_schema(schema: &Value) -> Value {
+    if let Value::Object(map) = schema
+        && map.get("x-nectar-open-enum") == Some(&Value::Bool(true))
+        && let Some(Value::Array(branches)) = map.get("anyOf")
+        && let [known, open] = branches.as_slice()
+    {
+        let mut closed = map.clone();
+        let mut only = vec![known.clone()];
+        if open.get("nullable") == Some(&Value::Bool(true)) {
+            only.push(json!({ "type": "null" }));
+        }
+        closed.insert("anyOf".to_owned(), Value::Array(only));
+        closed.remove("x-nectar-open-enum");
+        return to_json_schema(&Value::Object(closed));
+    }
     match schema {
         Value::Object(map) => {
             let mut out = Map::new();
@@ -243,6 +261,35 @@ mod tests {
                 &json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/A"}]})
             ),
             json!({"anyOf": [{"allOf": [{"$ref": "#/definitions/A"}]}, {"type": "null"}]})
+        );
+    }
+
+    #[test]
+    fn open_enums_are_checked_closed() {
+        let spec = Spec::load();
+        let mut connection = json!({ "status": "CONNECTED" });
+        let schema = json!({ "$ref": "#/definitions/Connection" });
+        let status = |spec: &Spec, value: &Value| {
+            spec.check(&schema, value)
+                .err()
+                .map(|m| m.to_string())
+                .filter(|m| m.contains("SUSPENDED"))
+        };
+        assert_eq!(status(&spec, &connection), None);
+        connection["status"] = json!("SUSPENDED");
+        assert!(
+            status(&spec, &connection).is_some(),
+            "an unknown status passes"
+        );
+        let document = json!({ "chargesUnits": null });
+        let charges = spec
+            .check(&json!({ "$ref": "#/definitions/Document" }), &document)
+            .err()
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        assert!(
+            !charges.contains("chargesUnits") && !charges.contains("null"),
+            "null is allowed: {charges}"
         );
     }
 
