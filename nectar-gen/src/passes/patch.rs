@@ -23,7 +23,7 @@ use crate::{Error, read};
 /// Request-body components, each with the JSON names of the properties that become `Patch`
 /// (nullable properties of `PATCH` bodies; empty for other bodies).
 pub(crate) fn request_bodies(spec: &oa::OpenAPI) -> BTreeMap<String, BTreeSet<String>> {
-    update_properties(spec, |property| is_nullable(property))
+    update_properties(spec, is_nullable)
 }
 
 /// `PATCH` body components, each with the JSON names of its list properties (which become
