@@ -31,8 +31,8 @@ async fn webhook(
     body: Bytes,
 ) -> axum::http::StatusCode {
     match verifier.verify(&headers, &body) {
-        Ok(event) => {
-            let _ = events.send(event);
+        Ok(delivery) => {
+            let _ = events.send(delivery.event);
             axum::http::StatusCode::NO_CONTENT
         }
         Err(_) => axum::http::StatusCode::BAD_REQUEST,

@@ -17,7 +17,9 @@
 //! let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
 //! let headers = Signer::new(secret).unwrap().headers("msg_1", now, body);
 //!
-//! match Verifier::new(secret).unwrap().verify(&headers, body).unwrap() {
+//! let delivery = Verifier::new(secret).unwrap().verify(&headers, body).unwrap();
+//! assert_eq!(delivery.id, "msg_1"); // deduplicate on it: retries keep it
+//! match delivery.event {
 //!     Event::ConnectionUpdated(event) => {
 //!         assert_eq!(event.old.unwrap().status.unwrap().as_str(), "PENDING");
 //!     }
@@ -25,7 +27,9 @@
 //! }
 //! ```
 //!
-//! Deliveries are at least once: deduplicate on `svix-id`, which stays the same on retries.
+//! Deliveries are at least once: deduplicate on [`Delivery::id`] (`svix-id`), which stays the same
+//! on retries. Headers from frameworks other than `http` 1.x go in as [`Headers`] (name/value
+//! pairs or a map). `examples/webhook_receiver.rs` is a complete axum receiver.
 
 use std::{
     fmt,
@@ -39,6 +43,10 @@ use base64::{
 use hmac::{Hmac, KeyInit, Mac};
 use http::{HeaderMap, HeaderValue};
 use sha2::Sha256;
+
+mod headers;
+
+pub use headers::Headers;
 
 use crate::types::{ConnectionEvent, ConnectionUpdatedEvent, DocumentEvent, DocumentUpdatedEvent};
 
@@ -144,29 +152,36 @@ fn mac(key: &[u8], id: &str, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
     mac
 }
 
-/// Every line of the first of `names` present in `headers`, as text.
-fn header_lines<'h>(
-    headers: &'h HeaderMap,
+/// Every value of the first of `names` present in `headers`, as text.
+fn header_lines<'h, H: Headers + ?Sized>(
+    headers: &'h H,
     names: [&str; 2],
     label: &'static str,
 ) -> Result<Vec<&'h str>, WebhookError> {
-    let Some(name) = names.iter().find(|name| headers.contains_key(**name)) else {
+    let Some(values) = names
+        .iter()
+        .map(|name| headers.header_values(name))
+        .find(|values| !values.is_empty())
+    else {
         return Err(WebhookError::MissingHeader(label));
     };
-    headers
-        .get_all(*name)
-        .iter()
+    values
+        .into_iter()
         .map(|value| {
-            value
-                .to_str()
-                .map_err(|_| WebhookError::InvalidHeader(label))
+            std::str::from_utf8(value)
+                .ok()
+                .filter(|text| {
+                    text.bytes()
+                        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+                })
+                .ok_or(WebhookError::InvalidHeader(label))
         })
         .collect()
 }
 
-/// The first of `names` present in `headers`, as text (its first line).
-fn header<'h>(
-    headers: &'h HeaderMap,
+/// The first of `names` present in `headers`, as text (its first value).
+fn header<'h, H: Headers + ?Sized>(
+    headers: &'h H,
     names: [&str; 2],
     label: &'static str,
 ) -> Result<&'h str, WebhookError> {
@@ -174,6 +189,17 @@ fn header<'h>(
         .into_iter()
         .next()
         .ok_or(WebhookError::MissingHeader(label))
+}
+
+/// A verified delivery: its id and its event.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The delivery's id (`svix-id`, or `webhook-id`): the same on every retry of one message,
+    /// so deduplicate on it (deliveries are at least once).
+    pub id: String,
+    /// The event.
+    pub event: Event,
 }
 
 /// Verifies deliveries for one endpoint.
@@ -207,26 +233,35 @@ impl Verifier {
         self
     }
 
-    /// Verifies a delivery received now and decodes its event.
-    pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<Event, WebhookError> {
+    /// Verifies a delivery received now and decodes its event; the [`Delivery`] carries its id,
+    /// to deduplicate on. `headers` may be `http` 1.x's `HeaderMap` or any [`Headers`] (pairs or a
+    /// map of names to values, from another framework).
+    pub fn verify<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+    ) -> Result<Delivery, WebhookError> {
         self.verify_at(headers, body, SystemTime::now())
     }
 
     /// Verifies a delivery as of `now` and decodes its event.
-    pub fn verify_at(
+    pub fn verify_at<H: Headers + ?Sized>(
         &self,
-        headers: &HeaderMap,
+        headers: &H,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Event, WebhookError> {
-        self.check_signature_at(headers, body, now)?;
-        Event::parse(body)
+    ) -> Result<Delivery, WebhookError> {
+        let id = self.check_signature_at(headers, body, now)?.to_owned();
+        Ok(Delivery {
+            id,
+            event: Event::parse(body)?,
+        })
     }
 
     /// Only the checks (headers, timestamp, signature), as of `now`; returns the message id.
-    pub fn check_signature_at<'h>(
+    pub fn check_signature_at<'h, H: Headers + ?Sized>(
         &self,
-        headers: &'h HeaderMap,
+        headers: &'h H,
         body: &[u8],
         now: SystemTime,
     ) -> Result<&'h str, WebhookError> {
@@ -496,9 +531,11 @@ mod tests {
             .unwrap();
         assert_eq!(id, ID);
         // Its body has no eventType: kept as an unknown event, not an error.
-        let event = verifier
+        let delivery = verifier
             .verify_at(&svix_headers(SIGNATURE), BODY, at(TIMESTAMP))
             .unwrap();
+        assert_eq!(delivery.id, ID);
+        let event = delivery.event;
         assert_eq!(event.event_type(), "");
         assert!(
             matches!(event, Event::Unknown { payload, .. } if payload["test"] == 2432232314_u64)

@@ -28,10 +28,33 @@ fn forged_tampered_stale_and_incomplete_deliveries_are_refused() {
     let verifier = Verifier::new(&secret).unwrap();
     let signer = Signer::new(&secret).unwrap();
     let good = signer.headers("msg_1", now(), BODY);
-    assert!(matches!(
-        verifier.verify(&good, BODY),
-        Ok(Event::ConnectionUpdated(_))
-    ));
+    let delivery = verifier.verify(&good, BODY).unwrap();
+    assert_eq!(delivery.id, "msg_1", "the delivery id comes with the event");
+    assert!(matches!(delivery.event, Event::ConnectionUpdated(_)));
+    // The same delivery, its headers as another framework would hand them over.
+    let pairs: Vec<(String, String)> = good
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_uppercase(),
+                value.to_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(verifier.verify(&pairs, BODY).unwrap().id, "msg_1");
+    let map: std::collections::HashMap<&str, &[u8]> = good
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_bytes()))
+        .collect();
+    assert_eq!(verifier.verify(&map, BODY).unwrap().id, "msg_1");
+    let mut forged = pairs.clone();
+    forged.retain(|(name, _)| !name.eq_ignore_ascii_case("svix-signature"));
+    forged.push(("svix-signature".to_owned(), "v1,Zm9yZ2Vk".to_owned()));
+    assert_eq!(
+        verifier.verify(&forged, BODY).unwrap_err(),
+        WebhookError::NoMatchingSignature,
+        "pairs are checked as strictly as a HeaderMap"
+    );
 
     let tampered_body = BODY
         .to_vec()
@@ -140,9 +163,13 @@ async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Byt
         }
     }
     match receiver.verifier.verify(&headers, &body) {
-        Ok(event) => {
-            let id = headers["svix-id"].to_str().unwrap_or_default().to_owned();
-            receiver.events.lock().unwrap().push((id, event));
+        Ok(delivery) => {
+            assert_eq!(delivery.id, headers["svix-id"].to_str().unwrap());
+            receiver
+                .events
+                .lock()
+                .unwrap()
+                .push((delivery.id, delivery.event));
             receiver.bodies.lock().unwrap().push(body);
             StatusCode::NO_CONTENT
         }
