@@ -29,6 +29,7 @@
 mod body;
 mod builder;
 mod hooks;
+mod options;
 mod record;
 mod retry;
 
@@ -38,5 +39,6 @@ pub use builder::{
     API_KEY_ENV, BASE_URL_ENV, ClientBuilder, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RESPONSE_SIZE,
     MAX_TIMEOUT,
 };
+pub use options::RequestOptions;
 pub(crate) use record::finish;
 pub use retry::RetryPolicy;

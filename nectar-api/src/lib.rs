@@ -22,7 +22,7 @@ mod timestamp;
 pub mod waiter;
 pub mod webhooks;
 
-pub use client::{ClientBuilder, RetryPolicy};
+pub use client::{ClientBuilder, RequestOptions, RetryPolicy};
 
 // The crates whose types appear in this crate's API, so users need not match their versions by
 // hand: `nectar_api::uuid::Uuid`, `nectar_api::chrono::NaiveDate`, ...

@@ -616,3 +616,90 @@ async fn every_connection_that_needs_the_end_user_is_found_as_the_readme_shows()
         one_status.len()
     );
 }
+
+/// `Client::with_options` overrides the retry policy, the timeouts and the size limit for the
+/// calls made through it, its pagers included, and leaves the original client as it was.
+#[tokio::test]
+async fn per_request_options_apply_to_their_calls_only() {
+    use nectar_api::RequestOptions;
+
+    let faults = Faults::seeded(3).on_request(1, Fault::ServiceUnavailable);
+    let sandbox = Sandbox::builder()
+        .faults(faults)
+        .seed_company("Options", 1, 60)
+        .start()
+        .await
+        .unwrap();
+    let company = sandbox.seeded()[0].company_id;
+    let client = sandbox
+        .client_builder()
+        .retry_policy(patient())
+        .build()
+        .unwrap();
+
+    // Retry policy: the first request is answered 503; without retries that is the answer.
+    let once = client
+        .with_options(RequestOptions::new().retry_policy(RetryPolicy::none()))
+        .unwrap();
+    let error = once.list_companies().send().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503), "{error}");
+    assert_eq!(client.list_companies().send().await.unwrap().len(), 1);
+
+    // Size limit, through a pager: 60 connections in pages of 20 (about 17 KiB each).
+    let small = client
+        .with_options(RequestOptions::new().max_response_size(4 * 1024))
+        .unwrap();
+    let error = small
+        .list_company_connections()
+        .company_id(company)
+        .limit(20)
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ResponseTooLarge, "{error}");
+    assert_eq!(error.limit(), Some(4 * 1024));
+    let all: Vec<_> = client
+        .list_company_connections()
+        .company_id(company)
+        .limit(20)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 60, "the original client keeps its own limit");
+
+    // Zero is refused, naming the setting.
+    let error = client
+        .with_options(RequestOptions::new().total_timeout(Duration::ZERO))
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config);
+    assert!(error.to_string().contains("total timeout"), "{error}");
+}
+
+/// An attempt timeout set for some calls times them out; the client's own calls still wait.
+#[tokio::test]
+async fn a_per_request_attempt_timeout_applies_to_its_calls_only() {
+    use nectar_api::RequestOptions;
+
+    let sandbox = Sandbox::builder()
+        .faults(Faults::seeded(4).latency(Duration::from_millis(300)))
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client();
+    let hasty = client
+        .with_options(
+            RequestOptions::new()
+                .attempt_timeout(Duration::from_millis(50))
+                .retry_policy(RetryPolicy::none()),
+        )
+        .unwrap();
+    let error = hasty.list_companies().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+    client
+        .list_companies()
+        .send()
+        .await
+        .expect("300 ms is within the client's own attempt timeout");
+}
