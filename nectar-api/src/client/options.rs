@@ -74,7 +74,7 @@ impl Client {
     /// ```
     /// # async fn run(client: &nectar_api::Client, company: uuid::Uuid) -> Result<(), nectar_api::Error> {
     /// use std::time::Duration;
-    /// use nectar_api::{RequestOptions, RetryPolicy, TryStreamExt};
+    /// use nectar_api::{Paginate, RequestOptions, RetryPolicy, TryStreamExt};
     ///
     /// // A nightly export may wait out a long outage; the rest of the app keeps its defaults.
     /// let patient = client.with_options(
