@@ -18,6 +18,7 @@ mod patch;
 mod redact;
 mod secret;
 pub mod status;
+pub mod sync;
 mod timestamp;
 pub mod waiter;
 pub mod webhooks;

@@ -490,6 +490,19 @@ impl Sandbox {
         previous.is_some()
     }
 
+    /// Revises a document, as Nectar's re-processing of a bill does: `updated` becomes the
+    /// clock's now and `notes` says which revision it is. False when there is no such document.
+    pub fn revise_document(&self, id: Uuid) -> bool {
+        self.shared.lock().revise_document(id)
+    }
+
+    /// Soft-deletes a document, as Nectar does when a bill is withdrawn: lists leave it out
+    /// unless `isDeleted=true`, and its `updated` becomes the clock's now. False when there is
+    /// no such document.
+    pub fn delete_document(&self, id: Uuid) -> bool {
+        self.shared.lock().delete_document(id)
+    }
+
     /// Moves the emulator's clock forward, so `expiresInSeconds` can pass without waiting, or
     /// bills of a later month come due. Everything that reads the time moves with it.
     pub fn advance_clock(&self, by: Duration) {

@@ -10,6 +10,7 @@
 //! - [`invitations`], [`jobs`]: invitations and upload jobs end to end.
 //! - [`sandbox`]: the sandbox flow, access, validation; [`lists`]: paging and filters;
 //!   [`faults`]: injected faults.
+//! - [`sync`]: incremental sync of documents and usage, with the clock pinned.
 //! - [`webhooks`]: signed deliveries, verification, typed events.
 //!
 //! The counting-allocator test (`hostile_memory.rs`) and the run-time drift test
@@ -25,4 +26,5 @@ mod invitations;
 mod jobs;
 mod lists;
 mod sandbox;
+mod sync;
 mod webhooks;

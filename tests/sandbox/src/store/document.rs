@@ -61,6 +61,8 @@ pub(super) struct Document {
     pub(super) deleted: bool,
     /// Where an uploaded bill came from; `None` for a provider's bill.
     pub(super) origin: Option<Origin>,
+    /// How many times the bill was revised (shown in `notes`).
+    pub(super) notes_revision: u32,
 }
 
 /// The upload a document was parsed from.
@@ -115,7 +117,7 @@ struct DocumentView<'a> {
     file_name: String,
     email: Option<&'static str>,
     job_id: Option<&'a str>,
-    notes: Option<&'static str>,
+    notes: Option<String>,
     usage_data: Vec<DocumentUsageView<'a>>,
     line_items: &'a [LineItem],
 }
@@ -177,7 +179,7 @@ impl Store {
             file_name: d.file_name(),
             email: None,
             job_id: d.origin.as_ref().map(|o| o.job_id.as_str()),
-            notes: None,
+            notes: (d.notes_revision > 0).then(|| format!("Revision {}", d.notes_revision)),
             usage_data: d
                 .usage_ids
                 .iter()
@@ -246,6 +248,36 @@ impl Store {
                     .collect()
             },
         )
+    }
+
+    /// Revises a document, as Nectar's re-processing of a bill does: its charges change and
+    /// `updated` becomes the clock's now (a test hook). False when there is no such document.
+    pub fn revise_document(&mut self, id: Uuid) -> bool {
+        let now = self.now();
+        let Some(document) = self.documents.get_mut(&id) else {
+            return false;
+        };
+        document.notes_revision = document.notes_revision.saturating_add(1);
+        document.updated = now.max(document.updated);
+        true
+    }
+
+    /// Soft-deletes a document, as Nectar does when a bill is withdrawn: it leaves the lists
+    /// (unless `isDeleted=true`) and its `updated` becomes the clock's now, so a sync by
+    /// `UPDATED_DATE` sees the change (a test hook). False when there is no such document.
+    pub fn delete_document(&mut self, id: Uuid) -> bool {
+        let now = self.now();
+        let Some(document) = self.documents.get_mut(&id) else {
+            return false;
+        };
+        if !document.deleted {
+            document.deleted = true;
+            document.updated = now.max(document.updated);
+            if let Some(company) = self.companies.get_mut(&document.company_id) {
+                company.deleted_documents += 1;
+            }
+        }
+        true
     }
 
     pub fn list_company_documents(

@@ -358,6 +358,7 @@ impl Store {
             deleted: number % 12 == 11,
             usage_ids: usage_ids.clone(),
             origin: None,
+            notes_revision: 0,
         };
         self.documents.insert(id, document);
         if let Some(company) = self.companies.get_mut(&owner.company_id) {
