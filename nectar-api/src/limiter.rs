@@ -4,7 +4,8 @@
 //! `1/limit` (about one per window), up to the configured maximum: additive increase,
 //! multiplicative decrease, as TCP does. Near the limit where the last `429` came, it climbs
 //! eight times slower, so it does not keep probing a ceiling it has just met (each probe that
-//! fails costs a `Retry-After` wait).
+//! fails costs a `Retry-After` wait). A second `429` at that same ceiling confirms it: the limit
+//! settles one below it instead of halving, and climbs back sixty-four times slower.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -29,6 +30,10 @@ struct State {
     epoch: u64,
     /// The limit at which the last 429 came (the maximum before any).
     ceiling: f64,
+    /// Whether `ceiling` is where a 429 came (not only the maximum).
+    hit: bool,
+    /// Whether two 429s in a row came at `ceiling`.
+    confirmed: bool,
 }
 
 /// A slot for one attempt; freed when dropped.
@@ -46,10 +51,19 @@ impl Limiter {
         let max = max.max(1);
         Self {
             state: Mutex::new(State {
-                limit: max as f64,
+                // A careful start: half the maximum (all of it when fixed), climbing by about one
+                // a window while answers come; a burst of the whole maximum at once is what a
+                // throttling server answers with a burst of 429s, each costing a Retry-After.
+                limit: if adaptive {
+                    (max as f64 / 2.0).max(1.0)
+                } else {
+                    max as f64
+                },
                 in_flight: 0,
                 epoch: 0,
                 ceiling: max as f64,
+                hit: false,
+                confirmed: false,
             }),
             released: Notify::new(),
             max,
@@ -95,8 +109,17 @@ impl Limiter {
         }
         let mut state = self.state();
         if permit.epoch == state.epoch {
-            state.ceiling = state.limit;
-            state.limit = (state.limit / 2.0).max(1.0);
+            let at = state.limit;
+            if state.hit && at + 1.0 >= state.ceiling {
+                // The same ceiling again: it is the server's. Settle just under it.
+                state.confirmed = true;
+                state.limit = (at - 1.0).max(1.0);
+            } else {
+                state.confirmed = false;
+                state.limit = (at / 2.0).max(1.0);
+            }
+            state.ceiling = at;
+            state.hit = true;
             state.epoch = state.epoch.wrapping_add(1);
             tracing::debug!(
                 limit = allowed(state.limit),
@@ -113,9 +136,11 @@ impl Limiter {
         let raised = {
             let mut state = self.state();
             let before = allowed(state.limit);
-            // Within one request of the last ceiling, probe eight times slower.
+            // Within one request of the last ceiling, probe eight times slower; sixty-four
+            // times once that ceiling was met twice.
             let step = if state.limit + 1.0 >= state.ceiling {
-                1.0 / (8.0 * state.limit)
+                let slower = if state.confirmed { 64.0 } else { 8.0 };
+                1.0 / (slower * state.limit)
             } else {
                 1.0 / state.limit
             };
@@ -148,6 +173,48 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn a_ceiling_met_twice_is_kept_just_under() {
+        let limiter = Arc::new(Limiter::new(10, true));
+        for _ in 0..2000 {
+            limiter.succeeded();
+        }
+        // The server takes 5: a 429 at 10 halves; a second at 6 halves again (not the same
+        // ceiling); a third at 6 confirms it, and the limit settles at 5.
+        let throttle = |limiter: &Arc<Limiter>| {
+            let limiter = Arc::clone(limiter);
+            async move {
+                let permit = limiter.acquire().await;
+                limiter.throttled(&permit);
+            }
+        };
+        throttle(&limiter).await;
+        assert_eq!(limiter.current(), 5);
+        while limiter.current() < 6 {
+            limiter.succeeded();
+        }
+        throttle(&limiter).await;
+        assert_eq!(limiter.current(), 3);
+        while limiter.current() < 6 {
+            limiter.succeeded();
+        }
+        throttle(&limiter).await;
+        assert_eq!(
+            limiter.current(),
+            5,
+            "settled just under the confirmed ceiling"
+        );
+        let mut climbed = 0;
+        while limiter.current() < 6 {
+            limiter.succeeded();
+            climbed += 1;
+        }
+        assert!(
+            climbed > 300,
+            "it probes the confirmed ceiling rarely: after {climbed} answers"
+        );
+    }
+
+    #[tokio::test]
     async fn at_most_the_limit_is_in_flight_and_a_release_wakes_a_waiter() {
         let limiter = Arc::new(Limiter::new(2, false));
         let a = limiter.acquire().await;
@@ -163,6 +230,11 @@ mod tests {
     #[tokio::test]
     async fn a_burst_of_429s_halves_once_and_successes_raise_it_again() {
         let limiter = Arc::new(Limiter::new(10, true));
+        assert_eq!(limiter.current(), 5, "a careful start: half the maximum");
+        for _ in 0..2000 {
+            limiter.succeeded();
+        }
+        assert_eq!(limiter.current(), 10, "answers raise it to the maximum");
         let permits: Vec<Permit> =
             futures_util::future::join_all((0..10).map(|_| limiter.acquire())).await;
         for permit in &permits {
@@ -191,6 +263,11 @@ mod tests {
             limiter.succeeded();
         }
         assert_eq!(limiter.current(), 10, "back to the maximum, not past it");
+        assert_eq!(
+            Limiter::new(10, false).current(),
+            10,
+            "a fixed limit starts at it"
+        );
         let fixed = Arc::new(Limiter::new(3, false));
         let permit = fixed.acquire().await;
         fixed.throttled(&permit);

@@ -24,15 +24,21 @@
 //!
 //! The first page is fetched alone; once it tells how many pages there are, the rest are fetched
 //! concurrently (at most [`DEFAULT_CONCURRENCY`] at a time unless configured, and never more
-//! than the client's limit on requests in flight) and yielded in order. The pager stops at `hasNext == false`, at an empty page, or past `totalPages`, and
-//! refuses a server that answers a page other than the one asked for (a repeated page would
-//! duplicate items; a skipped one would lose them).
+//! than the client's limit on requests in flight) and yielded in order. The pager stops at
+//! `hasNext == false`, at an empty page, or past `totalPages`, and refuses a server that answers
+//! a page other than the one asked for (a repeated page would duplicate items; a skipped one
+//! would lose them).
+//!
+//! In order, a page that must wait (a `429` and its `Retry-After`) holds up the pages after it:
+//! they are fetched, but held, and no new one is asked for. For exports where order does not
+//! matter, [`Pager::unordered`] yields each page as it arrives and asks for the next at once, so
+//! a throttled page costs only its own wait (BENCHMARKS.md, "Under throttling").
 
 use std::{future::Future, pin::Pin};
 
 use futures_util::{
     FutureExt, StreamExt, TryStreamExt,
-    stream::{self, BoxStream, FuturesOrdered},
+    stream::{self, BoxStream, FuturesOrdered, FuturesUnordered},
 };
 
 use crate::{Error, ResponseValue, error::ErrorKind};
@@ -85,6 +91,7 @@ pub trait Paginate<'a>: PagedRequest<'a> {
             request: self,
             concurrency: DEFAULT_CONCURRENCY,
             first_page: 1,
+            ordered: true,
         }
     }
 
@@ -107,6 +114,7 @@ pub struct Pager<R> {
     request: R,
     concurrency: usize,
     first_page: u32,
+    ordered: bool,
 }
 
 type PageFuture<'a, P> =
@@ -119,8 +127,53 @@ struct State<'a, R: PagedRequest<'a>> {
     next: u64,
     /// Pages known to exist, from the latest answer (0 before the first).
     total_pages: u64,
-    in_flight: FuturesOrdered<PageFuture<'a, R::Page>>,
+    in_flight: Queue<'a, R::Page>,
     done: bool,
+}
+
+/// The pages asked for: answered in order, or as they come.
+enum Queue<'a, P> {
+    Ordered(FuturesOrdered<PageFuture<'a, P>>),
+    Unordered(FuturesUnordered<PageFuture<'a, P>>),
+}
+
+impl<'a, P> Queue<'a, P> {
+    fn len(&self) -> usize {
+        match self {
+            Queue::Ordered(queue) => queue.len(),
+            Queue::Unordered(queue) => queue.len(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn push(&mut self, page: PageFuture<'a, P>) {
+        match self {
+            Queue::Ordered(queue) => queue.push_back(page),
+            Queue::Unordered(queue) => queue.push(page),
+        }
+    }
+
+    async fn next(&mut self) -> Option<(u32, Result<ResponseValue<P>, Error>)> {
+        match self {
+            Queue::Ordered(queue) => queue.next().await,
+            Queue::Unordered(queue) => queue.next().await,
+        }
+    }
+
+    fn ordered(&self) -> bool {
+        matches!(self, Queue::Ordered(_))
+    }
+
+    /// Drops what is in flight.
+    fn clear(&mut self) {
+        *self = match self {
+            Queue::Ordered(_) => Queue::Ordered(FuturesOrdered::new()),
+            Queue::Unordered(_) => Queue::Unordered(FuturesUnordered::new()),
+        };
+    }
 }
 
 impl<'a, R: PagedRequest<'a>> State<'a, R> {
@@ -133,62 +186,79 @@ impl<'a, R: PagedRequest<'a>> State<'a, R> {
         let request = self.request.clone().with_page(page);
         // A combinator, not an `async` block: rustc before 1.92 cannot prove an async block's
         // lifetime bound here (rust-lang/rust#100013), and the MSRV is lower.
-        self.in_flight.push_back(Box::pin(
+        self.in_flight.push(Box::pin(
             request.send_page().map(move |answer| (page, answer)),
         ));
         true
     }
 
     async fn next_page(&mut self) -> Option<Result<R::Page, Error>> {
-        if self.done {
-            return None;
-        }
-        if self.total_pages == 0 {
-            // The first page goes alone: it tells how many there are.
-            if self.in_flight.is_empty() && !self.launch_next() {
-                return self.stop(None);
+        loop {
+            if self.done {
+                return None;
             }
-        } else {
-            while self.in_flight.len() < self.concurrency
-                && self.next <= self.total_pages
-                && self.launch_next()
-            {}
-        }
-        let (asked, result) = self.in_flight.next().await?;
-        let page = match result {
-            Ok(page) => page.into_inner(),
-            Err(error) => return self.stop(Some(Err(error))),
-        };
-        let answered = page.current_page();
-        if answered != u64::from(asked) {
-            if page.total_pages() < u64::from(asked) {
-                // The list shrank while we read it: the server clamped to its last page,
-                // which was already read. The end is reached.
-                return self.stop(None);
+            if self.total_pages == 0 {
+                // The first page goes alone: it tells how many there are.
+                if self.in_flight.is_empty() && !self.launch_next() {
+                    return self.stop(None);
+                }
+            } else {
+                while self.in_flight.len() < self.concurrency
+                    && self.next <= self.total_pages
+                    && self.launch_next()
+                {}
             }
-            return self.stop(Some(Err(Error::new(
-                ErrorKind::Pagination,
-                format!(
-                    "asked for page {asked}, Nectar answered page {answered} of {}; stopping so \
-                     no item is duplicated or lost",
-                    page.total_pages()
-                ),
-            ))));
+            let Some((asked, result)) = self.in_flight.next().await else {
+                // Unordered: every page asked for has come.
+                return self.stop(None);
+            };
+            let page = match result {
+                Ok(page) => page.into_inner(),
+                Err(error) => return self.stop(Some(Err(error))),
+            };
+            let ordered = self.in_flight.ordered();
+            let answered = page.current_page();
+            if answered != u64::from(asked) {
+                if page.total_pages() < u64::from(asked) {
+                    // The list shrank while we read it: the server clamped to its last page,
+                    // which was read already (in order) or is being read (unordered).
+                    if ordered {
+                        return self.stop(None);
+                    }
+                    continue;
+                }
+                return self.stop(Some(Err(Error::new(
+                    ErrorKind::Pagination,
+                    format!(
+                        "asked for page {asked}, Nectar answered page {answered} of {}; stopping \
+                         so no item is duplicated or lost",
+                        page.total_pages()
+                    ),
+                ))));
+            }
+            if ordered {
+                self.total_pages = page.total_pages();
+                if page.items().is_empty() && asked > 1 {
+                    return self.stop(None);
+                }
+                if !page.has_next() || u64::from(asked) >= self.total_pages {
+                    self.done = true;
+                    self.in_flight.clear();
+                }
+            } else {
+                // Answers come in any order: the largest count seen is the one to read to.
+                self.total_pages = self.total_pages.max(page.total_pages());
+                if page.items().is_empty() && asked > 1 {
+                    continue;
+                }
+            }
+            return Some(Ok(page));
         }
-        self.total_pages = page.total_pages();
-        if page.items().is_empty() && asked > 1 {
-            return self.stop(None);
-        }
-        if !page.has_next() || u64::from(asked) >= self.total_pages {
-            self.done = true;
-            self.in_flight = FuturesOrdered::new();
-        }
-        Some(Ok(page))
     }
 
     fn stop(&mut self, last: Option<Result<R::Page, Error>>) -> Option<Result<R::Page, Error>> {
         self.done = true;
-        self.in_flight = FuturesOrdered::new();
+        self.in_flight.clear();
         last
     }
 }
@@ -207,14 +277,28 @@ impl<'a, R: PagedRequest<'a>> Pager<R> {
         self
     }
 
-    /// Every page, in order. After an error the stream ends.
+    /// Yield pages (and their items) as they arrive, not in page order: a page that must wait
+    /// (a `429` and its `Retry-After`) holds up no other, and the pager asks for the next page as
+    /// soon as one arrives, at most its concurrency in flight. Every page still comes exactly
+    /// once. For exports where order does not matter.
+    pub fn unordered(mut self) -> Self {
+        self.ordered = false;
+        self
+    }
+
+    /// Every page, in order (unless [`unordered`](Self::unordered)). After an error the stream
+    /// ends.
     pub fn pages(self) -> BoxStream<'a, Result<R::Page, Error>> {
         let state = State {
             request: self.request,
             concurrency: self.concurrency,
             next: u64::from(self.first_page),
             total_pages: 0,
-            in_flight: FuturesOrdered::new(),
+            in_flight: if self.ordered {
+                Queue::Ordered(FuturesOrdered::new())
+            } else {
+                Queue::Unordered(FuturesUnordered::new())
+            },
             done: false,
         };
         stream::unfold(state, |mut state| async move {
@@ -224,7 +308,8 @@ impl<'a, R: PagedRequest<'a>> Pager<R> {
         .boxed()
     }
 
-    /// Every item of every page, in order. After an error the stream ends.
+    /// Every item of every page, in order (unless [`unordered`](Self::unordered): then page by
+    /// page as they arrive, each page's items in order). After an error the stream ends.
     pub fn items(self) -> BoxStream<'a, Result<<R::Page as Page>::Item, Error>> {
         self.pages()
             .map_ok(|page| stream::iter(page.into_items().into_iter().map(Ok)))

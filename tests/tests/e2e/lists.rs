@@ -167,3 +167,62 @@ async fn one_hundred_thousand_seeded_connections_page_to_the_end() {
         (false, true, 500)
     );
 }
+
+/// An unordered pager yields every page exactly once, whatever order they come in, a throttled
+/// and a failed page included.
+#[tokio::test]
+async fn an_unordered_pager_yields_every_item_once() {
+    use futures_util::TryStreamExt;
+    use nectar_api::Paginate;
+    use nectar_sandbox::{Fault, Faults, RetryAfter};
+
+    let faults = Faults::seeded(5)
+        .on_request(3, Fault::TooManyRequests(Some(RetryAfter::Seconds(0))))
+        .on_request(6, Fault::ServiceUnavailable);
+    let sandbox = Sandbox::builder()
+        .faults(faults)
+        .seed_usage("Unordered", 100, 10)
+        .start()
+        .await
+        .unwrap();
+    let company = sandbox.seeded_data()[0].company_id;
+    let client = sandbox
+        .client_builder()
+        .retry_policy(nectar_api::RetryPolicy {
+            max_attempts: 5,
+            initial_backoff: std::time::Duration::from_millis(1),
+            max_backoff: std::time::Duration::from_millis(5),
+        })
+        .build()
+        .unwrap();
+    let unordered: Vec<String> = client
+        .list_company_usage()
+        .company_id(company)
+        .pager()
+        .unordered()
+        .items()
+        .map_ok(|row| row.id)
+        .try_collect()
+        .await
+        .unwrap();
+    let ordered: Vec<String> = client
+        .list_company_usage()
+        .company_id(company)
+        .items()
+        .map_ok(|row| row.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ordered.len(), 1000);
+    let unique: std::collections::BTreeSet<&String> = unordered.iter().collect();
+    assert_eq!(
+        (unordered.len(), unique.len()),
+        (1000, 1000),
+        "every item once"
+    );
+    assert_eq!(
+        unique,
+        ordered.iter().collect(),
+        "the same items as in order"
+    );
+}
