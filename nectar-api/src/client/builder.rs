@@ -249,10 +249,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether the concurrency limit adapts (default `true`): a `429` halves it (once per window
-    /// of requests), each answer raises it by a fraction until it is back at
-    /// [`max_concurrency`](Self::max_concurrency) (additive increase, multiplicative decrease).
-    /// With `false` the limit stays at the maximum.
+    /// Whether the concurrency limit adapts (default `true`): it starts at half of
+    /// [`max_concurrency`](Self::max_concurrency) and each answer raises it by a fraction up to
+    /// the maximum; a `429` halves it (once per window of requests), and a second `429` at the
+    /// same level settles it just under that level (additive increase, multiplicative
+    /// decrease). With `false` the limit is the maximum from the start and stays there.
     pub fn adaptive_concurrency(mut self, adaptive: bool) -> Self {
         self.adaptive_concurrency = adaptive;
         self
@@ -398,7 +399,8 @@ impl Client {
     }
 
     /// How many requests this client (with its clones) lets be in flight now: the configured
-    /// maximum, or less after `429` answers while the adaptive limit recovers.
+    /// maximum, or less while the adaptive limit climbs (from half the maximum at the start, or
+    /// after `429` answers).
     pub fn concurrency_limit(&self) -> usize {
         self.inner().limiter.current()
     }
