@@ -88,7 +88,6 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 deleted += 1;
                 println!("  deleted {}", document.id);
             }
-            _ => {}
         }
     }
     // Every change is handled: only now is the checkpoint stored.

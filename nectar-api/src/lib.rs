@@ -21,6 +21,7 @@ pub mod status;
 pub mod sync;
 mod timestamp;
 pub mod waiter;
+#[cfg(feature = "webhooks")]
 pub mod webhooks;
 
 pub use client::{ClientBuilder, RequestOptions, RetryPolicy};

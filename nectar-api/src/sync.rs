@@ -71,9 +71,8 @@ pub struct Checkpoint {
 
 const VERSION: u32 = 1;
 
-/// One change of a sync.
+/// One change of a sync: the two things that can happen to an object.
 #[derive(Clone, Debug)]
-#[non_exhaustive]
 pub enum Change<T> {
     /// Created or updated since the checkpoint (or, on a first run, existing).
     Changed(T),

@@ -526,7 +526,11 @@ async fn under_throttling_the_adaptive_limit_backs_off_and_nothing_is_lost() {
         })
         .build()
         .unwrap();
-    assert_eq!(client.concurrency_limit(), 5, "a careful start: half the maximum");
+    assert_eq!(
+        client.concurrency_limit(),
+        5,
+        "a careful start: half the maximum"
+    );
     let ids: Vec<String> = client
         .list_company_usage()
         .company_id(company)
