@@ -143,6 +143,20 @@ def main():
     row = direct(f"/usage/company/{company}")["usageData"][0]
 
     prism, base = start_prism(start_breaker())
+    try:
+        results = run(base, (company, connection, account, site, document, row))
+    finally:
+        prism.terminate()
+        try:
+            prism.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            prism.kill()
+    report(results)
+
+
+def run(base, seeded):
+    """Calls every operation through prism, then each again answered wrongly."""
+    company, connection, account, site, document, row = seeded
     results = []
     ids = {}
 
@@ -213,8 +227,10 @@ def main():
     check("get_job", "GET", f"/job/{ids.get('job', '')}")
     # 204, no body: nothing to break.
     check("delete_company", "DELETE", f"/company/{new}", negative=False)
+    return results
 
-    prism.terminate()
+
+def report(results):
     misses = 0
     for operation, ok, detail, flagged in results:
         control = {None: "n/a (no body to break)", True: "flagged", False: "NOT FLAGGED"}[flagged]
