@@ -507,53 +507,66 @@ async fn one_client_and_its_clones_keep_to_one_limit_on_requests_in_flight() {
 
 #[tokio::test]
 async fn under_throttling_the_adaptive_limit_backs_off_and_nothing_is_lost() {
-    let sandbox = Sandbox::builder()
-        .faults(
-            Faults::seeded(1)
-                .latency(Duration::from_millis(10))
-                .throttle_above(5, 1),
-        )
-        .seed_usage("Throttled", 300, 10)
-        .start()
-        .await
-        .unwrap();
-    let company = sandbox.seeded_data()[0].company_id;
-    let client = sandbox
-        .client_builder()
-        .retry_policy(RetryPolicy {
-            max_attempts: 20,
-            ..patient()
-        })
-        .build()
-        .unwrap();
-    assert_eq!(
-        client.concurrency_limit(),
-        5,
-        "a careful start: half the maximum"
+    // The same throttling server twice: the adaptive client (the default) against a fixed
+    // limit of 10. Both get every row once; the adaptive one draws fewer 429s.
+    let mut throttled = Vec::new();
+    for adaptive in [true, false] {
+        let sandbox = Sandbox::builder()
+            .faults(
+                Faults::seeded(1)
+                    .latency(Duration::from_millis(10))
+                    .throttle_above(5, 1),
+            )
+            .seed_usage("Throttled", 300, 10)
+            .start()
+            .await
+            .unwrap();
+        let company = sandbox.seeded_data()[0].company_id;
+        let client = sandbox
+            .client_builder()
+            .adaptive_concurrency(adaptive)
+            .retry_policy(RetryPolicy {
+                max_attempts: 20,
+                ..patient()
+            })
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.concurrency_limit(),
+            if adaptive { 5 } else { 10 },
+            "adaptive starts at half the maximum"
+        );
+        let ids: Vec<String> = client
+            .list_company_usage()
+            .company_id(company)
+            .items()
+            .map_ok(|row| row.id)
+            .try_collect()
+            .await
+            .expect("every page arrives");
+        let unique: HashSet<&String> = ids.iter().collect();
+        assert_eq!(ids.len(), 3000);
+        assert_eq!(unique.len(), 3000, "nothing duplicated");
+        let count = sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.status == Some(429))
+            .count();
+        println!(
+            "adaptive {adaptive}: {} requests, {count} answered 429, limit now {}",
+            sandbox.requests().len(),
+            client.concurrency_limit()
+        );
+        throttled.push(count);
+    }
+    assert!(
+        throttled[1] > 0,
+        "the emulator did throttle the fixed limit"
     );
-    let ids: Vec<String> = client
-        .list_company_usage()
-        .company_id(company)
-        .items()
-        .map_ok(|row| row.id)
-        .try_collect()
-        .await
-        .expect("every page arrives");
-    let unique: HashSet<&String> = ids.iter().collect();
-    assert_eq!(ids.len(), 3000);
-    assert_eq!(unique.len(), 3000, "nothing duplicated");
-    let throttled = sandbox
-        .requests()
-        .iter()
-        .filter(|r| r.status == Some(429))
-        .count();
-    println!(
-        "adaptive: {} requests, {throttled} answered 429, limit now {}",
-        sandbox.requests().len(),
-        client.concurrency_limit()
+    assert!(
+        throttled[0] < throttled[1],
+        "the adaptive limit draws fewer 429s than a fixed one: {throttled:?}"
     );
-    assert!(throttled > 0, "the emulator did throttle");
-    assert!(client.concurrency_limit() < 10, "the limit came down");
 }
 
 /// The README's headline does what its comment says: "every connection that needs the end user"

@@ -426,19 +426,24 @@ async fn timeouts_never_put_more_than_the_cap_in_flight() {
         .start()
         .await
         .unwrap();
-    let client = sandbox
-        .client_builder()
-        .max_concurrency(3)
-        .attempt_timeout(Duration::from_millis(100))
-        .total_timeout(Duration::from_secs(10))
-        .retry_policy(RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(20),
-        })
-        .build()
-        .unwrap();
-    let calls = (0..6).map(|_| client.ping().send());
+    let client = |max: usize, adaptive: bool| {
+        sandbox
+            .client_builder()
+            .max_concurrency(max)
+            .adaptive_concurrency(adaptive)
+            .attempt_timeout(Duration::from_millis(100))
+            .total_timeout(Duration::from_secs(10))
+            .retry_policy(RetryPolicy {
+                max_attempts: 3,
+                initial_backoff: Duration::from_millis(5),
+                max_backoff: Duration::from_millis(20),
+            })
+            .build()
+            .unwrap()
+    };
+    // A fixed cap of 3: six calls whose attempts all time out and are retried.
+    let fixed = client(3, false);
+    let calls = (0..6).map(|_| fixed.ping().send());
     let outcomes = futures_util::future::join_all(calls).await;
     let throttled = sandbox
         .requests()
@@ -454,9 +459,15 @@ async fn timeouts_never_put_more_than_the_cap_in_flight() {
             .iter()
             .all(|o| o.as_ref().is_err_and(|e| e.kind() == ErrorKind::Timeout))
     );
+    // An adaptive client (starting at half its maximum of 6): timeouts lower the limit.
+    let adaptive = client(6, true);
+    assert_eq!(adaptive.concurrency_limit(), 3);
+    let calls = (0..6).map(|_| adaptive.ping().send());
+    futures_util::future::join_all(calls).await;
     assert!(
-        client.concurrency_limit() < 3,
-        "timeouts lowered the adaptive limit"
+        adaptive.concurrency_limit() < 3,
+        "timeouts lowered the adaptive limit: {}",
+        adaptive.concurrency_limit()
     );
 }
 
