@@ -174,8 +174,8 @@ impl Client {
         &self,
         company: Uuid,
         since: Option<&Checkpoint>,
-    ) -> Result<Sync<'_, Document>, Error> {
-        Sync::new(self, company, since)
+    ) -> Result<SyncRun<'_, Document>, Error> {
+        SyncRun::new(self, company, since)
     }
 
     /// A sync of the company's usage rows since `since` (`None`: everything, the first time).
@@ -187,13 +187,14 @@ impl Client {
         &self,
         company: Uuid,
         since: Option<&Checkpoint>,
-    ) -> Result<Sync<'_, UsageData>, Error> {
-        Sync::new(self, company, since)
+    ) -> Result<SyncRun<'_, UsageData>, Error> {
+        SyncRun::new(self, company, since)
     }
 }
 
-/// One run of a sync: [`Sync::next`] until `None`, then [`Sync::checkpoint`].
-pub struct Sync<'a, T: Synced> {
+/// One run of a sync: [`SyncRun::next`] until `None`, then [`SyncRun::checkpoint`]. (Not
+/// `Sync`, which would shadow the marker trait where it is imported.)
+pub struct SyncRun<'a, T: Synced> {
     client: &'a Client,
     company: Uuid,
     since: Option<NaiveDate>,
@@ -208,9 +209,9 @@ pub struct Sync<'a, T: Synced> {
     next_seen: BTreeMap<String, String>,
 }
 
-impl<T: Synced> std::fmt::Debug for Sync<'_, T> {
+impl<T: Synced> std::fmt::Debug for SyncRun<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sync")
+        f.debug_struct("SyncRun")
             .field("kind", &T::KIND)
             .field("company", &self.company)
             .field("since", &self.since)
@@ -229,7 +230,7 @@ enum Stage<'a, T> {
     Finished,
 }
 
-impl<'a, T: Synced> Sync<'a, T> {
+impl<'a, T: Synced> SyncRun<'a, T> {
     fn new(client: &'a Client, company: Uuid, since: Option<&Checkpoint>) -> Result<Self, Error> {
         let refused =
             |why: String| Error::new(ErrorKind::InvalidRequest, format!("checkpoint: {why}"));
@@ -328,7 +329,7 @@ impl<'a, T: Synced> Sync<'a, T> {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidRequest`] before [`Sync::next`] has returned `None`: a checkpoint of
+    /// [`ErrorKind::InvalidRequest`] before [`SyncRun::next`] has returned `None`: a checkpoint of
     /// an unfinished run would skip what it has not delivered yet.
     pub fn checkpoint(&self) -> Result<Checkpoint, Error> {
         if !matches!(self.stage, Stage::Finished) {

@@ -7,7 +7,7 @@ use std::{collections::BTreeMap, time::Duration};
 use chrono::{TimeZone, Utc};
 use nectar_api::{
     Client, ErrorKind, FilePart,
-    sync::{Change, Checkpoint, Sync, Synced},
+    sync::{Change, Checkpoint, SyncRun, Synced},
     types::{Document, UsageData},
 };
 use nectar_sandbox::Sandbox;
@@ -32,7 +32,7 @@ async fn setup() -> (Sandbox, Client, Uuid) {
 }
 
 /// Every change of one run, by id ("changed" or "deleted"), and its checkpoint.
-async fn run<T: Synced>(mut sync: Sync<'_, T>) -> (BTreeMap<String, &'static str>, Checkpoint) {
+async fn run<T: Synced>(mut sync: SyncRun<'_, T>) -> (BTreeMap<String, &'static str>, Checkpoint) {
     let mut changes = BTreeMap::new();
     while let Some(change) = sync.next().await.unwrap() {
         let (item, what) = match change {
