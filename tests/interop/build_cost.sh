@@ -28,5 +28,5 @@ run bare 'reqwest = { version = "0.13", default-features = false, features = ["j
 serde = { version = "1", features = ["derive"] }
 serde_json = "1"' 'fn main() { let _ = reqwest::Client::new(); }'
 run before 'nectar-api = { path = "/tmp/before/nectar-api" }' 'fn main() { let _ = nectar_api::Client::builder(); }'
-run default 'nectar-api = { path = "$PWD/nectar-api" }' 'fn main() { let _ = nectar_api::Client::builder(); }'
-run minimal 'nectar-api = { path = "$PWD/nectar-api", default-features = false }' 'fn main() { let _ = nectar_api::Client::builder(); }'
+run default "nectar-api = { path = \"$PWD/nectar-api\" }" 'fn main() { let _ = nectar_api::Client::builder(); }'
+run minimal "nectar-api = { path = \"$PWD/nectar-api\", default-features = false }" 'fn main() { let _ = nectar_api::Client::builder(); }'
