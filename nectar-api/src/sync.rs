@@ -91,9 +91,9 @@ pub trait Synced: Sized + Send + 'static {
     /// The object's id, as text.
     #[doc(hidden)]
     fn key(&self) -> String;
-    /// When it last changed.
+    /// When it last changed (when it was made, if Nectar sent no `updated`).
     #[doc(hidden)]
-    fn stamp(&self) -> Option<&Timestamp>;
+    fn stamp(&self) -> &Timestamp;
     /// The company's objects updated on or after `since`, deleted ones included or not.
     #[doc(hidden)]
     fn list(
@@ -112,8 +112,8 @@ impl Synced for Document {
         self.id.to_string()
     }
 
-    fn stamp(&self) -> Option<&Timestamp> {
-        self.updated.as_ref().or(Some(&self.created))
+    fn stamp(&self) -> &Timestamp {
+        self.updated.as_ref().unwrap_or(&self.created)
     }
 
     fn list(
@@ -142,8 +142,8 @@ impl Synced for UsageData {
         self.id.clone()
     }
 
-    fn stamp(&self) -> Option<&Timestamp> {
-        self.updated.as_ref().or(Some(&self.created))
+    fn stamp(&self) -> &Timestamp {
+        self.updated.as_ref().unwrap_or(&self.created)
     }
 
     fn list(
@@ -362,21 +362,20 @@ impl<'a, T: Synced> SyncRun<'a, T> {
     /// same `updated`, on the checkpoint's day).
     fn record(&mut self, item: &T) -> bool {
         let key = item.key();
-        let stamp = item.stamp().map(ToString::to_string).unwrap_or_default();
+        let stamp = item.stamp().to_string();
         if self.seen.get(&key) == Some(&stamp) {
             return false;
         }
-        let day = item.stamp().map(|t| t.as_datetime().date_naive());
-        match (day, self.next_day) {
-            (Some(day), Some(latest)) if day < latest => {}
-            (Some(day), Some(latest)) if day == latest => {
+        let day = item.stamp().as_datetime().date_naive();
+        match self.next_day {
+            Some(latest) if day < latest => {}
+            Some(latest) if day == latest => {
                 self.next_seen.insert(key, stamp);
             }
-            (Some(day), _) => {
+            _ => {
                 self.next_day = Some(day);
                 self.next_seen = BTreeMap::from([(key, stamp)]);
             }
-            (None, _) => {}
         }
         true
     }
