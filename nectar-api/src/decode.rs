@@ -93,15 +93,9 @@ impl Failure {
 pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, crate::Error> {
     use crate::{Error, ErrorKind};
     decode(body).map_err(|failure| match failure {
-        Failure::OverBudget { allowance, .. } => Error::new(
-            ErrorKind::ResponseTooLarge,
-            format!(
-                "the body ({} bytes) would decode to more than {MAX_DECODE_RATIO}x its size (an \
-                 allowance of {allowance} bytes); decoding stopped there",
-                body.len()
-            ),
-        )
-        .with_limit(allowance as u64),
+        Failure::OverBudget { allowance, .. } => {
+            Error::decoded_too_large(body.len(), allowance as u64)
+        }
         Failure::Invalid(source) => Error::new(
             ErrorKind::Decode,
             format!(

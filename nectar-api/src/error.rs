@@ -122,10 +122,19 @@ impl Seen {
 pub(crate) const TIMED_OUT: &str = "the request timed out";
 
 impl Error {
-    /// The error with [`Error::limit`] set.
-    pub(crate) fn with_limit(mut self, limit: u64) -> Self {
-        self.0.limit = Some(limit);
-        self
+    /// A body of `len` bytes that would decode to more than its `allowance` (bytes of decoded
+    /// data): [`ErrorKind::ResponseTooLarge`] with the allowance as [`Error::limit`].
+    pub(crate) fn decoded_too_large(len: usize, allowance: u64) -> Self {
+        let mut error = Error::new(
+            ErrorKind::ResponseTooLarge,
+            format!(
+                "the body ({len} bytes) would decode to more than {}x its size (an allowance of \
+                 {allowance} bytes); decoding stopped there",
+                crate::decode::MAX_DECODE_RATIO,
+            ),
+        );
+        error.0.limit = Some(allowance);
+        error
     }
 
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
@@ -334,18 +343,9 @@ impl Error {
                 error
             }
             E::InvalidResponsePayload(bytes, _) if seen.over_budget.is_some() => {
-                let limit = seen.over_budget.unwrap_or_default();
-                let mut error = Error::new(
-                    ErrorKind::ResponseTooLarge,
-                    format!(
-                        "the answer's body ({} bytes) would decode to more than {}x its size (an \
-                         allowance of {limit} bytes); decoding stopped there",
-                        bytes.len(),
-                        crate::decode::MAX_DECODE_RATIO,
-                    ),
-                );
+                let mut error =
+                    Error::decoded_too_large(bytes.len(), seen.over_budget.unwrap_or_default());
                 error.0.status = seen.status;
-                error.0.limit = Some(limit);
                 error
             }
             E::InvalidResponsePayload(bytes, source) => {
