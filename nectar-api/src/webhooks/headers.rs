@@ -37,12 +37,21 @@ impl Headers for http::HeaderMap {
     }
 }
 
+/// The values of the pairs named `name`, in any case.
+fn named<'a, K, V>(pairs: impl Iterator<Item = (&'a K, &'a V)>, name: &str) -> Vec<&'a [u8]>
+where
+    K: AsRef<str> + 'a,
+    V: AsRef<[u8]> + 'a,
+{
+    pairs
+        .filter(|(key, _)| key.as_ref().eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_ref())
+        .collect()
+}
+
 impl<K: AsRef<str>, V: AsRef<[u8]>> Headers for [(K, V)] {
     fn header_values(&self, name: &str) -> Vec<&[u8]> {
-        self.iter()
-            .filter(|(key, _)| key.as_ref().eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_ref())
-            .collect()
+        named(self.iter().map(|(key, value)| (key, value)), name)
     }
 }
 
@@ -60,19 +69,13 @@ impl<K: AsRef<str>, V: AsRef<[u8]>> Headers for Vec<(K, V)> {
 
 impl<K: AsRef<str>, V: AsRef<[u8]>, S> Headers for HashMap<K, V, S> {
     fn header_values(&self, name: &str) -> Vec<&[u8]> {
-        self.iter()
-            .filter(|(key, _)| key.as_ref().eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_ref())
-            .collect()
+        named(self.iter(), name)
     }
 }
 
 impl<K: AsRef<str>, V: AsRef<[u8]>> Headers for BTreeMap<K, V> {
     fn header_values(&self, name: &str) -> Vec<&[u8]> {
-        self.iter()
-            .filter(|(key, _)| key.as_ref().eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_ref())
-            .collect()
+        named(self.iter(), name)
     }
 }
 
