@@ -138,19 +138,11 @@ pub(crate) fn apply(file: &mut syn::File, spec: &oa::OpenAPI) -> Result<(), Erro
                     ))
                 })?;
                 field.ty = syn::parse_quote!(crate::Patch<#inner>);
-                for attribute in &mut field.attrs {
-                    if attribute.path().is_ident("serde") {
-                        let text = attribute.to_token_stream().to_string().replace(
-                            "skip_serializing_if = \"::std::option::Option::is_none\"",
-                            "default , skip_serializing_if = \"crate::Patch::is_keep\"",
-                        );
-                        *attribute =
-                            syn::parse_str::<syn::DeriveInput>(&format!("{text} struct X;"))
-                                .map_err(|e| Error::Render(e.to_string()))?
-                                .attrs
-                                .remove(0);
-                    }
-                }
+                replace_in_serde(
+                    field,
+                    "skip_serializing_if = \"::std::option::Option::is_none\"",
+                    "default , skip_serializing_if = \"crate::Patch::is_keep\"",
+                )?;
             }
         }
     }
@@ -280,12 +272,18 @@ fn optional_list(field: &mut syn::Field, owner: &syn::Ident) -> Result<(), Error
         )));
     }
     field.ty = syn::parse_quote!(::std::option::Option<#ty>);
+    replace_in_serde(
+        field,
+        "skip_serializing_if = \"::std::vec::Vec::is_empty\"",
+        "skip_serializing_if = \"::std::option::Option::is_none\"",
+    )
+}
+
+/// Replaces `from` by `to` in the field's `#[serde(...)]` attributes (as token text).
+fn replace_in_serde(field: &mut syn::Field, from: &str, to: &str) -> Result<(), Error> {
     for attribute in &mut field.attrs {
         if attribute.path().is_ident("serde") {
-            let text = attribute.to_token_stream().to_string().replace(
-                "skip_serializing_if = \"::std::vec::Vec::is_empty\"",
-                "skip_serializing_if = \"::std::option::Option::is_none\"",
-            );
+            let text = attribute.to_token_stream().to_string().replace(from, to);
             *attribute = syn::parse_str::<syn::DeriveInput>(&format!("{text} struct X;"))
                 .map_err(|e| Error::Render(e.to_string()))?
                 .attrs
