@@ -14,7 +14,6 @@ Prints one line per operation and exits 1 on any miss.
 
 import http.server
 import json
-import re
 import socket
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlparse
+
+import seeded
 
 SPEC, SANDBOX, KEY, LOG, PRISM = sys.argv[1:6]
 SANDBOX = SANDBOX.rstrip("/")
@@ -125,22 +126,9 @@ def call(base, method, path, body=None, broken=False, multipart=None):
 
 
 def main():
-    log = open(LOG).read()
-    data = re.search(r"^Seeded company (\S+) with connection (\S+),", log, re.M)
-    if not data:
-        sys.exit("the sandbox log names no seeded data set (run it with --seed-connections N)")
-    company, connection = data.groups()
-
-    def direct(path):
-        request = urllib.request.Request(SANDBOX + path, headers={"X-API-Key": KEY})
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return json.load(answer)
-
-    details = direct(f"/connection/{connection}/details")
-    account = details["accounts"][0]["id"]
-    site = direct(f"/company/{company}")["sites"][0]["id"]
-    document = direct(f"/document/company/{company}")["documents"][0]["id"]
-    row = direct(f"/usage/company/{company}")["usageData"][0]
+    found = seeded.objects(SANDBOX, KEY, LOG)
+    company, connection = found["company"], found["connection"]
+    account, site, document, row = found["account"], found["site"], found["document"], found["row"]
 
     prism, base = start_prism(start_breaker())
     try:

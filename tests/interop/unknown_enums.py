@@ -22,9 +22,9 @@ import copy
 import importlib
 import json
 import os
-import re
 import sys
-import urllib.request
+
+import seeded
 
 OPEN = "x-nectar-open-enum"
 
@@ -85,26 +85,18 @@ def models(package_dir):
 
 def check(spec_path, base, key, log_path, open_dir, closed_dir):
     spec = json.load(open(spec_path))
-    log = open(log_path).read()
-    data = re.search(r"^Seeded company (\S+) with connection (\S+),", log, re.M)
-    many = re.search(r"^Seeded company (\S+) with \d+ connections", log, re.M)
-    if not data or not many:
-        sys.exit("the sandbox log names no seeded companies (run it with --seed-connections N)")
-    company, connection = data.groups()
+    found = seeded.objects(base, key, log_path)
+    company, connection, row = found["company"], found["connection"], found["row"]
 
     def get(path):
-        request = urllib.request.Request(base + path, headers={"X-API-Key": key})
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            return json.load(answer)
+        return seeded.get(base, key, path)
 
-    row = get(f"/usage/company/{company}")["usageData"][0]
-    document = get(f"/document/company/{company}")["documents"][0]["id"]
     answers = [
         ("Company", f"/company/{company}"),
-        ("ConnectionPage", f"/connection/company/{many.group(1)}?limit=100"),
+        ("ConnectionPage", f"/connection/company/{found['many']}?limit=100"),
         ("Connection", f"/connection/{connection}/details"),
         ("DocumentPage", f"/document/company/{company}"),
-        ("Document", f"/document/{document}"),
+        ("Document", f"/document/{found['document']}"),
         ("UsagePage", f"/usage/company/{company}"),
         ("UsageData", f"/usage/{row['id']}"),
         ("Meter", f"/meter/{row['meter']}"),
