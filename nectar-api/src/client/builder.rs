@@ -315,23 +315,16 @@ impl ClientBuilder {
         if url.query().is_some() || url.fragment().is_some() {
             return Err(refused("must not have a query or fragment".to_owned()));
         }
-        for (name, value) in [
-            ("connect timeout", self.connect_timeout),
-            ("attempt timeout", self.attempt_timeout),
-            ("total timeout", self.total_timeout),
-        ] {
-            if value.is_zero() {
-                return Err(config(format!("the {name} is zero")));
-            }
+        if self.connect_timeout.is_zero() {
+            return Err(config("the connect timeout is zero".to_owned()));
         }
-        if self.retry.max_attempts == 0 {
-            return Err(config(
-                "retry policy: max_attempts is 0 (1 means no retries)".to_owned(),
-            ));
-        }
-        if self.max_response_size == 0 {
-            return Err(config("max_response_size is 0".to_owned()));
-        }
+        check_call_settings(
+            self.attempt_timeout,
+            self.total_timeout,
+            &self.retry,
+            self.max_response_size,
+        )
+        .map_err(config)?;
 
         let mut http = reqwest::Client::builder();
         if let Some(configure) = &self.configure_http {
@@ -374,6 +367,32 @@ impl ClientBuilder {
         };
         Ok(Client::new_with_client(&base_url, http, inner))
     }
+}
+
+/// Checks the settings a call runs with, as [`ClientBuilder::build`] and
+/// [`Client::with_options`] take them: a zero timeout, a retry policy of zero attempts or a zero
+/// response-size limit is refused, the reason naming the setting.
+pub(super) fn check_call_settings(
+    attempt_timeout: Duration,
+    total_timeout: Duration,
+    retry: &RetryPolicy,
+    max_response_size: u64,
+) -> Result<(), String> {
+    for (name, value) in [
+        ("attempt timeout", attempt_timeout),
+        ("total timeout", total_timeout),
+    ] {
+        if value.is_zero() {
+            return Err(format!("the {name} is zero"));
+        }
+    }
+    if retry.max_attempts == 0 {
+        return Err("retry policy: max_attempts is 0 (1 means no retries)".to_owned());
+    }
+    if max_response_size == 0 {
+        return Err("max_response_size is 0".to_owned());
+    }
+    Ok(())
 }
 
 pub(super) fn is_loopback(url: &reqwest::Url) -> bool {

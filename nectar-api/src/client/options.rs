@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use progenitor_client::ClientInfo;
 
-use super::{builder::MAX_TIMEOUT, retry::RetryPolicy};
+use super::{
+    builder::{MAX_TIMEOUT, check_call_settings},
+    retry::RetryPolicy,
+};
 use crate::{Client, Error, ErrorKind};
 
 /// Settings that override the client's for the calls made through
@@ -91,34 +94,18 @@ impl Client {
     /// [`ErrorKind::Config`] naming the setting, for a zero timeout, a retry policy of zero
     /// attempts or a zero response-size limit (as [`ClientBuilder::build`](crate::ClientBuilder::build)).
     pub fn with_options(&self, options: RequestOptions) -> Result<Client, Error> {
-        let config = |what: &str| Error::new(ErrorKind::Config, format!("request options: {what}"));
         let mut inner = self.inner().clone();
-        if let Some(timeout) = options.attempt_timeout {
-            if timeout.is_zero() {
-                return Err(config("the attempt timeout is zero"));
-            }
-            inner.attempt_timeout = timeout.min(MAX_TIMEOUT);
-        }
-        if let Some(timeout) = options.total_timeout {
-            if timeout.is_zero() {
-                return Err(config("the total timeout is zero"));
-            }
-            inner.total_timeout = timeout.min(MAX_TIMEOUT);
-        }
-        if let Some(retry) = options.retry {
-            if retry.max_attempts == 0 {
-                return Err(config(
-                    "retry policy: max_attempts is 0 (1 means no retries)",
-                ));
-            }
-            inner.retry = retry;
-        }
-        if let Some(bytes) = options.max_response_size {
-            if bytes == 0 {
-                return Err(config("max_response_size is 0"));
-            }
-            inner.max_response_size = bytes;
-        }
+        let attempt_timeout = options.attempt_timeout.unwrap_or(inner.attempt_timeout);
+        let total_timeout = options.total_timeout.unwrap_or(inner.total_timeout);
+        let retry = options.retry.unwrap_or_else(|| inner.retry.clone());
+        let max_response_size = options.max_response_size.unwrap_or(inner.max_response_size);
+        check_call_settings(attempt_timeout, total_timeout, &retry, max_response_size).map_err(
+            |reason| Error::new(ErrorKind::Config, format!("request options: {reason}")),
+        )?;
+        inner.attempt_timeout = attempt_timeout.min(MAX_TIMEOUT);
+        inner.total_timeout = total_timeout.min(MAX_TIMEOUT);
+        inner.retry = retry;
+        inner.max_response_size = max_response_size;
         Ok(Client::new_with_client(
             self.base_url(),
             self.client().clone(),
