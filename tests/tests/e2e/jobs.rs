@@ -30,7 +30,8 @@ async fn setup() -> (Sandbox, Client, Uuid, Uuid) {
     (sandbox, client, company, sites[1])
 }
 
-async fn finished(client: &Client, job: &Job) -> Job {
+/// Waits until the job has finished (bounded); the job as it ended.
+pub(super) async fn finished(client: &Client, job: &Job) -> Job {
     client
         .wait_for_job(job.id.as_str())
         .interval(Duration::from_millis(50))

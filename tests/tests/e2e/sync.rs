@@ -68,12 +68,7 @@ async fn upload(client: &Client, company: Uuid, name: &str) -> String {
         .send()
         .await
         .unwrap();
-    let done = client
-        .wait_for_job(job.id.as_str())
-        .interval(Duration::from_millis(20))
-        .timeout(Duration::from_secs(10))
-        .await
-        .unwrap();
+    let done = super::jobs::finished(client, &job).await;
     done.parsed_document_ids[0].clone()
 }
 
