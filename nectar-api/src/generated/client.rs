@@ -75,6 +75,7 @@ pub mod types {
     }
 
     impl Account {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::Account {
             Default::default()
         }
@@ -112,6 +113,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl ApiError {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::ApiError {
             Default::default()
         }
@@ -173,6 +175,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl Company {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::Company {
             Default::default()
         }
@@ -265,9 +268,9 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
             {
-                ::regress::Regex::new(
+                ::regex_lite::Regex::new(
                         "^(?:0(?:\\.[0-9]{1,2})?|1(?:\\.0{1,2})?|\\.[0-9]{1,2})$",
                     )
                     .unwrap()
@@ -400,6 +403,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl CompanyMagicLink {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::CompanyMagicLink {
             Default::default()
         }
@@ -494,9 +498,9 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
             {
-                ::regress::Regex::new(
+                ::regex_lite::Regex::new(
                         "^(?:0(?:\\.[0-9]{1,2})?|1(?:\\.0{1,2})?|\\.[0-9]{1,2})$",
                     )
                     .unwrap()
@@ -719,6 +723,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl Connection {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::Connection {
             Default::default()
         }
@@ -745,6 +750,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl ConnectionChanges {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::ConnectionChanges {
             Default::default()
         }
@@ -767,6 +773,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl ConnectionCompany {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::ConnectionCompany {
             Default::default()
         }
@@ -974,6 +981,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
     }
 
     impl ConnectionDatasource {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::ConnectionDatasource {
             Default::default()
         }
@@ -1062,6 +1070,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl ConnectionEvent {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::ConnectionEvent {
             Default::default()
         }
@@ -1143,6 +1152,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl ConnectionEventAccount {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::ConnectionEventAccount {
             Default::default()
         }
@@ -1278,6 +1288,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl ConnectionPage {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::ConnectionPage {
             Default::default()
         }
@@ -1401,6 +1412,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl ConnectionUpdatedEvent {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::ConnectionUpdatedEvent {
             Default::default()
         }
@@ -1578,6 +1590,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl Document {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::Document {
             Default::default()
         }
@@ -1656,6 +1669,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl DocumentEvent {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::DocumentEvent {
             Default::default()
         }
@@ -1688,6 +1702,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl DocumentPage {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::DocumentPage {
             Default::default()
         }
@@ -1786,6 +1801,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl DocumentSummary {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::DocumentSummary {
             Default::default()
         }
@@ -1868,6 +1884,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl DocumentUpdatedEvent {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::DocumentUpdatedEvent {
             Default::default()
         }
@@ -2177,6 +2194,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl DocumentUsageData {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::DocumentUsageData {
             Default::default()
         }
@@ -2222,6 +2240,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl Identifier {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::Identifier {
             Default::default()
         }
@@ -2289,6 +2308,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl Invitation {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::Invitation {
             Default::default()
         }
@@ -2315,6 +2335,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl InvitationConnection {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::InvitationConnection {
             Default::default()
         }
@@ -2335,6 +2356,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl InvitationEvent {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::InvitationEvent {
             Default::default()
         }
@@ -2433,6 +2455,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl Job {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::Job {
             Default::default()
         }
@@ -2484,9 +2507,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
             {
-                ::regress::Regex::new("^https://[A-Za-z0-9][^\\s/?#]*([/?#]\\S*)?$")
+                ::regex_lite::Regex::new("^https://[A-Za-z0-9][^\\s/?#]*([/?#]\\S*)?$")
                     .unwrap()
             });
             if PATTERN.find(value).is_none() {
@@ -2545,6 +2568,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl JobUpload {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::JobUpload {
             Default::default()
         }
@@ -2629,6 +2653,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl LineItem {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::LineItem {
             Default::default()
         }
@@ -3234,6 +3259,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl Meter {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::Meter {
             Default::default()
         }
@@ -3406,6 +3432,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl Site {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::Site {
             Default::default()
         }
@@ -3591,9 +3618,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
             {
-                ::regress::Regex::new(
+                ::regex_lite::Regex::new(
                         "^(?:100(?:\\.0{1,4})?|[0-9]{1,2}(?:\\.[0-9]{1,4})?)$",
                     )
                     .unwrap()
@@ -3886,9 +3913,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            static PATTERN: ::std::sync::LazyLock<::regex_lite::Regex> = ::std::sync::LazyLock::new(||
             {
-                ::regress::Regex::new(
+                ::regex_lite::Regex::new(
                         "^(?:100(?:\\.0{1,4})?|[0-9]{1,2}(?:\\.[0-9]{1,4})?)$",
                     )
                     .unwrap()
@@ -4303,6 +4330,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl UsageData {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::UsageData {
             Default::default()
         }
@@ -4336,6 +4364,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl UsagePage {
+        #[cfg(feature = "response-builders")]
         pub fn builder() -> builder::UsagePage {
             Default::default()
         }
@@ -4344,6 +4373,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct Account {
             account_number: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -4389,6 +4419,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for Account {
             fn default() -> Self {
                 Self {
@@ -4410,6 +4441,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl Account {
             pub fn account_number<T>(mut self, value: T) -> Self
             where
@@ -4577,6 +4609,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<Account> for super::Account {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4600,6 +4633,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::Account> for Account {
             fn from(value: super::Account) -> Self {
                 Self {
@@ -4685,10 +4719,12 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct ApiError {
             detail: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for ApiError {
             fn default() -> Self {
                 Self {
@@ -4697,6 +4733,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ApiError {
             pub fn detail<T>(mut self, value: T) -> Self
             where
@@ -4712,6 +4749,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<ApiError> for super::ApiError {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4721,6 +4759,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::ApiError> for ApiError {
             fn from(value: super::ApiError) -> Self {
                 Self { detail: Ok(value.detail) }
@@ -4728,6 +4767,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct Company {
             data_collection_start_date: ::std::result::Result<
                 ::std::option::Option<::chrono::naive::NaiveDate>,
@@ -4766,6 +4806,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for Company {
             fn default() -> Self {
                 Self {
@@ -4786,6 +4827,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl Company {
             pub fn data_collection_start_date<T>(mut self, value: T) -> Self
             where
@@ -4933,6 +4975,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<Company> for super::Company {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4955,6 +4998,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::Company> for Company {
             fn from(value: super::Company) -> Self {
                 Self {
@@ -5159,6 +5203,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct CompanyMagicLink {
             company_magic_link_secret: ::std::result::Result<
                 ::std::option::Option<crate::Secret>,
@@ -5174,6 +5219,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for CompanyMagicLink {
             fn default() -> Self {
                 Self {
@@ -5186,6 +5232,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl CompanyMagicLink {
             pub fn company_magic_link_secret<T>(mut self, value: T) -> Self
             where
@@ -5231,6 +5278,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<CompanyMagicLink> for super::CompanyMagicLink {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5244,6 +5292,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::CompanyMagicLink> for CompanyMagicLink {
             fn from(value: super::CompanyMagicLink) -> Self {
                 Self {
@@ -5433,6 +5482,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct Connection {
             accounts: ::std::result::Result<
                 ::std::vec::Vec<super::Account>,
@@ -5518,6 +5568,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for Connection {
             fn default() -> Self {
                 Self {
@@ -5555,6 +5606,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl Connection {
             pub fn accounts<T>(mut self, value: T) -> Self
             where
@@ -5850,6 +5902,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<Connection> for super::Connection {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5882,6 +5935,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::Connection> for Connection {
             fn from(value: super::Connection) -> Self {
                 Self {
@@ -5912,6 +5966,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone)]
+        #[cfg(feature = "response-builders")]
         pub struct ConnectionChanges {
             status: ::std::result::Result<
                 ::std::option::Option<crate::generated::enums::ConnectionStatus>,
@@ -5923,6 +5978,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::fmt::Debug for ConnectionChanges {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("ConnectionChanges")
@@ -5932,6 +5988,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for ConnectionChanges {
             fn default() -> Self {
                 Self {
@@ -5941,6 +5998,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ConnectionChanges {
             pub fn status<T>(mut self, value: T) -> Self
             where
@@ -5972,6 +6030,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<ConnectionChanges> for super::ConnectionChanges {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5984,6 +6043,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::ConnectionChanges> for ConnectionChanges {
             fn from(value: super::ConnectionChanges) -> Self {
                 Self {
@@ -5994,6 +6054,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct ConnectionCompany {
             external_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -6003,6 +6064,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for ConnectionCompany {
             fn default() -> Self {
                 Self {
@@ -6013,6 +6075,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ConnectionCompany {
             pub fn external_id<T>(mut self, value: T) -> Self
             where
@@ -6050,6 +6113,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<ConnectionCompany> for super::ConnectionCompany {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6063,6 +6127,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::ConnectionCompany> for ConnectionCompany {
             fn from(value: super::ConnectionCompany) -> Self {
                 Self {
@@ -6315,6 +6380,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct ConnectionDatasource {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             url: ::std::result::Result<
@@ -6323,6 +6389,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for ConnectionDatasource {
             fn default() -> Self {
                 Self {
@@ -6332,6 +6399,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ConnectionDatasource {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -6359,6 +6427,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<ConnectionDatasource>
         for super::ConnectionDatasource {
             type Error = super::error::ConversionError;
@@ -6372,6 +6441,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::ConnectionDatasource> for ConnectionDatasource {
             fn from(value: super::ConnectionDatasource) -> Self {
                 Self {
@@ -6382,6 +6452,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct ConnectionEvent {
             accounts: ::std::result::Result<
                 ::std::vec::Vec<super::ConnectionEventAccount>,
@@ -6450,6 +6521,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for ConnectionEvent {
             fn default() -> Self {
                 Self {
@@ -6474,6 +6546,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ConnectionEvent {
             pub fn accounts<T>(mut self, value: T) -> Self
             where
@@ -6701,6 +6774,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<ConnectionEvent> for super::ConnectionEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6728,6 +6802,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::ConnectionEvent> for ConnectionEvent {
             fn from(value: super::ConnectionEvent) -> Self {
                 Self {
@@ -6753,6 +6828,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct ConnectionEventAccount {
             account_number: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -6804,6 +6880,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for ConnectionEventAccount {
             fn default() -> Self {
                 Self {
@@ -6823,6 +6900,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ConnectionEventAccount {
             pub fn account_number<T>(mut self, value: T) -> Self
             where
@@ -6988,6 +7066,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<ConnectionEventAccount>
         for super::ConnectionEventAccount {
             type Error = super::error::ConversionError;
@@ -7012,6 +7091,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::ConnectionEventAccount>
         for ConnectionEventAccount {
             fn from(value: super::ConnectionEventAccount) -> Self {
@@ -7155,6 +7235,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct ConnectionPage {
             connections: ::std::result::Result<
                 ::std::vec::Vec<super::Connection>,
@@ -7168,6 +7249,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             total_pages: ::std::result::Result<u64, ::std::string::String>,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for ConnectionPage {
             fn default() -> Self {
                 Self {
@@ -7184,6 +7266,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ConnectionPage {
             pub fn connections<T>(mut self, value: T) -> Self
             where
@@ -7273,6 +7356,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<ConnectionPage> for super::ConnectionPage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7290,6 +7374,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::ConnectionPage> for ConnectionPage {
             fn from(value: super::ConnectionPage) -> Self {
                 Self {
@@ -7368,6 +7453,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct ConnectionUpdatedEvent {
             accounts: ::std::result::Result<
                 ::std::vec::Vec<super::ConnectionEventAccount>,
@@ -7444,6 +7530,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for ConnectionUpdatedEvent {
             fn default() -> Self {
                 Self {
@@ -7470,6 +7557,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ConnectionUpdatedEvent {
             pub fn accounts<T>(mut self, value: T) -> Self
             where
@@ -7725,6 +7813,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<ConnectionUpdatedEvent>
         for super::ConnectionUpdatedEvent {
             type Error = super::error::ConversionError;
@@ -7755,6 +7844,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::ConnectionUpdatedEvent>
         for ConnectionUpdatedEvent {
             fn from(value: super::ConnectionUpdatedEvent) -> Self {
@@ -7783,6 +7873,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct Document {
             after_previous_charges: ::std::result::Result<
                 ::std::option::Option<crate::Decimal>,
@@ -7908,6 +7999,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for Document {
             fn default() -> Self {
                 Self {
@@ -7947,6 +8039,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl Document {
             pub fn after_previous_charges<T>(mut self, value: T) -> Self
             where
@@ -8362,6 +8455,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<Document> for super::Document {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8404,6 +8498,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::Document> for Document {
             fn from(value: super::Document) -> Self {
                 Self {
@@ -8444,6 +8539,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone)]
+        #[cfg(feature = "response-builders")]
         pub struct DocumentEvent {
             bill_date: ::std::result::Result<
                 ::std::option::Option<::chrono::naive::NaiveDate>,
@@ -8487,6 +8583,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::fmt::Debug for DocumentEvent {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("DocumentEvent")
@@ -8504,6 +8601,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for DocumentEvent {
             fn default() -> Self {
                 Self {
@@ -8521,6 +8619,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl DocumentEvent {
             pub fn bill_date<T>(mut self, value: T) -> Self
             where
@@ -8648,6 +8747,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<DocumentEvent> for super::DocumentEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8668,6 +8768,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::DocumentEvent> for DocumentEvent {
             fn from(value: super::DocumentEvent) -> Self {
                 Self {
@@ -8686,6 +8787,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct DocumentPage {
             current_page: ::std::result::Result<u64, ::std::string::String>,
             documents: ::std::result::Result<
@@ -8699,6 +8801,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             total_pages: ::std::result::Result<u64, ::std::string::String>,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for DocumentPage {
             fn default() -> Self {
                 Self {
@@ -8715,6 +8818,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl DocumentPage {
             pub fn current_page<T>(mut self, value: T) -> Self
             where
@@ -8804,6 +8908,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<DocumentPage> for super::DocumentPage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8821,6 +8926,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::DocumentPage> for DocumentPage {
             fn from(value: super::DocumentPage) -> Self {
                 Self {
@@ -8836,6 +8942,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct DocumentSummary {
             audit_trail_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -8908,6 +9015,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for DocumentSummary {
             fn default() -> Self {
                 Self {
@@ -8933,6 +9041,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl DocumentSummary {
             pub fn audit_trail_url<T>(mut self, value: T) -> Self
             where
@@ -9166,6 +9275,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<DocumentSummary> for super::DocumentSummary {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9194,6 +9304,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::DocumentSummary> for DocumentSummary {
             fn from(value: super::DocumentSummary) -> Self {
                 Self {
@@ -9220,6 +9331,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone)]
+        #[cfg(feature = "response-builders")]
         pub struct DocumentUpdatedEvent {
             bill_date: ::std::result::Result<
                 ::std::option::Option<::chrono::naive::NaiveDate>,
@@ -9267,6 +9379,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::fmt::Debug for DocumentUpdatedEvent {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("DocumentUpdatedEvent")
@@ -9285,6 +9398,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for DocumentUpdatedEvent {
             fn default() -> Self {
                 Self {
@@ -9303,6 +9417,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl DocumentUpdatedEvent {
             pub fn bill_date<T>(mut self, value: T) -> Self
             where
@@ -9444,6 +9559,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<DocumentUpdatedEvent>
         for super::DocumentUpdatedEvent {
             type Error = super::error::ConversionError;
@@ -9466,6 +9582,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::DocumentUpdatedEvent> for DocumentUpdatedEvent {
             fn from(value: super::DocumentUpdatedEvent) -> Self {
                 Self {
@@ -9485,6 +9602,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone)]
+        #[cfg(feature = "response-builders")]
         pub struct DocumentUsageData {
             additional_fields: ::std::result::Result<
                 ::std::option::Option<
@@ -9666,6 +9784,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::fmt::Debug for DocumentUsageData {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("DocumentUsageData")
@@ -9729,6 +9848,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for DocumentUsageData {
             fn default() -> Self {
                 Self {
@@ -9780,6 +9900,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl DocumentUsageData {
             pub fn additional_fields<T>(mut self, value: T) -> Self
             where
@@ -10373,6 +10494,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<DocumentUsageData> for super::DocumentUsageData {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10427,6 +10549,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::DocumentUsageData> for DocumentUsageData {
             fn from(value: super::DocumentUsageData) -> Self {
                 Self {
@@ -10479,6 +10602,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct Identifier {
             name: ::std::result::Result<
                 crate::generated::enums::IdentifierType,
@@ -10491,6 +10615,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             value: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for Identifier {
             fn default() -> Self {
                 Self {
@@ -10501,6 +10626,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl Identifier {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -10540,6 +10666,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<Identifier> for super::Identifier {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10553,6 +10680,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::Identifier> for Identifier {
             fn from(value: super::Identifier) -> Self {
                 Self {
@@ -10564,6 +10692,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct Invitation {
             allowed_emails: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
@@ -10609,6 +10738,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             use_count: ::std::result::Result<u32, ::std::string::String>,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for Invitation {
             fn default() -> Self {
                 Self {
@@ -10639,6 +10769,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl Invitation {
             pub fn allowed_emails<T>(mut self, value: T) -> Self
             where
@@ -10830,6 +10961,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<Invitation> for super::Invitation {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10855,6 +10987,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::Invitation> for Invitation {
             fn from(value: super::Invitation) -> Self {
                 Self {
@@ -10878,6 +11011,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct InvitationConnection {
             created: ::std::result::Result<
                 ::std::option::Option<crate::Timestamp>,
@@ -10894,6 +11028,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for InvitationConnection {
             fn default() -> Self {
                 Self {
@@ -10905,6 +11040,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl InvitationConnection {
             pub fn created<T>(mut self, value: T) -> Self
             where
@@ -10958,6 +11094,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<InvitationConnection>
         for super::InvitationConnection {
             type Error = super::error::ConversionError;
@@ -10973,6 +11110,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::InvitationConnection> for InvitationConnection {
             fn from(value: super::InvitationConnection) -> Self {
                 Self {
@@ -10985,6 +11123,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct InvitationEvent {
             created: ::std::result::Result<crate::Timestamp, ::std::string::String>,
             email: ::std::result::Result<
@@ -10997,6 +11136,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for InvitationEvent {
             fn default() -> Self {
                 Self {
@@ -11007,6 +11147,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl InvitationEvent {
             pub fn created<T>(mut self, value: T) -> Self
             where
@@ -11046,6 +11187,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<InvitationEvent> for super::InvitationEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11059,6 +11201,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::InvitationEvent> for InvitationEvent {
             fn from(value: super::InvitationEvent) -> Self {
                 Self {
@@ -11244,6 +11387,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct Job {
             duplicate_document_ids: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
@@ -11272,6 +11416,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for Job {
             fn default() -> Self {
                 Self {
@@ -11286,6 +11431,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl Job {
             pub fn duplicate_document_ids<T>(mut self, value: T) -> Self
             where
@@ -11379,6 +11525,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<Job> for super::Job {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11396,6 +11543,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::Job> for Job {
             fn from(value: super::Job) -> Self {
                 Self {
@@ -11479,6 +11627,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct JobUpload {
             document: ::std::result::Result<
                 ::std::string::String,
@@ -11490,6 +11639,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for JobUpload {
             fn default() -> Self {
                 Self {
@@ -11499,6 +11649,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl JobUpload {
             pub fn document<T>(mut self, value: T) -> Self
             where
@@ -11526,6 +11677,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<JobUpload> for super::JobUpload {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11538,6 +11690,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::JobUpload> for JobUpload {
             fn from(value: super::JobUpload) -> Self {
                 Self {
@@ -11548,6 +11701,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct LineItem {
             account_ids: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -11603,6 +11757,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for LineItem {
             fn default() -> Self {
                 Self {
@@ -11623,6 +11778,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl LineItem {
             pub fn account_ids<T>(mut self, value: T) -> Self
             where
@@ -11806,6 +11962,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<LineItem> for super::LineItem {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11829,6 +11986,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::LineItem> for LineItem {
             fn from(value: super::LineItem) -> Self {
                 Self {
@@ -11850,6 +12008,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct Meter {
             account: ::std::result::Result<
                 ::std::option::Option<::uuid::Uuid>,
@@ -11923,6 +12082,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for Meter {
             fn default() -> Self {
                 Self {
@@ -11951,6 +12111,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl Meter {
             pub fn account<T>(mut self, value: T) -> Self
             where
@@ -12210,6 +12371,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<Meter> for super::Meter {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12239,6 +12401,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::Meter> for Meter {
             fn from(value: super::Meter) -> Self {
                 Self {
@@ -12370,6 +12533,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct Site {
             address: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -12395,6 +12559,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for Site {
             fn default() -> Self {
                 Self {
@@ -12411,6 +12576,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl Site {
             pub fn address<T>(mut self, value: T) -> Self
             where
@@ -12502,6 +12668,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<Site> for super::Site {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12519,6 +12686,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::Site> for Site {
             fn from(value: super::Site) -> Self {
                 Self {
@@ -12759,6 +12927,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone)]
+        #[cfg(feature = "response-builders")]
         pub struct UsageData {
             additional_fields: ::std::result::Result<
                 ::std::option::Option<
@@ -12942,6 +13111,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::fmt::Debug for UsageData {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("UsageData")
@@ -13007,6 +13177,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for UsageData {
             fn default() -> Self {
                 Self {
@@ -13062,6 +13233,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl UsageData {
             pub fn additional_fields<T>(mut self, value: T) -> Self
             where
@@ -13679,6 +13851,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<UsageData> for super::UsageData {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13735,6 +13908,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::UsageData> for UsageData {
             fn from(value: super::UsageData) -> Self {
                 Self {
@@ -13789,6 +13963,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[derive(Clone, Debug)]
+        #[cfg(feature = "response-builders")]
         pub struct UsagePage {
             current_page: ::std::result::Result<u64, ::std::string::String>,
             has_next: ::std::result::Result<bool, ::std::string::String>,
@@ -13802,6 +13977,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             >,
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::default::Default for UsagePage {
             fn default() -> Self {
                 Self {
@@ -13818,6 +13994,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl UsagePage {
             pub fn current_page<T>(mut self, value: T) -> Self
             where
@@ -13907,6 +14084,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::TryFrom<UsagePage> for super::UsagePage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13924,6 +14102,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        #[cfg(feature = "response-builders")]
         impl ::std::convert::From<super::UsagePage> for UsagePage {
             fn from(value: super::UsagePage) -> Self {
                 Self {

@@ -8,7 +8,7 @@ use schemars::schema::{InstanceType, SchemaObject};
 use crate::{
     Error,
     dsl::schema::WEBHOOK_TIMESTAMP_PATTERN,
-    passes::{multipart, open_enum, operations, pages, patch, rewrite},
+    passes::{multipart, open_enum, operations, pages, patch, patterns, response_builders, rewrite},
     read,
 };
 
@@ -45,7 +45,8 @@ pub struct Bindings {
 /// Generates the bindings for `spec`. The spec is validated first, so shapes progenitor would
 /// panic on are reported as [`Error::Invalid`] with one line per problem.
 pub fn bindings(spec: &oa::OpenAPI) -> Result<Bindings, Error> {
-    let problems = crate::checks::progenitor::problems(spec);
+    let mut problems = crate::checks::progenitor::problems(spec);
+    problems.extend(patterns::problems(spec));
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }
@@ -116,6 +117,8 @@ pub fn bindings(spec: &oa::OpenAPI) -> Result<Bindings, Error> {
     patch::apply(&mut client, spec)?;
     multipart::generate(&mut client, &uploads)?;
     rewrite::non_exhaustive_types(&mut client);
+    patterns::lighter_engine(&mut client)?;
+    response_builders::gate(&mut client)?;
     let enums: syn::File = syn::parse2(enums).map_err(|e| Error::Render(format!("enums: {e}")))?;
     let pages: syn::File = syn::parse2(pages).map_err(|e| Error::Render(format!("pages: {e}")))?;
     let operations: syn::File =

@@ -18,7 +18,8 @@
 //!   key only to the base URL's origin, bounded reads) cannot be bypassed.
 //! - [`drop_prelude`]: progenitor's `mod prelude` goes; `nectar_api::Client` is the one path.
 //! - [`non_exhaustive_types`]: every data type is `#[non_exhaustive]`, so a field Nectar adds is
-//!   a minor release, not a breaking one; users build values with the types' builders or serde.
+//!   a minor release, not a breaking one; users build values with the types' builders or serde
+//!   (the builders of response-only types are behind a feature: `response_builders`).
 
 use std::collections::BTreeSet;
 
@@ -100,7 +101,12 @@ pub(crate) fn bounded_decoding(file: &mut syn::File) -> Result<usize, Error> {
             continue;
         }
         let tokens = quote!(#module);
-        let rewritten = replace_from_response(tokens, &quote!(#decode), &mut replaced);
+        let rewritten = replace_path(
+            tokens,
+            &["ResponseValue", "from_response"],
+            &quote!(#decode),
+            &mut replaced,
+        );
         *module = syn::parse2(rewritten).map_err(|e| Error::Render(format!("builder: {e}")))?;
     }
     if replaced == 0 {
@@ -113,31 +119,32 @@ pub(crate) fn bounded_decoding(file: &mut syn::File) -> Result<usize, Error> {
     Ok(replaced)
 }
 
-/// `tokens` with each `ResponseValue :: from_response` replaced by `with`.
-fn replace_from_response(
+/// `tokens` with each occurrence of the path `path` (idents joined by `::`, such as
+/// `ResponseValue :: from_response`) replaced by `with`, in groups too; `count` counts them.
+pub(crate) fn replace_path(
     tokens: TokenStream,
+    path: &[&str],
     with: &TokenStream,
     count: &mut usize,
 ) -> TokenStream {
+    let Some((last, before)) = path.split_last() else {
+        return tokens;
+    };
     let mut out: Vec<TokenTree> = Vec::new();
     for token in tokens {
         match token {
             TokenTree::Group(group) => {
                 let mut rebuilt = proc_macro2::Group::new(
                     group.delimiter(),
-                    replace_from_response(group.stream(), with, count),
+                    replace_path(group.stream(), path, with, count),
                 );
                 rebuilt.set_span(group.span());
                 out.push(TokenTree::Group(rebuilt));
             }
-            TokenTree::Ident(name) if name == "from_response" => {
-                let at = out.len();
-                let path_before = at >= 3
-                    && matches!(&out[at - 3], TokenTree::Ident(i) if i == "ResponseValue")
-                    && matches!(&out[at - 2], TokenTree::Punct(p) if p.as_char() == ':')
-                    && matches!(&out[at - 1], TokenTree::Punct(p) if p.as_char() == ':');
+            TokenTree::Ident(name) if name == last => {
+                let path_before = ends_with_prefix(&out, before);
                 if path_before {
-                    out.truncate(at - 3);
+                    out.truncate(out.len() - before.len() * 3);
                     out.extend(with.clone());
                     *count += 1;
                 } else {
@@ -148,6 +155,19 @@ fn replace_from_response(
         }
     }
     out.into_iter().collect()
+}
+
+/// Whether `tokens` ends with `segments[0] :: segments[1] :: ..` and a last `::` (an ident and
+/// two puncts per segment).
+pub(crate) fn ends_with_prefix(tokens: &[TokenTree], segments: &[&str]) -> bool {
+    let lead = segments.len() * 3;
+    tokens.len() >= lead
+        && segments.iter().enumerate().all(|(i, segment)| {
+            let start = tokens.len() - lead + i * 3;
+            matches!(&tokens[start], TokenTree::Ident(x) if x == segment)
+                && matches!(&tokens[start + 1], TokenTree::Punct(p) if p.as_char() == ':')
+                && matches!(&tokens[start + 2], TokenTree::Punct(p) if p.as_char() == ':')
+        })
 }
 
 /// The string literal after `operation_id :` in a function body.
