@@ -8,7 +8,9 @@ use schemars::schema::{InstanceType, SchemaObject};
 use crate::{
     Error,
     dsl::schema::WEBHOOK_TIMESTAMP_PATTERN,
-    passes::{multipart, open_enum, operations, pages, patch, patterns, response_builders, rewrite},
+    passes::{
+        multipart, open_enum, operations, pages, patch, patterns, response_builders, rewrite,
+    },
     read,
 };
 

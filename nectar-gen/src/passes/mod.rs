@@ -10,7 +10,7 @@ pub(crate) mod multipart;
 pub(crate) mod open_enum;
 pub(crate) mod operations;
 pub(crate) mod pages;
-pub(crate) mod patterns;
 pub(crate) mod patch;
+pub(crate) mod patterns;
 pub(crate) mod response_builders;
 pub(crate) mod rewrite;

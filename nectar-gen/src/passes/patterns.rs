@@ -88,23 +88,73 @@ mod tests {
     /// Inputs near the edges of the spec's patterns (decimal fractions and percentages, webhook
     /// timestamps, bulk document URLs), good and bad.
     const INPUTS: &[&str] = &[
-        "", "0", "1", "1.0", "1.00", "1.000", "1.01", "0.5", ".5", ".25", ".255", "0.",
-        "00.5", "-0.5", "+0.5", "2", "100", "100.0", "100.0000", "100.00001", "100.1", "99",
-        "99.9999", "99.99999", "9.5", "05", "1e2", " 1", "1 ", "1\n", "\n1", "٣",
-        "2026-12-01T10:00:00", "2026-12-01T10:00:00Z", "2026-12-01T10:00:00.123456789+01:00",
-        "2026-12-01T10:00:00.1234567890Z", "2026-12-01 10:00:00Z", "2026-12-01T10:00:00z",
-        "2026-12-01T10:00:00Z\n", "２026-12-01T10:00:00Z",
-        "https://a.example/bill.pdf", "https://a.example", "https://a.example?x=1",
-        "https://a.example#f", "https://-a.example/x", "http://a.example/x", "https://",
-        "https:///x", "https://a.example/a b", "https://a.example/a\tb", "https://a.example/\n",
-        "HTTPS://a.example/x", "https://ä.example/x", "https://a.example/ä",
+        "",
+        "0",
+        "1",
+        "1.0",
+        "1.00",
+        "1.000",
+        "1.01",
+        "0.5",
+        ".5",
+        ".25",
+        ".255",
+        "0.",
+        "00.5",
+        "-0.5",
+        "+0.5",
+        "2",
+        "100",
+        "100.0",
+        "100.0000",
+        "100.00001",
+        "100.1",
+        "99",
+        "99.9999",
+        "99.99999",
+        "9.5",
+        "05",
+        "1e2",
+        " 1",
+        "1 ",
+        "1\n",
+        "\n1",
+        "٣",
+        "2026-12-01T10:00:00",
+        "2026-12-01T10:00:00Z",
+        "2026-12-01T10:00:00.123456789+01:00",
+        "2026-12-01T10:00:00.1234567890Z",
+        "2026-12-01 10:00:00Z",
+        "2026-12-01T10:00:00z",
+        "2026-12-01T10:00:00Z\n",
+        "２026-12-01T10:00:00Z",
+        "https://a.example/bill.pdf",
+        "https://a.example",
+        "https://a.example?x=1",
+        "https://a.example#f",
+        "https://-a.example/x",
+        "http://a.example/x",
+        "https://",
+        "https:///x",
+        "https://a.example/a b",
+        "https://a.example/a\tb",
+        "https://a.example/\n",
+        "HTTPS://a.example/x",
+        "https://ä.example/x",
+        "https://a.example/ä",
         "https://a.example/\u{7f}",
     ];
 
     #[test]
     fn every_spec_pattern_compiles_in_regex_lite() {
-        assert_eq!(problems(&crate::spec::spec().unwrap()), Vec::<String>::new());
-        assert!(!spec_patterns().is_empty(), "the spec has patterns to check");
+        assert_eq!(
+            problems(&crate::spec::spec().unwrap()),
+            Vec::<String>::new()
+        );
+        assert!(
+            !spec_patterns().is_empty(),
+            "the spec has patterns to check"
+        );
     }
 
     #[test]
@@ -124,7 +174,10 @@ mod tests {
             .insert("Shouting".to_owned(), oa::ReferenceOr::Item(schema));
         let problems = problems(&spec);
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].starts_with("#/components/schemas/Shouting/pattern:"), "{problems:?}");
+        assert!(
+            problems[0].starts_with("#/components/schemas/Shouting/pattern:"),
+            "{problems:?}"
+        );
     }
 
     #[test]

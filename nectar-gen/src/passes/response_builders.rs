@@ -29,10 +29,11 @@ pub(crate) const FEATURE: &str = "response-builders";
 pub(crate) fn gate(file: &mut syn::File) -> Result<BTreeSet<String>, Error> {
     let roots = body_builders(file);
     if roots.is_empty() {
-        return Err(shape("no `types::builder::X` body in the operation builders"));
+        return Err(shape(
+            "no `types::builder::X` body in the operation builders",
+        ));
     }
-    let types = module_mut(&mut file.items, "types")
-        .ok_or_else(|| shape("no `mod types`"))?;
+    let types = module_mut(&mut file.items, "types").ok_or_else(|| shape("no `mod types`"))?;
     let graph = type_graph(types);
     let mut reached = BTreeSet::new();
     let mut todo: Vec<String> = roots.into_iter().collect();
@@ -71,8 +72,7 @@ pub(crate) fn gate(file: &mut syn::File) -> Result<BTreeSet<String>, Error> {
         }
     }
     // The builder struct and its impls in `mod types::builder`.
-    let builders =
-        module_mut(types, "builder").ok_or_else(|| shape("no `mod types::builder`"))?;
+    let builders = module_mut(types, "builder").ok_or_else(|| shape("no `mod types::builder`"))?;
     for item in builders.iter_mut() {
         let (name, attrs) = match item {
             syn::Item::Struct(structure) => (structure.ident.to_string(), &mut structure.attrs),
@@ -87,7 +87,9 @@ pub(crate) fn gate(file: &mut syn::File) -> Result<BTreeSet<String>, Error> {
         }
     }
     if marked.is_empty() {
-        return Err(shape("no `builder()` of a response-only type in `mod types`"));
+        return Err(shape(
+            "no `builder()` of a response-only type in `mod types`",
+        ));
     }
     Ok(marked)
 }
