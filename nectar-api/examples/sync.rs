@@ -71,6 +71,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
     );
     let mut sync = client.sync_documents(company, stored.as_ref())?;
+    if let Some(sandbox) = &sandbox {
+        // The emulator's clock is the one its stamps come from (it moved on an hour above).
+        sync = sync.now(sandbox.now());
+    }
     let (mut changed, mut deleted) = (0, 0);
     while let Some(change) = sync.next().await? {
         match change {
@@ -84,9 +88,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
                     println!("  changed {} (updated {updated})", document.id);
                 }
             }
-            Change::Deleted(document) => {
+            Change::Deleted(id) => {
                 deleted += 1;
-                println!("  deleted {}", document.id);
+                println!("  deleted {id}");
             }
         }
     }

@@ -24,17 +24,43 @@
 //!
 //! The first page is fetched alone; once it tells how many pages there are, the rest are fetched
 //! concurrently (at most [`DEFAULT_CONCURRENCY`] at a time unless configured, and never more
-//! than the client's limit on requests in flight) and yielded in order. The pager stops at
-//! `hasNext == false`, at an empty page, or past `totalPages`, and refuses a server that answers
-//! a page other than the one asked for (a repeated page would duplicate items; a skipped one
-//! would lose them).
+//! than the client's limit on requests in flight) and yielded in order.
+//!
+//! # How a list ends, and what is refused
+//!
+//! Both streams (in order and [`Pager::unordered`]) end the same way: at the first page that
+//! says `hasNext: false`, at the first empty page after the first, or at `totalPages`, whichever
+//! comes first; no page past it is asked for, so a page that claims a million pages costs at
+//! most the pages that exist plus the concurrency. Offset pages read while the list changes can
+//! skip or repeat items, so the pager refuses, with [`ErrorKind::Pagination`]:
+//!
+//! - a page other than the one asked for (a repeated page would duplicate items; a skipped one
+//!   would lose them);
+//! - a page whose totals (`total<Items>`, `totalPages`) differ from the first page's: the list
+//!   grew or shrank while it was read, and the message names both counts;
+//! - an item (by its `id`) that an earlier page gave: the list moved while it was read, so
+//!   with its totals unchanged another item was skipped;
+//! - a list that ends with a number of items other than its pages claimed (read from page 1
+//!   only; [`Pager::starting_at`] a later page skips this check). This error comes after the
+//!   items, as the stream's last element, so a `try_collect` gives the error, never a short list.
+//!
+//! So a list whose items only move while it is read (its totals unchanged) ends `Ok` only with
+//! every item once: as many distinct ids as it claims, all of them in it. What no pager can
+//! see: as many items added as removed between two page requests, which leaves every total as
+//! it was and can shift an item out of view. [`crate::sync`] tells that by the items' stamps;
+//! read again when you need a snapshot of a list that changes. The pager remembers 8 bytes per
+//! item (a hash of its id) to do this.
 //!
 //! In order, a page that must wait (a `429` and its `Retry-After`) holds up the pages after it:
 //! they are fetched, but held, and no new one is asked for. For exports where order does not
 //! matter, [`Pager::unordered`] yields each page as it arrives and asks for the next at once, so
 //! a throttled page costs only its own wait (BENCHMARKS.md, "Under throttling").
 
-use std::{future::Future, pin::Pin};
+use std::{
+    collections::{BTreeSet, HashSet},
+    future::Future,
+    pin::Pin,
+};
 
 use futures_util::{
     FutureExt, StreamExt, TryStreamExt,
@@ -68,6 +94,20 @@ pub trait Page: Send + 'static {
     fn items(&self) -> &[Self::Item];
     /// The items of this page, owned.
     fn into_items(self) -> Vec<Self::Item>;
+    /// A hash of the item's `id`, for items that have one: the pager refuses a list that gives
+    /// an id twice. `None` (the default): the item has no id.
+    fn item_key(item: &Self::Item) -> Option<u64> {
+        let _ = item;
+        None
+    }
+}
+
+/// The hash [`Page::item_key`] gives: the same for equal ids in every process (SipHash with
+/// fixed keys).
+#[doc(hidden)]
+pub fn key_of<T: std::hash::Hash + ?Sized>(id: &T) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
 }
 
 /// A list operation's request builder, with its filters set. Implemented by the generated code
@@ -123,10 +163,21 @@ type PageFuture<'a, P> =
 struct State<'a, R: PagedRequest<'a>> {
     request: R,
     concurrency: usize,
+    /// The page the pager started at.
+    first: u64,
     /// The next page number to send for (past `u32::MAX`: none is left to ask for).
     next: u64,
-    /// Pages known to exist, from the latest answer (0 before the first).
-    total_pages: u64,
+    /// The last page to read: `totalPages` of the first answer, lowered by a page that says it
+    /// is the last (`hasNext: false`) or comes back empty. `None` before the first answer.
+    last: Option<u64>,
+    /// `(total items, total pages)` of the first answer; every later page must repeat them.
+    totals: Option<(u64, u64)>,
+    /// The pages asked for and not answered yet.
+    pending: BTreeSet<u64>,
+    /// Items yielded so far.
+    count: u64,
+    /// The keys of the items yielded so far (items with ids only): 8 bytes an item.
+    keys: HashSet<u64>,
     in_flight: Queue<'a, R::Page>,
     done: bool,
 }
@@ -163,10 +214,6 @@ impl<'a, P> Queue<'a, P> {
         }
     }
 
-    fn ordered(&self) -> bool {
-        matches!(self, Queue::Ordered(_))
-    }
-
     /// Drops what is in flight.
     fn clear(&mut self) {
         *self = match self {
@@ -182,6 +229,7 @@ impl<'a, R: PagedRequest<'a>> State<'a, R> {
         let Ok(page) = u32::try_from(self.next) else {
             return false;
         };
+        self.pending.insert(self.next);
         self.next += 1;
         let request = self.request.clone().with_page(page);
         // A combinator, not an `async` block: rustc before 1.92 cannot prove an async block's
@@ -192,72 +240,146 @@ impl<'a, R: PagedRequest<'a>> State<'a, R> {
         true
     }
 
+    /// Whether every page up to the last has come (true only once the first has).
+    fn complete(&self) -> bool {
+        self.last.is_some_and(|last| {
+            (self.next > last || self.next > u64::from(u32::MAX))
+                && self.pending.range(..=last).next().is_none()
+        })
+    }
+
     async fn next_page(&mut self) -> Option<Result<R::Page, Error>> {
         loop {
             if self.done {
                 return None;
             }
-            if self.total_pages == 0 {
+            if self.complete() {
+                return self.finish();
+            }
+            match self.last {
                 // The first page goes alone: it tells how many there are.
-                if self.in_flight.is_empty() && !self.launch_next() {
-                    return self.stop(None);
+                None => {
+                    if self.in_flight.is_empty() && !self.launch_next() {
+                        return self.stop(None);
+                    }
                 }
-            } else {
-                while self.in_flight.len() < self.concurrency
-                    && self.next <= self.total_pages
-                    && self.launch_next()
-                {}
+                Some(last) => {
+                    while self.in_flight.len() < self.concurrency
+                        && self.next <= last
+                        && self.launch_next()
+                    {}
+                }
             }
             let Some((asked, result)) = self.in_flight.next().await else {
-                // Unordered: every page asked for has come.
-                return self.stop(None);
+                return self.finish();
             };
+            let asked = u64::from(asked);
+            self.pending.remove(&asked);
+            if self.last.is_some_and(|last| asked > last) {
+                // Past the end found meanwhile (unordered): not part of the list.
+                continue;
+            }
             let page = match result {
                 Ok(page) => page.into_inner(),
                 Err(error) => return self.stop(Some(Err(error))),
             };
-            let ordered = self.in_flight.ordered();
-            let answered = page.current_page();
-            if answered != u64::from(asked) {
-                if page.total_pages() < u64::from(asked) {
-                    // The list shrank while we read it: the server clamped to its last page,
-                    // which was read already (in order) or is being read (unordered).
-                    if ordered {
-                        return self.stop(None);
-                    }
-                    continue;
-                }
-                return self.stop(Some(Err(Error::new(
-                    ErrorKind::Pagination,
-                    format!(
-                        "asked for page {asked}, Nectar answered page {answered} of {}; stopping \
-                         so no item is duplicated or lost",
-                        page.total_pages()
-                    ),
-                ))));
+            if let Err(error) = self.check(asked, &page) {
+                return self.stop(Some(Err(error)));
             }
-            if ordered {
-                self.total_pages = page.total_pages();
-                if page.items().is_empty() && asked > 1 {
-                    return self.stop(None);
-                }
-                if !page.has_next() || u64::from(asked) >= self.total_pages {
-                    self.done = true;
-                    self.in_flight.clear();
-                }
-            } else {
-                // Answers come in any order: the largest count seen is the one to read to.
-                self.total_pages = self.total_pages.max(page.total_pages());
-                if page.items().is_empty() && asked > 1 {
-                    continue;
-                }
+            let last = self.last.get_or_insert(page.total_pages().max(asked));
+            if page.items().is_empty() && asked > self.first {
+                *last = (*last).min(asked - 1);
+                continue;
             }
+            if !page.has_next() {
+                *last = (*last).min(asked);
+            }
+            if let Err(error) = self.distinct(asked, &page) {
+                return self.stop(Some(Err(error)));
+            }
+            self.count = self.count.saturating_add(page.items().len() as u64);
             return Some(Ok(page));
         }
     }
 
+    /// Refuses a page other than the one asked for, or totals other than the first page's.
+    fn check(&mut self, asked: u64, page: &R::Page) -> Result<(), Error> {
+        let answered = page.current_page();
+        let totals = (page.total_items(), page.total_pages());
+        if answered != asked {
+            return Err(Error::new(
+                ErrorKind::Pagination,
+                format!(
+                    "asked for page {asked}, Nectar answered page {answered} of {}; stopping so \
+                     no item is duplicated or lost",
+                    totals.1
+                ),
+            ));
+        }
+        match self.totals {
+            None => self.totals = Some(totals),
+            Some(first) if first != totals => {
+                let change = if totals.0 < first.0 {
+                    "shrank"
+                } else {
+                    "changed"
+                };
+                let change = if totals.0 > first.0 { "grew" } else { change };
+                return Err(Error::new(
+                    ErrorKind::Pagination,
+                    format!(
+                        "the list {change} while it was read: page {} said {} items in {} pages, \
+                         page {asked} says {} items in {} pages; items may have been skipped or \
+                         repeated, read it again",
+                        self.first, first.0, first.1, totals.0, totals.1
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Refuses an item given before: the list moved while it was read (an item revised in a
+    /// list ordered by `updated`, say), so with its totals unchanged another was skipped.
+    fn distinct(&mut self, asked: u64, page: &R::Page) -> Result<(), Error> {
+        for item in page.items() {
+            if let Some(key) = <R::Page as Page>::item_key(item) {
+                if !self.keys.insert(key) {
+                    return Err(Error::new(
+                        ErrorKind::Pagination,
+                        format!(
+                            "page {asked} repeats an item of an earlier page: the list moved \
+                             while it was read, so another item may have been skipped; read it \
+                             again"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the list: an error when, read from page 1, it held fewer or more items than its
+    /// pages claimed.
+    fn finish(&mut self) -> Option<Result<R::Page, Error>> {
+        let claimed = self.totals.map(|(items, _)| items);
+        let wrong = claimed.filter(|claimed| self.first == 1 && *claimed != self.count);
+        self.stop(wrong.map(|claimed| {
+            Err(Error::new(
+                ErrorKind::Pagination,
+                format!(
+                    "the list ended after {} items, its pages claimed {claimed}; items were \
+                     skipped or the totals are wrong, read it again",
+                    self.count
+                ),
+            ))
+        }))
+    }
+
     fn stop(&mut self, last: Option<Result<R::Page, Error>>) -> Option<Result<R::Page, Error>> {
         self.done = true;
+        self.pending.clear();
         self.in_flight.clear();
         last
     }
@@ -292,8 +414,13 @@ impl<'a, R: PagedRequest<'a>> Pager<R> {
         let state = State {
             request: self.request,
             concurrency: self.concurrency,
+            first: u64::from(self.first_page),
             next: u64::from(self.first_page),
-            total_pages: 0,
+            last: None,
+            totals: None,
+            pending: BTreeSet::new(),
+            count: 0,
+            keys: HashSet::new(),
             in_flight: if self.ordered {
                 Queue::Ordered(FuturesOrdered::new())
             } else {

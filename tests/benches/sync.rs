@@ -34,10 +34,16 @@ async fn full_pull(client: &Client, company: uuid::Uuid) -> usize {
 }
 
 /// The changes since `checkpoint`; their count.
-async fn sync(client: &Client, company: uuid::Uuid, checkpoint: &Checkpoint) -> usize {
+async fn sync(
+    client: &Client,
+    company: uuid::Uuid,
+    checkpoint: &Checkpoint,
+    now: &chrono::DateTime<Utc>,
+) -> usize {
     let mut run = client
         .sync_documents(company, Some(checkpoint))
-        .expect("the checkpoint is this company's");
+        .expect("the checkpoint is this company's")
+        .now(*now);
     let mut changes = 0;
     while let Some(change) = run.next().await.expect("the sync runs") {
         drop(black_box(change));
@@ -63,7 +69,10 @@ fn sync_against_full_pull(c: &mut Criterion) {
 
     // The last run, then the night's changes: 1 % of the bills revised or withdrawn.
     let checkpoint = runtime.block_on(async {
-        let mut first = client.sync_documents(company, None).expect("a first run");
+        let mut first = client
+            .sync_documents(company, None)
+            .expect("a first run")
+            .now(sandbox.now());
         while first.next().await.expect("the first run").is_some() {}
         first.checkpoint().expect("finished")
     });
@@ -92,7 +101,7 @@ fn sync_against_full_pull(c: &mut Criterion) {
     };
     let (pulled, pull_requests) = requests(&|| runtime.block_on(full_pull(&client, company)));
     let (changes, sync_requests) =
-        requests(&|| runtime.block_on(sync(&client, company, &checkpoint)));
+        requests(&|| runtime.block_on(sync(&client, company, &checkpoint, &sandbox.now())));
     assert_eq!(
         pulled,
         BILLS - CHANGED / 4,
@@ -110,7 +119,7 @@ fn sync_against_full_pull(c: &mut Criterion) {
         b.iter(|| runtime.block_on(full_pull(&client, company)));
     });
     group.bench_function("incremental sync", |b| {
-        b.iter(|| runtime.block_on(sync(&client, company, &checkpoint)));
+        b.iter(|| runtime.block_on(sync(&client, company, &checkpoint, &sandbox.now())));
     });
     group.finish();
 }

@@ -5,6 +5,8 @@
 //!
 //! - [`hostile`]: a scriptable server that plays a hostile or broken Nectar (redirects, absurd
 //!   headers, endless and slow bodies), for the client's hardening tests.
+//! - [`scripted`]: a list server whose records change on a script between page requests, in
+//!   any list order, for the model-based tests of sync and the pager (`tests/tests/model/`).
 //! - [`heap`]: a counting allocator, for memory benchmarks and tests.
 //! - [`logs`]: `tracing` output captured in memory, for tests of what the client logs.
 //! - [`bench`](mod@bench): helpers shared by the criterion benchmarks.
@@ -16,6 +18,7 @@ pub mod bench;
 pub mod heap;
 pub mod hostile;
 pub mod logs;
+pub mod scripted;
 
 use std::path::{Path, PathBuf};
 

@@ -29,6 +29,10 @@ impl crate::pager::Page for types::ConnectionPage {
     fn into_items(self) -> ::std::vec::Vec<types::Connection> {
         self.connections
     }
+
+    fn item_key(item: &types::Connection) -> ::std::option::Option<u64> {
+        ::std::option::Option::Some(crate::pager::key_of(&item.id))
+    }
 }
 
 impl crate::pager::Page for types::DocumentPage {
@@ -56,6 +60,10 @@ impl crate::pager::Page for types::DocumentPage {
     fn into_items(self) -> ::std::vec::Vec<types::Document> {
         self.documents
     }
+
+    fn item_key(item: &types::Document) -> ::std::option::Option<u64> {
+        ::std::option::Option::Some(crate::pager::key_of(&item.id))
+    }
 }
 
 impl crate::pager::Page for types::UsagePage {
@@ -82,6 +90,10 @@ impl crate::pager::Page for types::UsagePage {
 
     fn into_items(self) -> ::std::vec::Vec<types::UsageData> {
         self.usage_data
+    }
+
+    fn item_key(item: &types::UsageData) -> ::std::option::Option<u64> {
+        ::std::option::Option::Some(crate::pager::key_of(&item.id))
     }
 }
 

@@ -69,6 +69,20 @@ fn envelope(name: &str, schema: &oa::Schema) -> Option<Envelope> {
     }
 }
 
+/// Whether component `name` is an object with a required `id`.
+fn has_required_id(spec: &oa::OpenAPI, name: &str) -> bool {
+    let schema = spec
+        .components
+        .as_ref()
+        .and_then(|c| c.schemas.get(name))
+        .and_then(|s| s.as_item());
+    matches!(
+        schema.map(|s| &s.schema_kind),
+        Some(oa::SchemaKind::Type(oa::Type::Object(object)))
+            if object.required.iter().any(|r| r == "id") && object.properties.contains_key("id")
+    )
+}
+
 /// `list_company_connections` -> `ListCompanyConnections`.
 fn camel(name: &str) -> String {
     crate::passes::open_enum::variant_name(name)
@@ -89,6 +103,15 @@ pub(crate) fn generate(spec: &oa::OpenAPI) -> Result<TokenStream, Error> {
         let item = ident(&envelope.item_type)?;
         let total = ident(&snake(&envelope.total))?;
         let list = ident(&snake(&envelope.items))?;
+        // An item with a required `id` is told apart by it: the pager refuses a list that gives
+        // one twice (an item moved while the list was read, so another may have been skipped).
+        let key = has_required_id(spec, &envelope.item_type).then(|| {
+            quote! {
+                fn item_key(item: &types::#item) -> ::std::option::Option<u64> {
+                    ::std::option::Option::Some(crate::pager::key_of(&item.id))
+                }
+            }
+        });
         items.push(quote! {
             impl crate::pager::Page for types::#page {
                 type Item = types::#item;
@@ -98,6 +121,7 @@ pub(crate) fn generate(spec: &oa::OpenAPI) -> Result<TokenStream, Error> {
                 fn has_next(&self) -> bool { self.has_next }
                 fn items(&self) -> &[types::#item] { &self.#list }
                 fn into_items(self) -> ::std::vec::Vec<types::#item> { self.#list }
+                #key
             }
         });
     }

@@ -10,7 +10,7 @@ use nectar_api::{
     sync::{Change, Checkpoint, SyncRun, Synced},
     types::{Document, UsageData},
 };
-use nectar_sandbox::Sandbox;
+use nectar_sandbox::{Faults, Sandbox};
 use uuid::Uuid;
 
 /// 10:00 UTC on a pinned day.
@@ -35,25 +35,27 @@ async fn setup() -> (Sandbox, Client, Uuid) {
 async fn run<T: Synced>(mut sync: SyncRun<'_, T>) -> (BTreeMap<String, &'static str>, Checkpoint) {
     let mut changes = BTreeMap::new();
     while let Some(change) = sync.next().await.unwrap() {
-        let (item, what) = match change {
-            Change::Changed(item) => (item, "changed"),
-            Change::Deleted(item) => (item, "deleted"),
+        let (id, what) = match change {
+            Change::Changed(item) => (item.id().to_string(), "changed"),
+            Change::Deleted(id) => (id.to_string(), "deleted"),
         };
         assert!(
-            changes.insert(item.key(), what).is_none(),
-            "{} came twice in one run",
-            item.key()
+            changes.insert(id.clone(), what).is_none(),
+            "{id} came twice in one run"
         );
     }
     (changes, sync.checkpoint().unwrap())
 }
 
+/// A document run on the emulator's clock.
 async fn documents(
+    sandbox: &Sandbox,
     client: &Client,
     company: Uuid,
     since: Option<&Checkpoint>,
 ) -> (BTreeMap<String, &'static str>, Checkpoint) {
-    run::<Document>(client.sync_documents(company, since).unwrap()).await
+    let sync = client.sync_documents(company, since).unwrap();
+    run::<Document>(sync.now(sandbox.now())).await
 }
 
 /// Uploads a bill and waits for its document; its id.
@@ -79,11 +81,11 @@ fn ids(n: &[&str]) -> Vec<String> {
 #[tokio::test]
 async fn a_second_run_brings_only_what_was_created_revised_or_deleted() {
     let (sandbox, client, company) = setup().await;
-    let (first, checkpoint) = documents(&client, company, None).await;
+    let (first, checkpoint) = documents(&sandbox, &client, company, None).await;
     assert_eq!(first.len(), 30, "the first run is a full pull");
     assert!(first.values().all(|w| *w == "changed"));
 
-    let (again, _) = documents(&client, company, Some(&checkpoint)).await;
+    let (again, _) = documents(&sandbox, &client, company, Some(&checkpoint)).await;
     assert!(again.is_empty(), "nothing changed: {again:?}");
 
     sandbox.advance_clock(Duration::from_secs(3600));
@@ -94,7 +96,7 @@ async fn a_second_run_brings_only_what_was_created_revised_or_deleted() {
     assert!(sandbox.delete_document(deleted.parse().unwrap()));
     let created = upload(&client, company, "new-bill.pdf").await;
 
-    let (second, checkpoint) = documents(&client, company, Some(&checkpoint)).await;
+    let (second, checkpoint) = documents(&sandbox, &client, company, Some(&checkpoint)).await;
     let expected: BTreeMap<String, &str> = [
         (revised, "changed"),
         (deleted, "deleted"),
@@ -102,20 +104,20 @@ async fn a_second_run_brings_only_what_was_created_revised_or_deleted() {
     ]
     .into();
     assert_eq!(second, expected);
-    let (third, _) = documents(&client, company, Some(&checkpoint)).await;
+    let (third, _) = documents(&sandbox, &client, company, Some(&checkpoint)).await;
     assert!(third.is_empty(), "delivered already: {third:?}");
 }
 
 #[tokio::test]
 async fn a_crash_before_storing_the_checkpoint_repeats_changes_and_skips_none() {
     let (sandbox, client, company) = setup().await;
-    let (first, stored) = documents(&client, company, None).await;
+    let (first, stored) = documents(&sandbox, &client, company, None).await;
     let existing: Vec<String> = first.keys().cloned().collect();
 
     sandbox.advance_clock(Duration::from_secs(600));
     assert!(sandbox.revise_document(existing[0].parse().unwrap()));
     // A run that handles its changes and crashes before storing its checkpoint.
-    let (lost, _never_stored) = documents(&client, company, Some(&stored)).await;
+    let (lost, _never_stored) = documents(&sandbox, &client, company, Some(&stored)).await;
     assert_eq!(
         lost.keys().cloned().collect::<Vec<_>>(),
         ids(&[&existing[0]])
@@ -123,7 +125,7 @@ async fn a_crash_before_storing_the_checkpoint_repeats_changes_and_skips_none() 
 
     sandbox.advance_clock(Duration::from_secs(600));
     assert!(sandbox.revise_document(existing[1].parse().unwrap()));
-    let (retried, _) = documents(&client, company, Some(&stored)).await;
+    let (retried, _) = documents(&sandbox, &client, company, Some(&stored)).await;
     let mut want = ids(&[&existing[0], &existing[1]]);
     want.sort();
     assert_eq!(
@@ -136,21 +138,21 @@ async fn a_crash_before_storing_the_checkpoint_repeats_changes_and_skips_none() 
 #[tokio::test]
 async fn two_runs_on_one_utc_day_and_one_after_midnight() {
     let (sandbox, client, company) = setup().await;
-    let (first, checkpoint) = documents(&client, company, None).await;
+    let (first, checkpoint) = documents(&sandbox, &client, company, None).await;
     let existing: Vec<String> = first.keys().cloned().collect();
 
     // 10:30 and 15:00 on the same UTC day: the API filters by whole days, so the second run
     // asks for the whole day again and drops what the first delivered.
     sandbox.advance_clock(Duration::from_secs(30 * 60));
     assert!(sandbox.revise_document(existing[2].parse().unwrap()));
-    let (morning, checkpoint) = documents(&client, company, Some(&checkpoint)).await;
+    let (morning, checkpoint) = documents(&sandbox, &client, company, Some(&checkpoint)).await;
     assert_eq!(
         morning.keys().cloned().collect::<Vec<_>>(),
         ids(&[&existing[2]])
     );
     sandbox.advance_clock(Duration::from_secs(4 * 3600 + 30 * 60));
     assert!(sandbox.revise_document(existing[4].parse().unwrap()));
-    let (afternoon, checkpoint) = documents(&client, company, Some(&checkpoint)).await;
+    let (afternoon, checkpoint) = documents(&sandbox, &client, company, Some(&checkpoint)).await;
     assert_eq!(
         afternoon.keys().cloned().collect::<Vec<_>>(),
         ids(&[&existing[4]])
@@ -158,7 +160,7 @@ async fn two_runs_on_one_utc_day_and_one_after_midnight() {
     // The same document revised again the same day: its new `updated` brings it back.
     sandbox.advance_clock(Duration::from_secs(3600));
     assert!(sandbox.revise_document(existing[2].parse().unwrap()));
-    let (evening, checkpoint) = documents(&client, company, Some(&checkpoint)).await;
+    let (evening, checkpoint) = documents(&sandbox, &client, company, Some(&checkpoint)).await;
     assert_eq!(
         evening.keys().cloned().collect::<Vec<_>>(),
         ids(&[&existing[2]])
@@ -171,24 +173,30 @@ async fn two_runs_on_one_utc_day_and_one_after_midnight() {
         chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
     );
     assert!(sandbox.revise_document(existing[5].parse().unwrap()));
-    let (tomorrow, checkpoint) = documents(&client, company, Some(&checkpoint)).await;
+    let (tomorrow, checkpoint) = documents(&sandbox, &client, company, Some(&checkpoint)).await;
     assert_eq!(
         tomorrow.keys().cloned().collect::<Vec<_>>(),
         ids(&[&existing[5]])
     );
-    let (nothing, _) = documents(&client, company, Some(&checkpoint)).await;
+    let (nothing, _) = documents(&sandbox, &client, company, Some(&checkpoint)).await;
     assert!(nothing.is_empty(), "{nothing:?}");
 }
 
 #[tokio::test]
 async fn usage_rows_of_new_bills_come_in_the_next_usage_run() {
     let (sandbox, client, company) = setup().await;
-    let (first, checkpoint) = run::<UsageData>(client.sync_usage(company, None).unwrap()).await;
+    let (first, checkpoint) =
+        run::<UsageData>(client.sync_usage(company, None).unwrap().now(sandbox.now())).await;
     assert_eq!(first.len(), 60, "30 bills of 2 rows");
     sandbox.advance_clock(Duration::from_secs(3600));
     let created = upload(&client, company, "usage.pdf").await;
-    let (second, _) =
-        run::<UsageData>(client.sync_usage(company, Some(&checkpoint)).unwrap()).await;
+    let (second, _) = run::<UsageData>(
+        client
+            .sync_usage(company, Some(&checkpoint))
+            .unwrap()
+            .now(sandbox.now()),
+    )
+    .await;
     let rows: Vec<UsageData> = nectar_api::TryStreamExt::try_collect(nectar_api::Paginate::items(
         client
             .list_document_usage()
@@ -207,12 +215,12 @@ async fn usage_rows_of_new_bills_come_in_the_next_usage_run() {
 
 #[tokio::test]
 async fn checkpoints_are_checked_and_given_only_at_the_end() {
-    let (_sandbox, client, company) = setup().await;
+    let (sandbox, client, company) = setup().await;
     let mut sync = client.sync_documents(company, None).unwrap();
     assert!(sync.next().await.unwrap().is_some());
     let error = sync.checkpoint().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error}");
-    let (_, checkpoint) = documents(&client, company, None).await;
+    let (_, checkpoint) = documents(&sandbox, &client, company, None).await;
     let error = client.sync_usage(company, Some(&checkpoint)).unwrap_err();
     assert!(error.to_string().contains("documents"), "{error}");
     let error = client
@@ -223,4 +231,127 @@ async fn checkpoints_are_checked_and_given_only_at_the_end() {
     let text = serde_json::to_string(&checkpoint).unwrap();
     let back: Checkpoint = serde_json::from_str(&text).unwrap();
     assert_eq!(back, checkpoint);
+}
+
+/// A stored checkpoint with one field rewritten, as a user or a bug might.
+fn rewritten(checkpoint: &Checkpoint, edit: impl FnOnce(&mut serde_json::Value)) -> Checkpoint {
+    let mut json = serde_json::to_value(checkpoint).unwrap();
+    edit(&mut json);
+    serde_json::from_value(json).unwrap()
+}
+
+#[tokio::test]
+async fn checkpoints_that_cannot_be_honest_are_refused_naming_the_field() {
+    let (sandbox, client, company) = setup().await;
+    let (first, checkpoint) = documents(&sandbox, &client, company, None).await;
+    let json = serde_json::to_value(&checkpoint).unwrap();
+    let (id, stamp) = json["seen"].as_object().unwrap().iter().next().unwrap();
+    let (id, stamp) = (id.clone(), stamp.clone());
+    assert_eq!(first.len(), 30);
+    let today = sandbox.today();
+    let tomorrow = today.succ_opt().unwrap().to_string();
+
+    // A day ahead of the run's clock: refused by the run's first step.
+    for day in [tomorrow.as_str(), "9999-12-31"] {
+        let ahead = rewritten(&checkpoint, |j| {
+            j["day"] = day.into();
+            j["seen"] = serde_json::json!({});
+        });
+        let mut sync = client
+            .sync_documents(company, Some(&ahead))
+            .unwrap()
+            .now(sandbox.now());
+        let error = sync.next().await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error}");
+        assert!(error.to_string().contains("`day`"), "{error}");
+        assert!(
+            sync.checkpoint().is_err(),
+            "a failed run gives no checkpoint"
+        );
+    }
+    // Fields that contradict each other: refused at once, naming the field.
+    let cases: [(&str, Box<dyn Fn(&mut serde_json::Value)>); 4] = [
+        (
+            "`seen` lists",
+            Box::new(|j| {
+                j["day"] = serde_json::Value::Null;
+                j["seen"] = serde_json::json!({ id.clone(): stamp.clone() });
+            }),
+        ),
+        (
+            "not on the checkpoint's `day`",
+            Box::new(|j| j["seen"] = serde_json::json!({ id.clone(): "2020-01-01T00:00:01Z" })),
+        ),
+        (
+            "is not an id of documents",
+            Box::new(|j| j["seen"] = serde_json::json!({ "../x": stamp.clone() })),
+        ),
+        (
+            "is not a timestamp",
+            Box::new(|j| j["seen"] = serde_json::json!({ id.clone(): "yesterday" })),
+        ),
+    ];
+    for (says, edit) in cases {
+        let bad = rewritten(&checkpoint, |j| edit(j));
+        let error = client.sync_documents(company, Some(&bad)).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error}");
+        assert!(error.to_string().contains(says), "{says}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn a_deletion_racing_a_run_is_reported_deleted_in_that_run() {
+    // 300 ms a request: the bill is deleted after the run's first listing is answered and
+    // before its changes listing is.
+    let sandbox = Sandbox::builder()
+        .now(ten_o_clock())
+        .faults(Faults::seeded(7).latency(Duration::from_millis(300)))
+        .seed_usage("Race Co", 12, 1)
+        .start()
+        .await
+        .unwrap();
+    let client = sandbox.client();
+    let company = sandbox.seeded_data()[0].company_id;
+    let victim = {
+        let bills: Vec<Document> = nectar_api::TryStreamExt::try_collect(
+            nectar_api::Paginate::items(client.list_company_documents().company_id(company)),
+        )
+        .await
+        .unwrap();
+        bills[5].id
+    };
+    let before = sandbox.requests().len();
+    let watcher = async {
+        while !sandbox.requests()[before..]
+            .iter()
+            .any(|r| r.status.is_some())
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(sandbox.delete_document(victim));
+    };
+    let mut sync = client
+        .sync_documents(company, None)
+        .unwrap()
+        .now(sandbox.now());
+    let reader = async {
+        let mut last = BTreeMap::new();
+        while let Some(change) = sync.next().await.unwrap() {
+            match change {
+                Change::Changed(document) => last.insert(document.id, "changed"),
+                Change::Deleted(id) => last.insert(id, "deleted"),
+            };
+        }
+        last
+    };
+    let ((), last) = tokio::join!(watcher, reader);
+    assert_eq!(
+        last.get(&victim),
+        Some(&"deleted"),
+        "the deletion came last"
+    );
+    assert_eq!(last.values().filter(|w| **w == "changed").count(), 11);
+    let checkpoint = sync.checkpoint().unwrap();
+    let (next, _) = documents(&sandbox, &client, company, Some(&checkpoint)).await;
+    assert!(next.is_empty(), "nothing left to tell: {next:?}");
 }
