@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     };
 
     let has_key = std::env::var("NECTAR_API_KEY").is_ok_and(|k| !k.is_empty());
-    let (client, company, _sandbox) = if has_key {
+    let (client, company, sandbox) = if has_key {
         let company = std::env::var("NECTAR_COMPANY_ID")
             .map_err(|_| "set NECTAR_COMPANY_ID to the company to sync")?
             .parse()?;

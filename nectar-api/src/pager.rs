@@ -283,6 +283,11 @@ impl<'a, R: PagedRequest<'a>> State<'a, R> {
                 Ok(page) => page.into_inner(),
                 Err(error) => return self.stop(Some(Err(error))),
             };
+            if self.totals.is_none() && page.current_page() != asked && page.total_pages() < asked {
+                // Started past the end: the server answered its last page instead of the one
+                // asked for, which does not exist. Nothing from here.
+                return self.stop(None);
+            }
             if let Err(error) = self.check(asked, &page) {
                 return self.stop(Some(Err(error)));
             }
@@ -344,17 +349,16 @@ impl<'a, R: PagedRequest<'a>> State<'a, R> {
     /// list ordered by `updated`, say), so with its totals unchanged another was skipped.
     fn distinct(&mut self, asked: u64, page: &R::Page) -> Result<(), Error> {
         for item in page.items() {
-            if let Some(key) = <R::Page as Page>::item_key(item) {
-                if !self.keys.insert(key) {
-                    return Err(Error::new(
-                        ErrorKind::Pagination,
-                        format!(
-                            "page {asked} repeats an item of an earlier page: the list moved \
-                             while it was read, so another item may have been skipped; read it \
-                             again"
-                        ),
-                    ));
-                }
+            if let Some(key) = <R::Page as Page>::item_key(item)
+                && !self.keys.insert(key)
+            {
+                return Err(Error::new(
+                    ErrorKind::Pagination,
+                    format!(
+                        "page {asked} repeats an item of an earlier page: the list moved while \
+                         it was read, so another item may have been skipped; read it again"
+                    ),
+                ));
             }
         }
         Ok(())

@@ -53,7 +53,8 @@ pub struct RequestRecord {
     pub path: String,
     /// The fault injected, if any.
     pub fault: Option<Fault>,
-    /// The status answered; `None` when the connection was dropped.
+    /// The status answered; `None` while it is being handled, when the connection was dropped,
+    /// or when the client gave up waiting (a timed-out attempt that it then retried, say).
     pub status: Option<u16>,
 }
 
@@ -74,11 +75,25 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn log(&self, record: RequestRecord) {
-        self.requests
+    /// Logs a request as it arrives (status `None`); its place in the log.
+    fn log(&self, record: RequestRecord) -> usize {
+        let mut requests = self
+            .requests
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(record);
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        requests.push(record);
+        requests.len() - 1
+    }
+
+    /// Notes the status answered to the request at `at` in the log.
+    fn answered(&self, at: usize, status: u16) {
+        let mut requests = self
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(record) = requests.get_mut(at) {
+            record.status = Some(status);
+        }
     }
 
     /// Delivers `event_type` for connection `id` to every webhook endpoint.
@@ -537,7 +552,9 @@ impl Sandbox {
         &self.seeded_data
     }
 
-    /// Every request received so far, in order.
+    /// Every request received so far, in the order they arrived. Each is logged as it arrives,
+    /// before it is answered, so a request the client gave up on (an attempt that timed out and
+    /// was retried) is here too, with `status: None`.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared
             .requests

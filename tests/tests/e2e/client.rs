@@ -413,10 +413,37 @@ async fn the_pager_refuses_a_server_that_repeats_a_page() {
 
 #[tokio::test]
 async fn the_pager_stops_at_an_empty_page_and_at_total_pages() {
-    // Claims more pages, but page 2 is empty.
-    let (url, _, _task) =
+    // Claims 5 pages (10 items), but page 2 is empty: the list ends there, and the items it
+    // claimed and did not give are reported after the pages, in order and unordered alike.
+    let (url, hits, _task) =
         fake_server(|page| page_json(page, 5, true, if page == 1 { 2 } else { 0 })).await;
-    assert_eq!(pages_from(&url, 1).await, [Ok(1)]);
+    assert_eq!(
+        pages_from(&url, 1).await,
+        [Ok(1), Err(ErrorKind::Pagination)]
+    );
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(&url)
+        .build()
+        .unwrap();
+    let unordered: Vec<_> = client
+        .list_company_connections()
+        .company_id(Uuid::nil())
+        .pager()
+        .unordered()
+        .pages()
+        .map(|page| page.map(|p| p.current_page).map_err(|e| e.kind()))
+        .collect()
+        .await;
+    assert_eq!(unordered, [Ok(1), Err(ErrorKind::Pagination)]);
+
+    // Page 2 says it is the last, with the totals of page 1: the same.
+    let (url, _, _task) = fake_server(|page| page_json(page, 5, page < 2, 2)).await;
+    assert_eq!(
+        pages_from(&url, 4).await,
+        [Ok(1), Ok(2), Err(ErrorKind::Pagination)]
+    );
 
     // Says hasNext forever, but totalPages is 2.
     let (url, hits, _task) = fake_server(|page| page_json(page, 2, true, 2)).await;

@@ -119,3 +119,24 @@ async fn bad_configuration_is_refused_with_the_setting_named() {
         .expect("refused");
     assert!(error.to_string().contains("rate 2"), "{error}");
 }
+
+#[tokio::test]
+async fn a_request_the_client_gave_up_on_is_logged_too() {
+    // The first ping is held longer than the client waits for an attempt; it retries.
+    let faults = Faults::seeded(1).on_request(1, Fault::Delay(Duration::from_secs(3)));
+    let sandbox = Sandbox::builder().faults(faults).start().await.unwrap();
+    let client = sandbox
+        .client_builder()
+        .attempt_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    client.ping().send().await.expect("the retry is answered");
+    let requests = sandbox.requests();
+    let pings: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/ping"))
+        .collect();
+    assert_eq!(pings.len(), 2, "{requests:?}");
+    assert_eq!(pings[0].status, None, "given up on, never answered");
+    assert_eq!(pings[1].status, Some(200));
+}

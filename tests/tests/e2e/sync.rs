@@ -270,7 +270,8 @@ async fn checkpoints_that_cannot_be_honest_are_refused_naming_the_field() {
         );
     }
     // Fields that contradict each other: refused at once, naming the field.
-    let cases: [(&str, Box<dyn Fn(&mut serde_json::Value)>); 4] = [
+    type Edit<'a> = Box<dyn Fn(&mut serde_json::Value) + 'a>;
+    let cases: [(&str, Edit); 4] = [
         (
             "`seen` lists",
             Box::new(|j| {

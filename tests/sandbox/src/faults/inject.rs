@@ -1,5 +1,5 @@
-//! The fault middleware: numbers every request, applies the fault plan (`super::Faults`) to it,
-//! and logs it with the status answered.
+//! The fault middleware: numbers every request, logs it as it arrives, applies the fault plan
+//! (`super::Faults`) to it, and notes the status answered.
 
 use std::{
     sync::{Arc, atomic::Ordering},
@@ -44,13 +44,14 @@ pub(crate) async fn faults(
         .map(|(_, seconds)| Fault::TooManyRequests(Some(RetryAfter::Seconds(seconds))));
     let is_throttled = throttled.is_some();
     let fault = throttled.or_else(|| shared.faults.decide(n));
-    let record = |status: Option<u16>| RequestRecord {
+    // Logged as it arrives, so a request the client gives up on is in the log too.
+    let logged = shared.log(RequestRecord {
         n,
-        method: method.clone(),
-        path: path.clone(),
+        method,
+        path,
         fault: fault.clone(),
-        status,
-    };
+        status: None,
+    });
     let latency = shared.faults.added_latency();
     // A throttled request is refused at once, as a rate limiter in front of the API would.
     if !latency.is_zero() && !is_throttled {
@@ -93,7 +94,6 @@ pub(crate) async fn faults(
             &json!({ "detail": "Service temporarily unavailable, try again later." }),
         ),
         Some(Fault::Drop) => {
-            shared.log(record(None));
             if let Some(DropConnection(notify)) = request.extensions().get::<DropConnection>() {
                 notify.notify_one();
             }
@@ -102,7 +102,7 @@ pub(crate) async fn faults(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    shared.log(record(Some(response.status().as_u16())));
+    shared.answered(logged, response.status().as_u16());
     response
 }
 
