@@ -44,15 +44,17 @@ impl<W: fmt::Write + ?Sized> fmt::Write for Escaping<'_, W> {
     }
 }
 
+/// `text` with what [`is_unsafe`] refuses written as escapes.
+pub(crate) fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Writing into a `String` cannot fail.
+    let _ = fmt::Write::write_str(&mut Escaping(&mut out), text);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn escaped(text: &str) -> String {
-        let mut out = String::new();
-        fmt::Write::write_str(&mut Escaping(&mut out), text).unwrap();
-        out
-    }
 
     #[test]
     fn debug_formatting_of_strings_already_escapes_what_display_must() {

@@ -324,12 +324,11 @@ impl<'a, R: PagedRequest<'a>> State<'a, R> {
         match self.totals {
             None => self.totals = Some(totals),
             Some(first) if first != totals => {
-                let change = if totals.0 < first.0 {
-                    "shrank"
-                } else {
-                    "changed"
+                let change = match totals.0.cmp(&first.0) {
+                    std::cmp::Ordering::Less => "shrank",
+                    std::cmp::Ordering::Equal => "changed",
+                    std::cmp::Ordering::Greater => "grew",
                 };
-                let change = if totals.0 > first.0 { "grew" } else { change };
                 return Err(Error::new(
                     ErrorKind::Pagination,
                     format!(

@@ -79,8 +79,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    Client, Error, ErrorKind, Paginate, Timestamp,
-    escape::Escaping,
+    Client, Error, ErrorKind, Paginate, Timestamp, escape,
     types::{DateType, Document, UsageData},
 };
 
@@ -566,17 +565,15 @@ impl<'a, T: Synced> SyncRun<'a, T> {
     /// the run read.
     fn fresh(&self, stamp: Timestamp) -> bool {
         let Some(now) = self.now else { return true };
-        let tolerance = chrono::Duration::from_std(CLOCK_TOLERANCE).unwrap_or_default();
         now.as_datetime()
-            .checked_sub_signed(tolerance)
+            .checked_sub_signed(tolerance())
             .is_none_or(|edge| *stamp.as_datetime() >= edge)
     }
 
     /// Warns about an object stamped later than now plus the tolerance.
     fn warn_if_future(&mut self, id: &T::Id, stamp: Timestamp) {
         let Some(now) = self.now else { return };
-        let tolerance = chrono::Duration::from_std(CLOCK_TOLERANCE).unwrap_or_default();
-        let edge = now.as_datetime().checked_add_signed(tolerance);
+        let edge = now.as_datetime().checked_add_signed(tolerance());
         if edge.is_none_or(|edge| *stamp.as_datetime() <= edge) {
             return;
         }
@@ -674,8 +671,10 @@ fn day_of(stamp: Timestamp) -> NaiveDate {
 /// Text from a checkpoint or a server, with control and invisible characters escaped, at most
 /// 100 characters.
 fn printable(text: &str) -> String {
-    let mut out = String::new();
-    let short: String = text.chars().take(100).collect();
-    let _ = fmt::Write::write_str(&mut Escaping(&mut out), &short);
-    out
+    escape::escaped(&text.chars().take(100).collect::<String>())
+}
+
+/// [`CLOCK_TOLERANCE`] as chrono counts time.
+fn tolerance() -> chrono::Duration {
+    chrono::Duration::from_std(CLOCK_TOLERANCE).unwrap_or_default()
 }

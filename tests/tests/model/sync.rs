@@ -15,9 +15,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
-use nectar_api::sync::{Change, Checkpoint};
+use nectar_api::sync::{Change, Checkpoint, SyncRun, Synced};
 use nectar_tests::scripted::{COMPANY, Model, Mutation, Order, Scripted};
 use proptest::prelude::*;
+use uuid::Uuid;
 
 /// How a run ends.
 #[derive(Debug, Clone, Copy)]
@@ -143,10 +144,13 @@ async fn play(server: &Scripted, schedule: &Schedule, usage: bool) -> Result<(),
                     }
                     m.now + Duration::seconds(schedule.skew)
                 });
+                let since = stored.as_ref();
                 let checkpoint = if usage {
-                    run_usage(&client, stored.as_ref(), now, *end, server, &mut held).await
+                    let run = client.sync_usage(COMPANY, since);
+                    play_run(run, now, *end, server, &mut held).await
                 } else {
-                    run_documents(&client, stored.as_ref(), now, *end, server, &mut held).await
+                    let run = client.sync_documents(COMPANY, since);
+                    play_run(run, now, *end, server, &mut held).await
                 }
                 .map_err(|e| format!("step {n}: {e}"))?;
                 let quiet = server.with(|m| {
@@ -209,18 +213,17 @@ fn compare(server: &Scripted, held: &Held, usage: bool) -> Result<(), String> {
     })
 }
 
-async fn run_documents(
-    client: &nectar_api::Client,
-    since: Option<&Checkpoint>,
+/// Plays one run: hands every change to the consumer (`held`) until the run ends or `end`
+/// crashes it; the checkpoint, when `end` stores it. A `Deleted` id must be a deleted document
+/// at the moment it is handed out (a usage row's id never is).
+async fn play_run<T: Synced>(
+    run: Result<SyncRun<'_, T>, nectar_api::Error>,
     now: DateTime<Utc>,
     end: End,
     server: &Scripted,
     held: &mut Held,
 ) -> Result<Option<Checkpoint>, String> {
-    let mut run = client
-        .sync_documents(COMPANY, since)
-        .map_err(|e| e.to_string())?
-        .now(now);
+    let mut run = run.map_err(|e| e.to_string())?.now(now);
     let mut handled = 0;
     while let Some(change) = run.next().await.map_err(|e| e.to_string())? {
         if matches!(end, End::CrashAfter(n) if n == handled) {
@@ -228,56 +231,22 @@ async fn run_documents(
         }
         handled += 1;
         match change {
-            Change::Changed(document) => {
-                let at = *document.updated.unwrap_or(document.created).as_datetime();
-                held.insert(document.id.to_string(), at);
+            Change::Changed(item) => {
+                held.insert(item.id().to_string(), *item.stamp().as_datetime());
             }
             Change::Deleted(id) => {
-                let deleted = server.with(|m| m.records[Model::index(id)].deleted);
+                let id = id.to_string();
+                let deleted = id.parse::<Uuid>().is_ok_and(|id| {
+                    server.with(|m| m.records.get(Model::index(id)).is_some_and(|r| r.deleted))
+                });
                 if !deleted {
-                    return Err(format!("live document {id} was reported deleted"));
+                    return Err(format!("live {} {id} was reported deleted", T::KIND));
                 }
-                held.remove(&id.to_string());
+                held.remove(&id);
             }
         }
     }
-    finish(run.checkpoint(), end)
-}
-
-async fn run_usage(
-    client: &nectar_api::Client,
-    since: Option<&Checkpoint>,
-    now: DateTime<Utc>,
-    end: End,
-    _server: &Scripted,
-    held: &mut Held,
-) -> Result<Option<Checkpoint>, String> {
-    let mut run = client
-        .sync_usage(COMPANY, since)
-        .map_err(|e| e.to_string())?
-        .now(now);
-    let mut handled = 0;
-    while let Some(change) = run.next().await.map_err(|e| e.to_string())? {
-        if matches!(end, End::CrashAfter(n) if n == handled) {
-            return Ok(None);
-        }
-        handled += 1;
-        match change {
-            Change::Changed(row) => {
-                let at = *row.updated.unwrap_or(row.created).as_datetime();
-                held.insert(row.id.clone(), at);
-            }
-            Change::Deleted(id) => return Err(format!("usage row {id} was reported deleted")),
-        }
-    }
-    finish(run.checkpoint(), end)
-}
-
-fn finish(
-    checkpoint: Result<Checkpoint, nectar_api::Error>,
-    end: End,
-) -> Result<Option<Checkpoint>, String> {
-    let checkpoint = checkpoint.map_err(|e| e.to_string())?;
+    let checkpoint = run.checkpoint().map_err(|e| e.to_string())?;
     Ok(matches!(end, End::Stored).then_some(checkpoint))
 }
 
