@@ -30,6 +30,7 @@ mod body;
 mod builder;
 mod hooks;
 mod options;
+mod path;
 mod record;
 mod retry;
 
@@ -40,5 +41,6 @@ pub use builder::{
     MAX_TIMEOUT,
 };
 pub use options::RequestOptions;
+pub(crate) use path::path_segment;
 pub(crate) use record::finish;
 pub use retry::RetryPolicy;

@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
+use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -15258,8 +15258,8 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-        RequestBuilderExt, ResponseValue,
+        ByteStream, ClientInfo, ClientHooks, Error, OperationInfo, RequestBuilderExt,
+        ResponseValue,
     };
     /**Builder for [`Client::update_account`]
 
@@ -15334,7 +15334,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/account/{}", client.baseurl, encode_path(& account_id.to_string()),
+                "{}/account/{}", client.baseurl, crate
+                ::client::path_segment("account_id", & account_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -15583,7 +15585,9 @@ pub mod builder {
             let Self { client, company_id } = self;
             let company_id = company_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/company/{}", client.baseurl, encode_path(& company_id.to_string()),
+                "{}/company/{}", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -15668,7 +15672,9 @@ pub mod builder {
             let Self { client, company_id } = self;
             let company_id = company_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/company/{}", client.baseurl, encode_path(& company_id.to_string()),
+                "{}/company/{}", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -15786,7 +15792,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/company/{}", client.baseurl, encode_path(& company_id.to_string()),
+                "{}/company/{}", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -15974,8 +15982,9 @@ pub mod builder {
             let sites = sites.map_err(Error::InvalidRequest)?;
             let status = status.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/connection/company/{}", client.baseurl, encode_path(& company_id
-                .to_string()),
+                "{}/connection/company/{}", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16107,8 +16116,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/connection/company/{}", client.baseurl, encode_path(& company_id
-                .to_string()),
+                "{}/connection/company/{}", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16200,8 +16210,9 @@ pub mod builder {
             let Self { client, company_id } = self;
             let company_id = company_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/connection/company/{}/link", client.baseurl, encode_path(& company_id
-                .to_string()),
+                "{}/connection/company/{}/link", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16296,8 +16307,9 @@ pub mod builder {
             let Self { client, connection_id } = self;
             let connection_id = connection_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/connection/{}", client.baseurl, encode_path(& connection_id
-                .to_string()),
+                "{}/connection/{}", client.baseurl, crate
+                ::client::path_segment("connection_id", & connection_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16387,8 +16399,9 @@ pub mod builder {
             let Self { client, connection_id } = self;
             let connection_id = connection_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/connection/{}/details", client.baseurl, encode_path(& connection_id
-                .to_string()),
+                "{}/connection/{}/details", client.baseurl, crate
+                ::client::path_segment("connection_id", & connection_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16511,8 +16524,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/connection/{}/details", client.baseurl, encode_path(& connection_id
-                .to_string()),
+                "{}/connection/{}/details", client.baseurl, crate
+                ::client::path_segment("connection_id", & connection_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16639,8 +16653,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/connection/{}/status", client.baseurl, encode_path(& connection_id
-                .to_string()),
+                "{}/connection/{}/status", client.baseurl, crate
+                ::client::path_segment("connection_id", & connection_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -16862,8 +16877,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/document/company/{}", client.baseurl, encode_path(& company_id
-                .to_string()),
+                "{}/document/company/{}", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17097,8 +17113,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/document/connection/{}", client.baseurl, encode_path(& connection_id
-                .to_string()),
+                "{}/document/connection/{}", client.baseurl, crate
+                ::client::path_segment("connection_id", & connection_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17330,8 +17347,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/document/site/{}", client.baseurl, encode_path(& site_id
-                .to_string()),
+                "{}/document/site/{}", client.baseurl, crate
+                ::client::path_segment("site_id", & site_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17430,7 +17448,9 @@ pub mod builder {
             let Self { client, document_id } = self;
             let document_id = document_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/document/{}", client.baseurl, encode_path(& document_id.to_string()),
+                "{}/document/{}", client.baseurl, crate
+                ::client::path_segment("document_id", & document_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17522,8 +17542,9 @@ pub mod builder {
             let Self { client, company_id } = self;
             let company_id = company_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/invitation/company/{}", client.baseurl, encode_path(& company_id
-                .to_string()),
+                "{}/invitation/company/{}", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17654,8 +17675,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/invitation/company/{}", client.baseurl, encode_path(& company_id
-                .to_string()),
+                "{}/invitation/company/{}", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17785,8 +17807,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/invitation/connection/{}", client.baseurl, encode_path(&
-                connection_id.to_string()),
+                "{}/invitation/connection/{}", client.baseurl, crate
+                ::client::path_segment("connection_id", & connection_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17878,8 +17901,9 @@ pub mod builder {
             let Self { client, invitation_id } = self;
             let invitation_id = invitation_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/invitation/{}", client.baseurl, encode_path(& invitation_id
-                .to_string()),
+                "{}/invitation/{}", client.baseurl, crate
+                ::client::path_segment("invitation_id", & invitation_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -17969,8 +17993,9 @@ pub mod builder {
             let Self { client, invitation_id } = self;
             let invitation_id = invitation_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/invitation/{}/revoke", client.baseurl, encode_path(& invitation_id
-                .to_string()),
+                "{}/invitation/{}/revoke", client.baseurl, crate
+                ::client::path_segment("invitation_id", & invitation_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18088,8 +18113,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/job/company/{}/bulk", client.baseurl, encode_path(& company_id
-                .to_string()),
+                "{}/job/company/{}/bulk", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18179,7 +18205,9 @@ pub mod builder {
             let Self { client, job_id } = self;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/job/{}", client.baseurl, encode_path(& job_id.to_string()),
+                "{}/job/{}", client.baseurl, crate ::client::path_segment("job_id", &
+                job_id.to_string()).map_err(::progenitor_client::Error::InvalidRequest)
+                ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18263,7 +18291,9 @@ pub mod builder {
             let Self { client, meter_id } = self;
             let meter_id = meter_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/meter/{}", client.baseurl, encode_path(& meter_id.to_string()),
+                "{}/meter/{}", client.baseurl, crate ::client::path_segment("meter_id", &
+                meter_id.to_string()).map_err(::progenitor_client::Error::InvalidRequest)
+                ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18440,8 +18470,9 @@ pub mod builder {
                 .and_then(|v| types::SiteCreate::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/site/company/{}", client.baseurl, encode_path(& company_id
-                .to_string()),
+                "{}/site/company/{}", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18529,7 +18560,9 @@ pub mod builder {
             let Self { client, site_id } = self;
             let site_id = site_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/site/{}", client.baseurl, encode_path(& site_id.to_string()),
+                "{}/site/{}", client.baseurl, crate ::client::path_segment("site_id", &
+                site_id.to_string()).map_err(::progenitor_client::Error::InvalidRequest)
+                ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18645,7 +18678,9 @@ pub mod builder {
                 .and_then(|v| types::SiteUpdate::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/site/{}", client.baseurl, encode_path(& site_id.to_string()),
+                "{}/site/{}", client.baseurl, crate ::client::path_segment("site_id", &
+                site_id.to_string()).map_err(::progenitor_client::Error::InvalidRequest)
+                ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -18851,8 +18886,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/usage/company/{}", client.baseurl, encode_path(& company_id
-                .to_string()),
+                "{}/usage/company/{}", client.baseurl, crate
+                ::client::path_segment("company_id", & company_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -19069,8 +19105,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/usage/connection/{}", client.baseurl, encode_path(& connection_id
-                .to_string()),
+                "{}/usage/connection/{}", client.baseurl, crate
+                ::client::path_segment("connection_id", & connection_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -19286,8 +19323,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/usage/document/{}", client.baseurl, encode_path(& document_id
-                .to_string()),
+                "{}/usage/document/{}", client.baseurl, crate
+                ::client::path_segment("document_id", & document_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -19503,7 +19541,9 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let start_date = start_date.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/usage/site/{}", client.baseurl, encode_path(& site_id.to_string()),
+                "{}/usage/site/{}", client.baseurl, crate
+                ::client::path_segment("site_id", & site_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -19604,7 +19644,9 @@ pub mod builder {
             let Self { client, usage_data_id } = self;
             let usage_data_id = usage_data_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/usage/{}", client.baseurl, encode_path(& usage_data_id.to_string()),
+                "{}/usage/{}", client.baseurl, crate
+                ::client::path_segment("usage_data_id", & usage_data_id.to_string())
+                .map_err(::progenitor_client::Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -19710,8 +19752,8 @@ pub mod builder {
             let document = document.map_err(crate::Error::invalid_request)?;
             let site_id = site_id.map_err(crate::Error::invalid_request)?;
             let path = format!(
-                "/job/company/{}", ::progenitor_client::encode_path(& company_id
-                .to_string())
+                "/job/company/{}", crate ::client::path_segment("company_id", &
+                company_id.to_string()).map_err(crate ::Error::invalid_request) ?
             );
             let form = crate::multipart::Form::new();
             let form = {

@@ -9,7 +9,8 @@ use crate::{
     Error,
     dsl::schema::WEBHOOK_TIMESTAMP_PATTERN,
     passes::{
-        multipart, open_enum, operations, pages, patch, patterns, response_builders, rewrite,
+        multipart, open_enum, operations, pages, patch, path_params, patterns, response_builders,
+        rewrite,
     },
     read,
 };
@@ -113,6 +114,7 @@ pub fn bindings(spec: &oa::OpenAPI) -> Result<Bindings, Error> {
     rewrite::mark_deprecated(&mut client, spec);
     rewrite::one_error_type(&mut client)?;
     rewrite::bounded_decoding(&mut client)?;
+    path_params::apply(&mut client)?;
     rewrite::redacting_debug(&mut client)?;
     rewrite::private_constructors(&mut client)?;
     rewrite::drop_prelude(&mut client);

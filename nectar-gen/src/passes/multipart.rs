@@ -258,6 +258,9 @@ fn tokens(op: &MultipartOp) -> Result<(TokenStream, TokenStream), Error> {
     let mut names = Vec::new();
     let mut path = op.path.clone();
     let mut path_args = Vec::new();
+    let segment: TokenStream = crate::passes::path_params::SEGMENT
+        .parse()
+        .map_err(|e| Error::Render(format!("path segment function: {e}")))?;
     for (name, description) in &op.path_params {
         let field = ident(name)?;
         let missing = format!("{name} was not initialized");
@@ -278,7 +281,10 @@ fn tokens(op: &MultipartOp) -> Result<(TokenStream, TokenStream), Error> {
         takes.push(quote! { let #field = #field.map_err(crate::Error::invalid_request)?; });
         names.push(quote! { #field, });
         path = path.replace(&format!("{{{name}}}"), "{}");
-        path_args.push(quote! { ::progenitor_client::encode_path(&#field.to_string()) });
+        let name = name.as_str();
+        path_args.push(quote! {
+            #segment(#name, &#field.to_string()).map_err(crate::Error::invalid_request)?
+        });
     }
     let mut parts = Vec::new();
     for part in &op.parts {

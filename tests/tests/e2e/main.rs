@@ -10,6 +10,7 @@
 //! - [`invitations`], [`jobs`]: invitations and upload jobs end to end.
 //! - [`sandbox`]: the sandbox flow, access, validation; [`lists`]: paging and filters;
 //!   [`faults`]: injected faults.
+//! - [`paths`]: no id, whatever its text, moves a request to another endpoint.
 //! - [`sync`]: incremental sync of documents and usage, with the clock pinned.
 //! - [`webhooks`]: signed deliveries, verification, typed events.
 //!
@@ -25,6 +26,7 @@ mod hostile;
 mod invitations;
 mod jobs;
 mod lists;
+mod paths;
 mod sandbox;
 mod sync;
 mod webhooks;
