@@ -113,7 +113,7 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api_key", &self.api_key)
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(without_userinfo))
             .field("connect_timeout", &self.connect_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("total_timeout", &self.total_timeout)
@@ -296,8 +296,12 @@ impl ClientBuilder {
             },
         };
         let base_url = base_url.trim_end_matches('/').to_owned();
-        // A refused base URL is named, with where it came from when not from code.
-        let refused = |problem: String| config(format!("base URL {base_url:?}{from} {problem}"));
+        // A refused base URL is named (never its credentials), with where it came from when not
+        // from code.
+        let refused = |problem: String| {
+            let shown = without_userinfo(&base_url);
+            config(format!("base URL {shown:?}{from} {problem}"))
+        };
         let url =
             reqwest::Url::parse(&base_url).map_err(|e| refused(format!("is not a URL: {e}")))?;
         match url.scheme() {
@@ -311,6 +315,13 @@ impl ClientBuilder {
                 ));
             }
             other => return Err(refused(format!("has scheme {other:?}, not http(s)"))),
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(refused(
+                "has credentials in it (user:password@); Nectar authenticates with the API key \
+                 alone, and the client would send them beside it: remove them"
+                    .to_owned(),
+            ));
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(refused("must not have a query or fragment".to_owned()));
@@ -395,6 +406,20 @@ pub(super) fn check_call_settings(
     Ok(())
 }
 
+/// `url` with whatever stands before an `@` in its authority (a user name, a password) replaced
+/// by `***`, for messages and `Debug`; read as text, so a URL that does not parse is shown safely
+/// too.
+pub(super) fn without_userinfo(url: &str) -> String {
+    let start = url.find("://").map_or(0, |at| at + 3);
+    let end = url[start..]
+        .find(['/', '\\', '?', '#'])
+        .map_or(url.len(), |at| start + at);
+    match url[start..end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]),
+        None => url.to_owned(),
+    }
+}
+
 pub(super) fn is_loopback(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or_default();
     host.eq_ignore_ascii_case("localhost")
@@ -465,6 +490,29 @@ mod tests {
         assert!(error.contains("scheme \"ftp\""), "{error}");
         let error = build("not a url").unwrap_err().to_string();
         assert!(error.contains("\"not a url\" is not a URL"), "{error}");
+    }
+
+    #[test]
+    fn a_base_url_with_credentials_is_refused_without_echoing_them() {
+        for url in [
+            "http://user:hunter2-pass@127.0.0.1:9/v2.2",
+            "https://hunter2-pass@example.com/v2.2",
+            "https://user:hunter2-pass@example.com:notaport/v2.2",
+            "http://user:hunter2-pass@nectar.example.com/v2.2",
+        ] {
+            let builder = Client::builder().api_key("k").base_url(url);
+            let debug = format!("{builder:?}");
+            assert!(!debug.contains("hunter2"), "{debug}");
+            let error = builder.build().unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Config);
+            let shown = format!("{error} {error:?}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("***@"), "{shown}");
+        }
+        let error = build("http://user:pw-secret@127.0.0.1:9").unwrap_err();
+        assert!(error.to_string().contains("credentials"), "{error}");
+        assert_eq!(without_userinfo("https://a.b/x@y"), "https://a.b/x@y");
+        assert_eq!(without_userinfo("a:b@c"), "***@c");
     }
 
     #[test]
