@@ -100,7 +100,7 @@ pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, crate::Error> {
             ErrorKind::Decode,
             format!(
                 "the body does not decode: {}",
-                crate::redact::redact_text(&source.to_string())
+                crate::redact::cut_at_secret(&crate::redact::redact_text(&source.to_string()))
             ),
         ),
     })

@@ -204,7 +204,10 @@ impl Error {
     }
 
     /// The raw body of the answer: at most [`MAX_ERROR_BODY`] bytes, lossy UTF-8, with every
-    /// field the spec marks sensitive masked as `***`.
+    /// field the spec marks sensitive masked as `***` (JSON), or, in a format that cannot be
+    /// masked field by field (HTML, a Python repr, form encoding, JSON cut short), cut before the
+    /// first sensitive field name that has a value after it, the rest replaced by a note saying
+    /// so. Whatever the client sent as a secret (the key, a password) is masked in any encoding.
     pub fn body(&self) -> Option<&str> {
         self.0.body.as_deref()
     }
@@ -299,7 +302,8 @@ impl Error {
         // masked in everything the server answered, in any encoding it comes back in.
         let mut echoes = seen.sent.clone();
         echoes.add(api_key);
-        let scrub = |text: String| echoes.mask(&text);
+        // Then whatever names a sensitive field with a value after it, in any format, is cut.
+        let scrub = |text: String| redact::cut_at_secret(&echoes.mask(&text));
         let kept_body = |bytes: &[u8]| redact_body(bytes, MAX_ERROR_BODY, Some(&echoes));
         let mut error = match error {
             // The last attempt gave up waiting; what progenitor got is the stand-in answer.

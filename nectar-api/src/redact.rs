@@ -5,16 +5,24 @@
 //! [`SENSITIVE_FIELDS`](crate::generated::operations::SENSITIVE_FIELDS), generated from every
 //! property the spec marks `format: password` or `x-sensitive`.
 
+mod mentions;
+
 use std::fmt;
 
 use crate::generated::operations::SENSITIVE_FIELDS;
 
+pub(crate) use mentions::cut_at_secret;
+
 /// What a redacted value is replaced with.
 pub(crate) const MASK: &str = "***";
 
-/// Whether a JSON property name is one the spec marks sensitive.
+/// Whether a JSON property name is one the spec marks sensitive, in any case and with or
+/// without `_` and `-` (`password`, `Password`, `magic_link_url`, `MAGIC-LINK-URL`).
 pub(crate) fn is_sensitive(key: &str) -> bool {
-    SENSITIVE_FIELDS.contains(&key)
+    let key = mentions::normalized(key);
+    SENSITIVE_FIELDS
+        .iter()
+        .any(|name| mentions::normalized(name) == key)
 }
 
 /// Replaces the value of every sensitive property, at any depth, with `"***"`.
@@ -37,8 +45,9 @@ pub(crate) fn redact_value(value: &mut serde_json::Value) {
 /// The secret values the client itself sent on one request (its API key, and every value of a
 /// sensitive field of the request's JSON body: portal passwords, magic-link secrets, tokens), in
 /// every encoding a server could echo them back in: as sent, JSON-string-escaped (once and
-/// twice, for a gateway quoting a JSON request inside a JSON string), and URL-encoded (`%XX`
-/// upper- and lower-case, and `+` for spaces). [`Echoes::mask`] replaces each with `***`.
+/// twice, for a gateway quoting a JSON request inside a JSON string), URL-encoded (`%XX`
+/// upper- and lower-case, and `+` for spaces), HTML-escaped (`&quot;` or `&#34;`, `&#39;` or
+/// `&#x27;`) and as a Python repr escapes a string. [`Echoes::mask`] replaces each with `***`.
 ///
 /// Values shorter than [`Echoes::MIN_LEN`] characters are not masked: masking `"ab"` would
 /// garble every message that contains those letters, and such a value keeps no secret anyway.
@@ -72,6 +81,9 @@ impl Echoes {
             url_encoded(secret, false, true),
             url_encoded(secret, true, true),
             url_encoded(&json, false, false),
+            html_escaped(secret, "&quot;", "&#39;"),
+            html_escaped(secret, "&#34;", "&#x27;"),
+            python_escaped(secret),
             json,
             json_twice,
         ] {
@@ -123,6 +135,39 @@ fn json_escaped(text: &str) -> String {
     quoted[1..quoted.len() - 1].to_owned()
 }
 
+/// `text` with `& < > " '` as HTML character references (`quote` and `apostrophe` for the last
+/// two: each server picks its own).
+fn html_escaped(text: &str, quote: &str, apostrophe: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str(quote),
+            '\'' => out.push_str(apostrophe),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` as the inside of a Python `repr` of it: `\\`, `\'`, and `\n`, `\r`, `\t`.
+fn python_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `text` percent-encoded: every byte but `A-Z a-z 0-9 - . _ ~` as `%XX` (lower-case hex when
 /// `lower`), a space as `+` when `plus`.
 fn url_encoded(text: &str, lower: bool, plus: bool) -> String {
@@ -147,10 +192,12 @@ fn url_encoded(text: &str, lower: bool, plus: bool) -> String {
 
 /// A body as text with every sensitive value masked, at most `limit` bytes (cut on a character
 /// boundary, `...` appended when cut). JSON is parsed and masked structurally; anything else (a
-/// body cut at the read limit, HTML) is masked textually: after each `"<sensitive name>"` and
-/// its colon, the value (string, number, object, array, or the rest of a cut body) becomes
-/// `"***"`. Every form of `also` (what the client sent on the request) is masked wherever it
-/// appears, in a JSON string or not.
+/// body cut at the read limit) is masked textually: after each `"<sensitive name>"` and its
+/// colon, the value (string, number, object, array, or the rest of a cut body) becomes `"***"`.
+/// Every form of `also` (what the client sent on the request) is masked wherever it appears, in
+/// a JSON string or not. Last, whatever format neither caught (a Python repr, HTML, form
+/// encoding, an escaped key, JSON inside a string) is cut before the first sensitive name that
+/// has a value after it ([`cut_at_secret`]).
 pub(crate) fn redact_body(body: &[u8], limit: usize, also: Option<&Echoes>) -> Option<String> {
     if body.is_empty() {
         return None;
@@ -165,7 +212,7 @@ pub(crate) fn redact_body(body: &[u8], limit: usize, also: Option<&Echoes>) -> O
     if let Some(echoes) = also {
         text = echoes.mask(&text);
     }
-    Some(bounded(text, limit))
+    Some(bounded(cut_at_secret(&text), limit))
 }
 
 /// `text` cut to at most `limit` bytes on a character boundary, with `...` when cut.
@@ -343,6 +390,8 @@ mod tests {
             "https://evil/?pw=p%22a%20ss%2Fw%26rd",       // URL-encoded
             "https://evil/?pw=p%22a+ss%2fw%26rd",         // form-encoded, lower-case hex
             "https://evil/?api_key=the-api-key",
+            "<p>you sent p&quot;a ss/w&amp;rd</p>",           // HTML-escaped
+            "<p>you sent p&#34;a ss/w&amp;rd</p>",            // HTML, numeric references
             "secret 123456 leaked",
         ] {
             let masked = echoes.mask(echoed);

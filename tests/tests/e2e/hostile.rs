@@ -828,3 +828,101 @@ async fn secrets_the_client_sent_are_masked_in_every_echo() {
         assert!(shown.contains("***"), "{shown}");
     }
 }
+
+/// An error body in whatever format a server or a proxy in front of it writes, with the value of a
+/// field the spec marks sensitive in it, or an echo of the portal password the client sent:
+/// neither shows in `body()`, `detail()`, `Display` or `Debug`.
+#[tokio::test]
+async fn no_sensitive_value_shows_whatever_the_error_body_format() {
+    const VALUE: &str = "server-side-secret-0042";
+    const SENT: &str = "p'a\"ss&<w>rd\\9";
+    let pad = "a".repeat(70 * 1024);
+    let forms: Vec<(&str, String)> = vec![
+        ("python repr", format!("{{'detail': 'bad', 'token': '{VALUE}'}}")),
+        (
+            "html table",
+            format!("<html><body><table><tr><td>password</td><td>{VALUE}</td></tr></table></body></html>"),
+        ),
+        (
+            "html form",
+            format!(r#"<form><input name="magicLinkUrl" value="{VALUE}"></form>"#),
+        ),
+        ("form encoding", format!("detail=bad&token={VALUE}")),
+        ("form encoding, escaped name", format!("detail=bad&t%6Fken={VALUE}")),
+        ("yaml", format!("detail: bad\ninvitation_url: {VALUE}\n")),
+        (
+            "json cut at the read limit",
+            format!(r#"{{"token": "{VALUE}", "pad": "{pad}"}}"#),
+        ),
+        (
+            "json cut, escaped key",
+            format!(r#"{{"detail": "bad", "t\u006fken": "{VALUE}", "pad": "{pad}"}}"#),
+        ),
+        (
+            "json, escaped key",
+            format!(r#"{{"detail": "bad", "t\u006fken": "{VALUE}"}}"#),
+        ),
+        ("json, other case", format!(r#"{{"detail": "bad", "Token": "{VALUE}"}}"#)),
+        (
+            "json inside the detail",
+            serde_json::json!({ "detail": format!(r#"{{"token": "{VALUE}"}}"#) }).to_string(),
+        ),
+        (
+            "python repr inside the detail",
+            serde_json::json!({ "detail": format!("{{'password': '{VALUE}'}}") }).to_string(),
+        ),
+        (
+            "the sent password, html-escaped",
+            "<p>wrong password p&#39;a&quot;ss&amp;&lt;w&gt;rd\\9</p>".to_owned(),
+        ),
+        (
+            "the sent password, python repr",
+            r#"{'password': 'p\'a"ss&<w>rd\\9'} is wrong"#.to_owned(),
+        ),
+    ];
+    let bodies: Vec<String> = forms.iter().map(|(_, body)| body.clone()).collect();
+    let server = Hostile::start("127.0.0.1", move |n, _| {
+        let body = &bodies[(n - 1) % bodies.len()];
+        let kind = if body.starts_with('{') && !body.starts_with("{'") {
+            "application/json"
+        } else {
+            "text/html"
+        };
+        Reply::with(
+            "400 Bad Request",
+            &[&format!("content-type: {kind}")],
+            body.as_bytes(),
+        )
+    })
+    .await
+    .unwrap();
+    let client = builder_for(&server).build().unwrap();
+    let mut shown_in = Vec::new();
+    for (form, _) in &forms {
+        let error = client
+            .create_connection()
+            .company_id(Uuid::new_v4())
+            .body(sandbox_body(&[Uuid::new_v4()], SENT).unwrap())
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(status(&error), Some(400), "{form}: {error}");
+        let text = shown(&error);
+        let echoes = [
+            VALUE,
+            SENT,
+            "p&#39;a&quot;ss&amp;&lt;w&gt;rd",
+            r#"p\'a"ss&<w>rd\\9"#,
+        ];
+        if echoes.iter().any(|secret| text.contains(secret)) {
+            shown_in.push(format!("{form}:\n{text}"));
+        }
+    }
+    assert!(
+        shown_in.is_empty(),
+        "a secret showed in {} of {} forms:\n{}",
+        shown_in.len(),
+        forms.len(),
+        shown_in.join("\n\n")
+    );
+}
