@@ -5,7 +5,9 @@
 //! secret (`whsec_...`). It checks the `svix-id`, `svix-timestamp` and `svix-signature` headers
 //! (or their `webhook-*` spellings), the timestamp against a tolerance window, and the
 //! HMAC-SHA256 signature in constant time, accepting any of several signatures (key rotation);
-//! then it decodes the [`Event`].
+//! then it decodes the [`Event`]. A header given twice (in any case) with different values is
+//! refused ([`WebhookError::AmbiguousHeader`]): the verdict never depends on the order a map
+//! hands its headers over in.
 //!
 //! ```
 //! use nectar_api::webhooks::{Event, Signer, Verifier};
@@ -63,6 +65,9 @@ pub enum WebhookError {
     MissingHeader(&'static str),
     /// A required header is present but not visible ASCII text.
     InvalidHeader(&'static str),
+    /// A required header is given more than once (in any case) with different values: which one
+    /// was signed cannot be told, so the delivery is refused whatever order the values come in.
+    AmbiguousHeader(&'static str),
     /// The timestamp header is not a whole number of seconds.
     InvalidTimestamp,
     /// The timestamp is further from now than the tolerance (replayed or clock skew).
@@ -92,6 +97,12 @@ impl fmt::Display for WebhookError {
             WebhookError::InvalidHeader(name) => {
                 write!(f, "the {name} header is not visible ASCII text")
             }
+            WebhookError::AmbiguousHeader(name) => write!(
+                f,
+                "the {name} header is given more than once with different values; refused, since \
+                 which one was signed is ambiguous (a proxy or a map of headers merged two \
+                 deliveries?)"
+            ),
             WebhookError::InvalidTimestamp => {
                 f.write_str("the svix-timestamp header is not a Unix time in seconds")
             }
@@ -152,12 +163,14 @@ fn mac(key: &[u8], id: &str, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
     mac
 }
 
-/// Every value of the first of `names` present in `headers`, as text.
-fn header_lines<'h, H: Headers + ?Sized>(
+/// The value of the first of `names` present in `headers`, as text. The same value given more
+/// than once counts once; different values are [`WebhookError::AmbiguousHeader`], whatever their
+/// order (a `HashMap` holding `svix-id` and `SVIX-ID` iterates in a different order each run).
+fn header<'h, H: Headers + ?Sized>(
     headers: &'h H,
     names: [&str; 2],
     label: &'static str,
-) -> Result<Vec<&'h str>, WebhookError> {
+) -> Result<&'h str, WebhookError> {
     let Some(values) = names
         .iter()
         .map(|name| headers.header_values(name))
@@ -165,30 +178,22 @@ fn header_lines<'h, H: Headers + ?Sized>(
     else {
         return Err(WebhookError::MissingHeader(label));
     };
-    values
-        .into_iter()
-        .map(|value| {
-            std::str::from_utf8(value)
-                .ok()
-                .filter(|text| {
-                    text.bytes()
-                        .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
-                })
-                .ok_or(WebhookError::InvalidHeader(label))
-        })
-        .collect()
-}
-
-/// The first of `names` present in `headers`, as text (its first value).
-fn header<'h, H: Headers + ?Sized>(
-    headers: &'h H,
-    names: [&str; 2],
-    label: &'static str,
-) -> Result<&'h str, WebhookError> {
-    header_lines(headers, names, label)?
-        .into_iter()
-        .next()
-        .ok_or(WebhookError::MissingHeader(label))
+    let mut texts = values.into_iter().map(|value| {
+        std::str::from_utf8(value)
+            .ok()
+            .filter(|text| {
+                text.bytes()
+                    .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+            })
+            .ok_or(WebhookError::InvalidHeader(label))
+    });
+    let first = texts.next().ok_or(WebhookError::MissingHeader(label))??;
+    for text in texts {
+        if text? != first {
+            return Err(WebhookError::AmbiguousHeader(label));
+        }
+    }
+    Ok(first)
 }
 
 /// A verified delivery: its id and its event.
@@ -275,7 +280,7 @@ impl Verifier {
             ["svix-timestamp", "webhook-timestamp"],
             "svix-timestamp (or webhook-timestamp)",
         )?;
-        let signatures = header_lines(
+        let signatures = header(
             headers,
             ["svix-signature", "webhook-signature"],
             "svix-signature (or webhook-signature)",
@@ -298,18 +303,15 @@ impl Verifier {
         }
 
         let expected = mac(&self.key, id, timestamp.trim(), body);
-        // Every line of the header, every space-separated `v1,<base64>` on it (key rotation).
-        let matched = signatures
-            .iter()
-            .flat_map(|line| line.split_whitespace())
-            .any(|entry| {
+        // Every space-separated `v1,<base64>` of the header (key rotation).
+        let matched = signatures.split_whitespace().any(|entry| {
                 let Some(("v1", encoded)) = entry.split_once(',') else {
                     return false;
                 };
-                LENIENT
-                    .decode(encoded)
-                    .is_ok_and(|signature| expected.clone().verify_slice(&signature).is_ok())
-            });
+            LENIENT
+                .decode(encoded)
+                .is_ok_and(|signature| expected.clone().verify_slice(&signature).is_ok())
+        });
         if matched {
             Ok(id)
         } else {
@@ -617,24 +619,59 @@ mod tests {
     }
 
     #[test]
-    fn every_signature_header_line_is_considered() {
+    fn a_header_repeated_with_different_values_is_refused_in_any_order() {
         let verifier = Verifier::new(SECRET).unwrap();
         let wrong = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-        for lines in [
-            &[wrong, SIGNATURE][..],
-            &[SIGNATURE, wrong],
-            &["v2,xyz", &format!("{wrong} {SIGNATURE}")],
-        ] {
-            verifier
-                .check_signature_at(&svix_lines(lines), BODY, at(TIMESTAMP))
-                .unwrap_or_else(|e| panic!("{lines:?}: {e}"));
+        // The same value twice is one value.
+        verifier
+            .check_signature_at(&svix_lines(&[SIGNATURE, SIGNATURE]), BODY, at(TIMESTAMP))
+            .unwrap();
+        for lines in [&[wrong, SIGNATURE][..], &[SIGNATURE, wrong]] {
+            assert_eq!(
+                verifier
+                    .check_signature_at(&svix_lines(lines), BODY, at(TIMESTAMP))
+                    .unwrap_err(),
+                WebhookError::AmbiguousHeader("svix-signature (or webhook-signature)"),
+                "{lines:?}"
+            );
         }
-        assert_eq!(
-            verifier
-                .check_signature_at(&svix_lines(&[wrong, wrong]), BODY, at(TIMESTAMP))
-                .unwrap_err(),
-            WebhookError::NoMatchingSignature
-        );
+        // Two ids, timestamps or signatures in one map, differing in case only: every one of
+        // 200 maps (each iterating in its own order) gets the same verdict, naming the header.
+        let timestamp = TIMESTAMP.to_string();
+        for (name, other, label) in [
+            ("svix-id", "msg_other", "svix-id (or webhook-id)"),
+            ("svix-timestamp", "1614265331", "svix-timestamp (or webhook-timestamp)"),
+            ("svix-signature", wrong, "svix-signature (or webhook-signature)"),
+        ] {
+            let mut verdicts: Vec<_> = (0..200)
+                .map(|_| {
+                    let mut map: std::collections::HashMap<String, String> = [
+                        ("svix-id", ID),
+                        ("svix-timestamp", timestamp.as_str()),
+                        ("svix-signature", SIGNATURE),
+                    ]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect();
+                    map.insert(name.to_uppercase(), other.to_owned());
+                    verifier.check_signature_at(&map, BODY, at(TIMESTAMP)).map(str::to_owned)
+                })
+                .collect();
+            verdicts.dedup();
+            assert_eq!(
+                verdicts,
+                [Err(WebhookError::AmbiguousHeader(label))],
+                "{name}"
+            );
+        }
+        // Several signatures on one line (key rotation) are still each considered.
+        verifier
+            .check_signature_at(
+                &svix_headers(&format!("v2,xyz {wrong} {SIGNATURE}")),
+                BODY,
+                at(TIMESTAMP),
+            )
+            .unwrap();
     }
 
     #[test]
