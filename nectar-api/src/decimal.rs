@@ -8,8 +8,9 @@ use std::{fmt, str::FromStr};
 /// never an `f64`.
 ///
 /// Decoding is lenient: any JSON string is kept (a value that is not a number fails only when
-/// converted), so one odd value never fails a whole page. An integer sent as a JSON number is
-/// kept as its digits.
+/// converted), so one odd value never fails a whole page. A JSON number keeps its text exactly
+/// as sent (`12.5`, `-0.0`, `1e400`, an integer of 10,000 digits), and any other JSON value
+/// (`true`, an object) its JSON text, to fail only when converted.
 ///
 /// ```
 /// use nectar_api::Decimal;
@@ -43,6 +44,10 @@ fn parse(text: &str) -> Result<rust_decimal::Decimal, DecimalError> {
     let trimmed = text.trim();
     if trimmed.is_empty() || trimmed.len() != text.len() {
         return Err(DecimalError::new(text));
+    }
+    if trimmed.contains(['e', 'E']) {
+        // Scientific notation (as a JSON number may be written): exact, or an error.
+        return rust_decimal::Decimal::from_scientific(trimmed).map_err(|_| DecimalError::new(text));
     }
     rust_decimal::Decimal::from_str_exact(trimmed).map_err(|_| DecimalError::new(text))
 }
@@ -96,29 +101,85 @@ impl serde::Serialize for Decimal {
     }
 }
 
+/// serde_json's name for a value read as its raw text (its `raw_value` feature): asked for a
+/// newtype struct of this name, serde_json hands over the exact text of the value.
+const RAW_VALUE: &str = "$serde_json::private::RawValue";
+
 impl<'de> serde::Deserialize<'de> for Decimal {
+    /// From serde_json (as nectar-api decodes every answer), the value's exact text: a JSON
+    /// string's contents, a JSON number's digits as sent (`12.5`, `1e400`, `-0.0`, an integer of
+    /// any length), any other value's JSON text (`true`). From another deserializer (a
+    /// `serde_json::Value`, serde's buffered content), what it still has: strings and integers
+    /// exactly, a float as Rust prints it, a boolean as `true`/`false`. Never an error for a
+    /// value that is not a number: it is kept, and [`Decimal::to_decimal`] reports it.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Decimal;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a decimal as a string, e.g. \"12.50\"")
-            }
-            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Decimal, E> {
-                Ok(Decimal(value.to_owned()))
-            }
-            fn visit_string<E: serde::de::Error>(self, value: String) -> Result<Decimal, E> {
-                Ok(Decimal(value))
-            }
-            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Decimal, E> {
-                Ok(Decimal(value.to_string()))
-            }
-            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Decimal, E> {
-                Ok(Decimal(value.to_string()))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
+        deserializer.deserialize_newtype_struct(RAW_VALUE, Visitor)
     }
+}
+
+struct Visitor;
+
+impl<'de> serde::de::Visitor<'de> for Visitor {
+    type Value = Decimal;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a decimal as a string, e.g. \"12.50\", or a number")
+    }
+
+    /// serde_json's raw value: one entry, whose value is the JSON text.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
+        if map.next_key::<serde::de::IgnoredAny>()?.is_none() {
+            return Err(serde::de::Error::invalid_type(
+                serde::de::Unexpected::Map,
+                &self,
+            ));
+        }
+        let raw: std::borrow::Cow<'de, str> = map.next_value()?;
+        Ok(from_json_text(&raw))
+    }
+
+    /// Another deserializer: the value itself.
+    fn visit_newtype_struct<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Decimal, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Decimal, E> {
+        Ok(Decimal(value.to_owned()))
+    }
+    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<Decimal, E> {
+        Ok(Decimal(value))
+    }
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Decimal, E> {
+        Ok(Decimal(value.to_string()))
+    }
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Decimal, E> {
+        Ok(Decimal(value.to_string()))
+    }
+    fn visit_u128<E: serde::de::Error>(self, value: u128) -> Result<Decimal, E> {
+        Ok(Decimal(value.to_string()))
+    }
+    fn visit_i128<E: serde::de::Error>(self, value: i128) -> Result<Decimal, E> {
+        Ok(Decimal(value.to_string()))
+    }
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Decimal, E> {
+        Ok(Decimal(value.to_string()))
+    }
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Decimal, E> {
+        Ok(Decimal(value.to_string()))
+    }
+}
+
+/// A decimal from a value's JSON text: a string's contents, anything else's text as it is.
+fn from_json_text(raw: &str) -> Decimal {
+    if raw.starts_with('"')
+        && let Ok(text) = serde_json::from_str::<String>(raw)
+    {
+        return Decimal(text);
+    }
+    Decimal(raw.to_owned())
 }
 
 /// A text that is not a decimal number (or one too precise for an exact `rust_decimal`).
@@ -187,13 +248,57 @@ mod tests {
         assert!(error.contains("\"n/a\""), "{error}");
     }
 
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(rename_all = "camelCase")]
+    struct Bill {
+        total_charges: Option<Decimal>,
+        currency: String,
+    }
+
     #[test]
-    fn integers_sent_as_numbers_are_kept_as_digits() {
-        let d: Decimal = serde_json::from_str("42").unwrap();
-        assert_eq!(d.as_str(), "42");
-        assert!(
-            serde_json::from_str::<Decimal>("4.2").is_err(),
-            "a float would not be exact"
+    fn every_json_number_keeps_its_digits_and_no_odd_value_fails_the_answer() {
+        let long = "9".repeat(10_000);
+        for (sent, kept) in [
+            ("18446744073709551616", "18446744073709551616"),
+            (long.as_str(), long.as_str()),
+            ("12.5", "12.5"),
+            ("12.50", "12.50"),
+            ("1e400", "1e400"),
+            ("-0.0", "-0.0"),
+            ("1E-7", "1E-7"),
+            ("-42", "-42"),
+            ("true", "true"),
+            ("[1, 2]", "[1, 2]"),
+            (r#"{"a": 1}"#, r#"{"a": 1}"#),
+            (r#""12.5""#, "12.5"),
+        ] {
+            let body = format!(r#"{{"totalCharges": {sent}, "currency": "USD"}}"#);
+            // As the client decodes answers (bounded), and as plain serde_json does.
+            let bill: Bill = crate::decode::decode(body.as_bytes())
+                .unwrap_or_else(|e| panic!("{sent}: {e:?}"));
+            assert_eq!(bill.total_charges.as_ref().map(Decimal::as_str), Some(kept), "{sent}");
+            assert_eq!(bill.currency, "USD");
+            let plain: Bill = serde_json::from_str(&body).unwrap();
+            assert_eq!(plain.total_charges.as_ref().map(Decimal::as_str), Some(kept));
+        }
+        let null: Bill = serde_json::from_str(r#"{"totalCharges": null, "currency": "X"}"#).unwrap();
+        assert_eq!(null.total_charges, None);
+        // The numbers convert exactly, or say why not.
+        let exact = |text: &str| Decimal(text.to_owned()).to_decimal();
+        assert_eq!(exact("12.5").unwrap(), rust_decimal::Decimal::new(125, 1));
+        assert_eq!(exact("1E-7").unwrap(), rust_decimal::Decimal::new(1, 7));
+        assert!(exact("-0.0").unwrap().is_zero());
+        for odd in ["1e400", "18446744073709551616000000000000", "true", long.as_str()] {
+            assert!(exact(odd).is_err(), "{odd}");
+        }
+        // From a serde_json::Value (the digits of a float are already gone there): kept too.
+        let value = serde_json::json!({"totalCharges": 12.5, "currency": "USD"});
+        let bill: Bill = serde_json::from_value(value).unwrap();
+        assert_eq!(bill.total_charges.unwrap().as_str(), "12.5");
+        let value = serde_json::json!({"totalCharges": true, "currency": "USD"});
+        assert_eq!(
+            serde_json::from_value::<Bill>(value).unwrap().total_charges.unwrap().as_str(),
+            "true"
         );
     }
 }
