@@ -215,17 +215,20 @@ pub(crate) fn redact_body(body: &[u8], limit: usize, also: Option<&Echoes>) -> O
     Some(bounded(cut_at_secret(&text), limit))
 }
 
-/// `text` cut to at most `limit` bytes on a character boundary, with `...` when cut.
-pub(crate) fn bounded(mut text: String, limit: usize) -> String {
-    if text.len() > limit {
-        let mut end = limit;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push_str("...");
+/// `text` cut to at most `limit` bytes on a character boundary, with `...` when cut; a new
+/// allocation then, so what is kept holds no more memory than it shows.
+pub(crate) fn bounded(text: String, limit: usize) -> String {
+    if text.len() <= limit {
+        return text;
     }
-    text
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut kept = String::with_capacity(end + 3);
+    kept.push_str(&text[..end]);
+    kept.push_str("...");
+    kept
 }
 
 /// The textual masking of [`redact_body`], for text that is not (complete) JSON.
@@ -417,6 +420,8 @@ mod tests {
         let text = redact_body(b"Invalid key my-key-123 given", 4096, Some(&key)).unwrap();
         assert_eq!(text, "Invalid key *** given");
         assert_eq!(bounded("ééé".to_owned(), 3), "é...");
+        // A kept body holds no more memory than it shows.
+        assert!(bounded("x".repeat(64 * 1024), 4096).capacity() <= 4096 + 3);
         assert_eq!(redact_body(b"", 10, None), None);
     }
 

@@ -19,7 +19,7 @@ mod store;
 mod webhooks;
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     net::SocketAddr,
     sync::{Arc, Mutex, atomic::AtomicU64},
     time::Duration,
@@ -42,6 +42,19 @@ pub use webhooks::{Delivery, SVIX_SCHEDULE};
 
 use crate::spec::Spec;
 
+/// The most requests [`Sandbox::requests`] keeps: past it, the oldest are dropped.
+pub const MAX_LOGGED_REQUESTS: usize = 10_000;
+
+/// The most bytes of a request's path the log keeps (cut on a character boundary, `...` added);
+/// the method is kept to 16 bytes. With [`MAX_LOGGED_REQUESTS`], the log holds at most about
+/// 10 MiB, whatever is sent to the emulator, with or without an API key.
+pub const MAX_LOGGED_PATH: usize = 1024;
+
+/// How long a connection has to send a request's headers (from when the emulator starts waiting
+/// for them: the connection opened, or the previous answer sent) before it is closed, by default;
+/// see [`SandboxBuilder::header_timeout`].
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// One request as the emulator saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRecord {
@@ -49,13 +62,29 @@ pub struct RequestRecord {
     pub n: u64,
     /// HTTP method.
     pub method: String,
-    /// Path, including the `/v2.2` prefix.
+    /// Path, including the `/v2.2` prefix; at most [`MAX_LOGGED_PATH`] bytes of it.
     pub path: String,
     /// The fault injected, if any.
     pub fault: Option<Fault>,
     /// The status answered; `None` while it is being handled, when the connection was dropped,
     /// or when the client gave up waiting (a timed-out attempt that it then retried, say).
     pub status: Option<u16>,
+}
+
+/// `text` cut to at most `limit` bytes on a character boundary, with `...` when cut; a new
+/// allocation then (truncating would keep the whole capacity of what was sent).
+fn bounded(text: String, limit: usize) -> String {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut kept = String::with_capacity(end + 3);
+    kept.push_str(&text[..end]);
+    kept.push_str("...");
+    kept
 }
 
 /// State shared by the server's tasks.
@@ -68,30 +97,37 @@ pub(crate) struct Shared {
     counter: AtomicU64,
     /// Requests being handled now (for `Faults::throttle_above`).
     in_flight: std::sync::atomic::AtomicUsize,
-    requests: Mutex<Vec<RequestRecord>>,
+    /// The last [`MAX_LOGGED_REQUESTS`] requests.
+    requests: Mutex<VecDeque<RequestRecord>>,
     webhooks: Arc<Webhooks>,
     /// The emulator's one clock (the store and the webhooks hold clones of it).
     clock: Clock,
 }
 
 impl Shared {
-    /// Logs a request as it arrives (status `None`); its place in the log.
-    fn log(&self, record: RequestRecord) -> usize {
+    /// Logs a request as it arrives (status `None`), its method and path bounded, dropping the
+    /// oldest past [`MAX_LOGGED_REQUESTS`].
+    fn log(&self, mut record: RequestRecord) {
+        record.method = bounded(record.method, 16);
+        record.path = bounded(record.path, MAX_LOGGED_PATH);
         let mut requests = self
             .requests
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        requests.push(record);
-        requests.len() - 1
+        if requests.len() >= MAX_LOGGED_REQUESTS {
+            requests.pop_front();
+        }
+        requests.push_back(record);
     }
 
-    /// Notes the status answered to the request at `at` in the log.
-    fn answered(&self, at: usize, status: u16) {
+    /// Notes the status answered to request number `n` (if it is still in the log).
+    fn answered(&self, n: u64, status: u16) {
         let mut requests = self
             .requests
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(record) = requests.get_mut(at) {
+        // Requests are logged in the order they are numbered; a recent one is near the end.
+        if let Some(record) = requests.iter_mut().rev().find(|record| record.n == n) {
             record.status = Some(status);
         }
     }
@@ -221,6 +257,7 @@ pub struct SandboxBuilder {
     webhook_schedule: Vec<Duration>,
     webhook_endpoints: Vec<(String, String)>,
     clock: Option<Clock>,
+    header_timeout: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -237,6 +274,7 @@ impl Default for SandboxBuilder {
             webhook_schedule: SVIX_SCHEDULE.to_vec(),
             webhook_endpoints: Vec::new(),
             clock: None,
+            header_timeout: HEADER_TIMEOUT,
         }
     }
 }
@@ -271,6 +309,15 @@ impl SandboxBuilder {
     /// Fault injection; see [`Faults`].
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// How long a connection has to send a request's headers before it is closed (default
+    /// [`HEADER_TIMEOUT`], 10 s): counted from when the emulator starts waiting for them (the
+    /// connection opened, or the previous answer on it sent), so slow-header clients and idle
+    /// kept-alive connections cannot hold sockets open. At least 1 ms.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
@@ -385,7 +432,7 @@ impl SandboxBuilder {
             job_delay: self.job_delay,
             counter: AtomicU64::new(0),
             in_flight: std::sync::atomic::AtomicUsize::new(0),
-            requests: Mutex::new(Vec::new()),
+            requests: Mutex::new(VecDeque::new()),
             webhooks,
             clock,
         });
@@ -396,7 +443,11 @@ impl SandboxBuilder {
             .local_addr()
             .map_err(|e| SandboxError(format!("local address: {e}")))?;
         shared.lock().set_public_origin(format!("http://{addr}"));
-        let task = tokio::spawn(server::serve(listener, http::router(Arc::clone(&shared))));
+        let task = tokio::spawn(server::serve(
+            listener,
+            http::router(Arc::clone(&shared)),
+            self.header_timeout,
+        ));
         Ok(Sandbox {
             addr,
             base_url: format!("http://{addr}{}", http::PREFIX),
@@ -552,15 +603,17 @@ impl Sandbox {
         &self.seeded_data
     }
 
-    /// Every request received so far, in the order they arrived. Each is logged as it arrives,
-    /// before it is answered, so a request the client gave up on (an attempt that timed out and
-    /// was retried) is here too, with `status: None`.
+    /// The requests received so far (the last [`MAX_LOGGED_REQUESTS`] of them), in the order
+    /// they arrived. Each is logged as it arrives, before it is answered, so a request the client
+    /// gave up on (an attempt that timed out and was retried) is here too, with `status: None`.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared
             .requests
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Registers a webhook endpoint and returns its new secret (`whsec_...`).
@@ -586,5 +639,19 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bounded_path_holds_no_more_memory_than_it_shows() {
+        let long = "é".repeat(30 * 1024);
+        let kept = bounded(long, MAX_LOGGED_PATH);
+        assert!(kept.len() <= MAX_LOGGED_PATH + 3 && kept.ends_with("..."));
+        assert!(kept.capacity() <= MAX_LOGGED_PATH + 3, "{}", kept.capacity());
+        assert_eq!(bounded("short".to_owned(), MAX_LOGGED_PATH), "short");
     }
 }

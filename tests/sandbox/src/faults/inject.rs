@@ -45,7 +45,7 @@ pub(crate) async fn faults(
     let is_throttled = throttled.is_some();
     let fault = throttled.or_else(|| shared.faults.decide(n));
     // Logged as it arrives, so a request the client gives up on is in the log too.
-    let logged = shared.log(RequestRecord {
+    shared.log(RequestRecord {
         n,
         method,
         path,
@@ -102,7 +102,7 @@ pub(crate) async fn faults(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    shared.answered(logged, response.status().as_u16());
+    shared.answered(n, response.status().as_u16());
     response
 }
 
