@@ -47,7 +47,8 @@ fn parse(text: &str) -> Result<rust_decimal::Decimal, DecimalError> {
     }
     if trimmed.contains(['e', 'E']) {
         // Scientific notation (as a JSON number may be written): exact, or an error.
-        return rust_decimal::Decimal::from_scientific(trimmed).map_err(|_| DecimalError::new(text));
+        return rust_decimal::Decimal::from_scientific(trimmed)
+            .map_err(|_| DecimalError::new(text));
     }
     rust_decimal::Decimal::from_str_exact(trimmed).map_err(|_| DecimalError::new(text))
 }
@@ -274,21 +275,34 @@ mod tests {
         ] {
             let body = format!(r#"{{"totalCharges": {sent}, "currency": "USD"}}"#);
             // As the client decodes answers (bounded), and as plain serde_json does.
-            let bill: Bill = crate::decode::decode(body.as_bytes())
-                .unwrap_or_else(|e| panic!("{sent}: {e:?}"));
-            assert_eq!(bill.total_charges.as_ref().map(Decimal::as_str), Some(kept), "{sent}");
+            let bill: Bill =
+                crate::decode::decode(body.as_bytes()).unwrap_or_else(|e| panic!("{sent}: {e:?}"));
+            assert_eq!(
+                bill.total_charges.as_ref().map(Decimal::as_str),
+                Some(kept),
+                "{sent}"
+            );
             assert_eq!(bill.currency, "USD");
             let plain: Bill = serde_json::from_str(&body).unwrap();
-            assert_eq!(plain.total_charges.as_ref().map(Decimal::as_str), Some(kept));
+            assert_eq!(
+                plain.total_charges.as_ref().map(Decimal::as_str),
+                Some(kept)
+            );
         }
-        let null: Bill = serde_json::from_str(r#"{"totalCharges": null, "currency": "X"}"#).unwrap();
+        let null: Bill =
+            serde_json::from_str(r#"{"totalCharges": null, "currency": "X"}"#).unwrap();
         assert_eq!(null.total_charges, None);
         // The numbers convert exactly, or say why not.
         let exact = |text: &str| Decimal(text.to_owned()).to_decimal();
         assert_eq!(exact("12.5").unwrap(), rust_decimal::Decimal::new(125, 1));
         assert_eq!(exact("1E-7").unwrap(), rust_decimal::Decimal::new(1, 7));
         assert!(exact("-0.0").unwrap().is_zero());
-        for odd in ["1e400", "18446744073709551616000000000000", "true", long.as_str()] {
+        for odd in [
+            "1e400",
+            "18446744073709551616000000000000",
+            "true",
+            long.as_str(),
+        ] {
             assert!(exact(odd).is_err(), "{odd}");
         }
         // From a serde_json::Value (the digits of a float are already gone there): kept too.
@@ -297,7 +311,11 @@ mod tests {
         assert_eq!(bill.total_charges.unwrap().as_str(), "12.5");
         let value = serde_json::json!({"totalCharges": true, "currency": "USD"});
         assert_eq!(
-            serde_json::from_value::<Bill>(value).unwrap().total_charges.unwrap().as_str(),
+            serde_json::from_value::<Bill>(value)
+                .unwrap()
+                .total_charges
+                .unwrap()
+                .as_str(),
             "true"
         );
     }

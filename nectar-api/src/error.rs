@@ -72,7 +72,6 @@ pub enum ErrorKind {
 pub struct Error(Box<Repr>);
 
 /// What an [`Error`] holds (boxed, so a `Result<_, Error>` stays small).
-#[derive(Debug)]
 struct Repr {
     kind: ErrorKind,
     operation: Option<&'static str>,
@@ -104,9 +103,31 @@ pub(crate) struct Seen {
     pub(crate) over_budget: Option<u64>,
     /// The secrets the request carried (its body's sensitive values), to mask in any echo.
     pub(crate) sent: redact::Echoes,
-    /// The attempt timeout, when the last attempt ran out of it (its answer may still come: the
+    /// The limit the last attempt ran out of, when it did (its answer may still come: the
     /// client keeps its slot until then, see `client/hooks.rs`).
-    pub(crate) timed_out: Option<Duration>,
+    pub(crate) timed_out: Option<Fired>,
+}
+
+/// A time limit that fired: which, how long, and the setting it comes from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fired {
+    /// "attempt timeout" or "total timeout".
+    pub(crate) limit: &'static str,
+    pub(crate) value: Duration,
+    /// The setting, e.g. `RequestOptions::attempt_timeout`.
+    pub(crate) set_by: &'static str,
+}
+
+impl fmt::Display for Fired {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{TIMED_OUT}: no whole answer within the {} of {} s (set by {})",
+            self.limit,
+            self.value.as_secs_f64(),
+            self.set_by
+        )
+    }
 }
 
 impl Seen {
@@ -257,7 +278,17 @@ impl Error {
             (ErrorKind::Api, Some(403)) => {
                 "check the id and that the key's user has access to this company"
             }
-            (ErrorKind::Api, Some(404)) => "check the id: no such object (or it was deleted)",
+            (ErrorKind::Api, Some(404)) => match self.0.operation.and_then(operations::operation) {
+                // No id was sent: the endpoint itself is not there.
+                Some(op) if !op.path.contains('{') => {
+                    "check the base URL: Nectar has no such endpoint there (it ends in /v2.2, as \
+                     in https://external.nectarclimate.com/v2.2)"
+                }
+                _ => {
+                    "check the id: no such object (or it was deleted); if every call answers 404, \
+                     check the base URL"
+                }
+            },
             (ErrorKind::Api, Some(429)) => {
                 "slow down: wait for Retry-After and keep to at most 10 concurrent requests"
             }
@@ -307,7 +338,9 @@ impl Error {
         let kept_body = |bytes: &[u8]| redact_body(bytes, MAX_ERROR_BODY, Some(&echoes));
         let mut error = match error {
             // The last attempt gave up waiting; what progenitor got is the stand-in answer.
-            _ if seen.timed_out.is_some() => Error::new(ErrorKind::Timeout, TIMED_OUT),
+            _ if let Some(fired) = seen.timed_out => {
+                Error::new(ErrorKind::Timeout, fired.to_string())
+            }
             E::ErrorResponse(response) => {
                 let mut error = Error::new(ErrorKind::Api, String::new());
                 error.0.status = Some(response.status());
@@ -425,7 +458,13 @@ pub(crate) fn transport(source: reqwest::Error) -> Error {
 
 /// The kind and a short description of a transport failure; never the URL.
 pub(crate) fn describe(source: &reqwest::Error) -> (ErrorKind, &'static str) {
-    if source.is_timeout() {
+    if source.is_timeout() && source.is_connect() {
+        (
+            ErrorKind::Timeout,
+            "could not connect to Nectar within the connect timeout (set by \
+             ClientBuilder::connect_timeout, 10 s by default)",
+        )
+    } else if source.is_timeout() {
         (ErrorKind::Timeout, TIMED_OUT)
     } else if source.is_connect() {
         (ErrorKind::Transport, "could not connect to Nectar")
@@ -480,9 +519,51 @@ impl fmt::Display for Error {
     }
 }
 
+/// What `fn main() -> Result<(), Box<dyn Error>>` prints: the message and the advice first (as
+/// `Display` writes them), then every field that is set. Server text (`detail`, `body`,
+/// `location`) is escaped as in `Display`.
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+        /// A text written as it is, between quotes (already escaped).
+        struct Shown<T: fmt::Display>(T);
+        impl<T: fmt::Display> fmt::Debug for Shown<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "\"{}\"", self.0)
+            }
+        }
+        let escaped = |text: &str| Shown(crate::escape::escaped(text));
+        let repr = &self.0;
+        let mut out = f.debug_struct("Error");
+        out.field("message", &Shown(self));
+        out.field("kind", &repr.kind);
+        if let Some(operation) = repr.operation {
+            out.field("operation", &operation);
+        }
+        if let Some(status) = repr.status {
+            out.field("status", &status.as_u16());
+        }
+        if let Some(detail) = &repr.detail {
+            out.field("detail", &escaped(detail));
+        }
+        if let Some(after) = repr.retry_after {
+            out.field("retry_after", &after);
+        }
+        if let Some(location) = &repr.location {
+            out.field("location", &escaped(location));
+        }
+        if let Some(limit) = repr.limit {
+            out.field("limit", &limit);
+        }
+        if let Some(body) = &repr.body {
+            out.field("body", &escaped(body));
+        }
+        if let Some(source) = &repr.source {
+            out.field(
+                "source",
+                &Shown(crate::escape::escaped(&source.to_string())),
+            );
+        }
+        out.finish()
     }
 }
 
@@ -569,6 +650,34 @@ mod tests {
         assert!(error.is_retryable());
         assert_eq!(error.body(), Some("<html>502</html>"));
         assert_eq!(error.detail(), None);
+    }
+
+    #[test]
+    fn debug_says_the_message_and_the_advice_first() {
+        let mut error = Error::from_answer(
+            StatusCode::NOT_FOUND,
+            br#"{"detail": "Not found.\u001b[2J"}"#,
+            None,
+        );
+        error.0.operation = Some("ping");
+        let debug = format!("{error:?}");
+        assert!(
+            debug.starts_with(
+                "Error { message: \"ping (GET /ping): Nectar answered 404 Not Found: Not \
+                 found.\\u{1b}[2J; check the base URL"
+            ),
+            "{debug}"
+        );
+        assert!(
+            debug.contains("kind: Api, operation: \"ping\", status: 404"),
+            "{debug}"
+        );
+        assert!(!debug.contains('\u{1b}'), "{debug}");
+        // An operation with an id: the id is the likelier mistake.
+        error.0.operation = Some("get_company");
+        assert!(error.to_string().contains("check the id"), "{error}");
+        // Alternate form too.
+        assert!(format!("{error:#?}").contains("message: \"get_company ("));
     }
 
     #[test]

@@ -393,8 +393,8 @@ mod tests {
             "https://evil/?pw=p%22a%20ss%2Fw%26rd",       // URL-encoded
             "https://evil/?pw=p%22a+ss%2fw%26rd",         // form-encoded, lower-case hex
             "https://evil/?api_key=the-api-key",
-            "<p>you sent p&quot;a ss/w&amp;rd</p>",           // HTML-escaped
-            "<p>you sent p&#34;a ss/w&amp;rd</p>",            // HTML, numeric references
+            "<p>you sent p&quot;a ss/w&amp;rd</p>", // HTML-escaped
+            "<p>you sent p&#34;a ss/w&amp;rd</p>",  // HTML, numeric references
             "secret 123456 leaked",
         ] {
             let masked = echoes.mask(echoed);

@@ -193,11 +193,13 @@ impl<'a, T: Send + 'a> Waiter<'a, T> {
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     format!(
-                        "{} was still {} after {:.1} s (waiting for {})",
+                        "{} was still {} after {:.1} s (waiting for {}), past the waiter's \
+                         timeout of {} s (set by Waiter::timeout)",
                         self.what,
                         (self.state)(&object),
                         elapsed.as_secs_f64(),
-                        self.until
+                        self.until,
+                        self.timeout.as_secs_f64()
                     ),
                 ));
             }

@@ -305,9 +305,9 @@ impl Verifier {
         let expected = mac(&self.key, id, timestamp.trim(), body);
         // Every space-separated `v1,<base64>` of the header (key rotation).
         let matched = signatures.split_whitespace().any(|entry| {
-                let Some(("v1", encoded)) = entry.split_once(',') else {
-                    return false;
-                };
+            let Some(("v1", encoded)) = entry.split_once(',') else {
+                return false;
+            };
             LENIENT
                 .decode(encoded)
                 .is_ok_and(|signature| expected.clone().verify_slice(&signature).is_ok())
@@ -640,8 +640,16 @@ mod tests {
         let timestamp = TIMESTAMP.to_string();
         for (name, other, label) in [
             ("svix-id", "msg_other", "svix-id (or webhook-id)"),
-            ("svix-timestamp", "1614265331", "svix-timestamp (or webhook-timestamp)"),
-            ("svix-signature", wrong, "svix-signature (or webhook-signature)"),
+            (
+                "svix-timestamp",
+                "1614265331",
+                "svix-timestamp (or webhook-timestamp)",
+            ),
+            (
+                "svix-signature",
+                wrong,
+                "svix-signature (or webhook-signature)",
+            ),
         ] {
             let mut verdicts: Vec<_> = (0..200)
                 .map(|_| {
@@ -654,7 +662,9 @@ mod tests {
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))
                     .collect();
                     map.insert(name.to_uppercase(), other.to_owned());
-                    verifier.check_signature_at(&map, BODY, at(TIMESTAMP)).map(str::to_owned)
+                    verifier
+                        .check_signature_at(&map, BODY, at(TIMESTAMP))
+                        .map(str::to_owned)
                 })
                 .collect();
             verdicts.dedup();

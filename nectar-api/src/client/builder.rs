@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     pub(super) retry: RetryPolicy,
     pub(super) attempt_timeout: Duration,
     pub(super) total_timeout: Duration,
+    /// Where the attempt and total timeouts were set, for the message of a timeout.
+    pub(super) timeouts_from: TimeoutsFrom,
     pub(super) max_response_size: u64,
     /// Requests in flight, for this client and all its clones.
     pub(super) limiter: Arc<Limiter>,
@@ -64,6 +66,13 @@ impl fmt::Debug for Inner {
             .field("concurrency", &self.limiter.current())
             .finish()
     }
+}
+
+/// Where a client's attempt and total timeouts were set: the setting a timeout error names.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TimeoutsFrom {
+    pub(crate) attempt: &'static str,
+    pub(crate) total: &'static str,
 }
 
 /// Configures a [`Client`].
@@ -100,6 +109,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     attempt_timeout: Duration,
     total_timeout: Duration,
+    timeouts_from: TimeoutsFrom,
     retry: RetryPolicy,
     user_agent: String,
     allow_insecure_http: bool,
@@ -141,6 +151,10 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             attempt_timeout: Duration::from_secs(30),
             total_timeout: Duration::from_secs(120),
+            timeouts_from: TimeoutsFrom {
+                attempt: "the default of ClientBuilder::attempt_timeout",
+                total: "the default of ClientBuilder::total_timeout",
+            },
             retry: RetryPolicy::default(),
             user_agent: concat!("nectar-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             allow_insecure_http: false,
@@ -204,6 +218,7 @@ impl ClientBuilder {
     /// [`ErrorKind::Timeout`]; GET, HEAD, PUT and DELETE are then retried.
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = timeout;
+        self.timeouts_from.attempt = "ClientBuilder::attempt_timeout";
         self
     }
 
@@ -211,6 +226,7 @@ impl ClientBuilder {
     /// [`MAX_TIMEOUT`]).
     pub fn total_timeout(mut self, timeout: Duration) -> Self {
         self.total_timeout = timeout;
+        self.timeouts_from.total = "ClientBuilder::total_timeout";
         self
     }
 
@@ -370,6 +386,7 @@ impl ClientBuilder {
             retry: self.retry,
             attempt_timeout: self.attempt_timeout.min(MAX_TIMEOUT),
             total_timeout: self.total_timeout.min(MAX_TIMEOUT),
+            timeouts_from: self.timeouts_from,
             max_response_size: self.max_response_size,
             limiter: Arc::new(Limiter::new(
                 self.max_concurrency,

@@ -14,7 +14,11 @@ use super::{
     record::see,
     retry::{Retry, classify, jitter, reason},
 };
-use crate::{Client, error::Seen, generated::operations};
+use crate::{
+    Client,
+    error::{Fired, Seen},
+    generated::operations,
+};
 
 impl Client {
     /// One attempt under the client-wide concurrency limit: wait for a slot, send, read the
@@ -34,12 +38,29 @@ impl Client {
         started: Instant,
     ) -> reqwest::Result<reqwest::Response> {
         let inner = self.inner();
+        // What was seen of an earlier attempt does not describe this one (a timeout, then a
+        // refused connection, is a transport failure); what the request sent stays.
+        see(|seen| seen.replace(Seen::default()));
         let permit = inner.limiter.acquire().await;
         let remaining = inner.total_timeout.saturating_sub(started.elapsed());
         let deadline = inner
             .attempt_timeout
             .min(remaining)
             .max(Duration::from_millis(1));
+        // Which limit bounds this attempt, for the message if it fires.
+        let fires = if inner.attempt_timeout <= remaining {
+            Fired {
+                limit: "attempt timeout",
+                value: inner.attempt_timeout,
+                set_by: inner.timeouts_from.attempt,
+            }
+        } else {
+            Fired {
+                limit: "total timeout",
+                value: inner.total_timeout,
+                set_by: inner.timeouts_from.total,
+            }
+        };
         // The longest a slot stays taken by an answer still coming after its attempt gave up.
         *request.timeout_mut() = Some(inner.total_timeout.max(deadline));
         let http = self.client().clone();
@@ -61,7 +82,7 @@ impl Client {
                 });
                 see(|seen| {
                     seen.replace(Seen {
-                        timed_out: Some(deadline),
+                        timed_out: Some(fires),
                         ..Seen::default()
                     });
                 });
@@ -73,6 +94,10 @@ impl Client {
                 inner.limiter.throttled(&permit);
             }
             Ok(_) => inner.limiter.succeeded(),
+            // reqwest's own timeout (the total, when it bounds the attempt) fired first.
+            Err(error) if error.is_timeout() && !error.is_connect() => {
+                see(|seen| seen.timed_out = Some(fires));
+            }
             Err(_) => {}
         }
         outcome

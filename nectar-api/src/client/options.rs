@@ -104,6 +104,12 @@ impl Client {
         )?;
         inner.attempt_timeout = attempt_timeout.min(MAX_TIMEOUT);
         inner.total_timeout = total_timeout.min(MAX_TIMEOUT);
+        if options.attempt_timeout.is_some() {
+            inner.timeouts_from.attempt = "RequestOptions::attempt_timeout";
+        }
+        if options.total_timeout.is_some() {
+            inner.timeouts_from.total = "RequestOptions::total_timeout";
+        }
         inner.retry = retry;
         inner.max_response_size = max_response_size;
         Ok(Client::new_with_client(

@@ -46,7 +46,11 @@ mod tests {
             ("\u{e9}t\u{e9}", "%C3%A9t%C3%A9"),
             ("ABC-def_1.2~", "ABC-def_1.2~"),
         ] {
-            assert_eq!(path_segment("account_id", value).as_deref(), Ok(sent), "{value:?}");
+            assert_eq!(
+                path_segment("account_id", value).as_deref(),
+                Ok(sent),
+                "{value:?}"
+            );
         }
         for refused in ["", ".", ".."] {
             let message = path_segment("account_id", refused).unwrap_err();

@@ -155,7 +155,11 @@ impl View {
 /// it: an escape, a percent-encoded byte or a character reference decoded, else the char itself.
 fn decode_at(text: &str, i: usize) -> (char, usize) {
     let rest = &text[i..];
-    let hex = |digits: &str| u32::from_str_radix(digits, 16).ok().and_then(char::from_u32);
+    let hex = |digits: &str| {
+        u32::from_str_radix(digits, 16)
+            .ok()
+            .and_then(char::from_u32)
+    };
     let escaped = |prefix: &str, len: usize| {
         let digits = rest.strip_prefix(prefix)?.get(..len)?;
         digits
@@ -175,19 +179,20 @@ fn decode_at(text: &str, i: usize) -> (char, usize) {
         && let Some(end) = rest.bytes().take(12).position(|b| b == b';')
     {
         let entity = &rest[1..end];
-        let decoded = match entity {
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            _ => entity.strip_prefix('#').and_then(|number| {
-                match number.strip_prefix(['x', 'X']) {
-                    Some(digits) => hex(digits),
-                    None => number.parse::<u32>().ok().and_then(char::from_u32),
-                }
-            }),
-        };
+        let decoded =
+            match entity {
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                _ => entity.strip_prefix('#').and_then(|number| {
+                    match number.strip_prefix(['x', 'X']) {
+                        Some(digits) => hex(digits),
+                        None => number.parse::<u32>().ok().and_then(char::from_u32),
+                    }
+                }),
+            };
         if let Some(c) = decoded {
             return (c, end + 1);
         }
@@ -254,7 +259,18 @@ mod tests {
 
     #[test]
     fn odd_text_never_panics() {
-        for text in ["%", "%4", "\\u12", "&#;", "&#x110000;", "&", "<", "é%C3", "\\", "&#99999999999;"] {
+        for text in [
+            "%",
+            "%4",
+            "\\u12",
+            "&#;",
+            "&#x110000;",
+            "&",
+            "<",
+            "é%C3",
+            "\\",
+            "&#99999999999;",
+        ] {
             let _ = cut_at_secret(text);
             let _ = cut_at_secret(&format!("{text}token={text}"));
         }

@@ -43,7 +43,11 @@ pub(crate) fn apply(file: &mut syn::File) -> Result<usize, Error> {
     Ok(count)
 }
 
-fn rewrite(tokens: TokenStream, segment: &TokenStream, count: &mut usize) -> Result<TokenStream, Error> {
+fn rewrite(
+    tokens: TokenStream,
+    segment: &TokenStream,
+    count: &mut usize,
+) -> Result<TokenStream, Error> {
     let mut out: Vec<TokenTree> = Vec::new();
     let mut tokens = tokens.into_iter().peekable();
     while let Some(token) = tokens.next() {
@@ -135,7 +139,10 @@ mod tests {
             );
             assert!(text.contains(&call), "{call} not in {text}");
         }
-        assert!(text.contains("use progenitor_client :: { ClientHooks , OperationInfo }"), "{text}");
+        assert!(
+            text.contains("use progenitor_client :: { ClientHooks , OperationInfo }"),
+            "{text}"
+        );
 
         // progenitor's output without any, or with another shape, is reported.
         let mut none: syn::File = syn::parse_quote! { pub mod builder {} };

@@ -651,7 +651,11 @@ mod tests {
         let long = "é".repeat(30 * 1024);
         let kept = bounded(long, MAX_LOGGED_PATH);
         assert!(kept.len() <= MAX_LOGGED_PATH + 3 && kept.ends_with("..."));
-        assert!(kept.capacity() <= MAX_LOGGED_PATH + 3, "{}", kept.capacity());
+        assert!(
+            kept.capacity() <= MAX_LOGGED_PATH + 3,
+            "{}",
+            kept.capacity()
+        );
         assert_eq!(bounded("short".to_owned(), MAX_LOGGED_PATH), "short");
     }
 }

@@ -85,7 +85,9 @@ async fn the_request_log_is_bounded_per_request_and_in_total() {
         "a path longer than {MAX_LOGGED_PATH} bytes was kept"
     );
     assert!(log[0].path.starts_with("/v2.2/company/aaa") && log[0].path.ends_with("..."));
-    println!("the log keeps {kept} bytes of paths and methods after 1,000 requests with 60 KB paths");
+    println!(
+        "the log keeps {kept} bytes of paths and methods after 1,000 requests with 60 KB paths"
+    );
     assert!(kept <= 1_000 * (MAX_LOGGED_PATH + 3 + 16));
 
     // Past MAX_LOGGED_REQUESTS, the oldest go; numbering goes on.
@@ -129,7 +131,10 @@ impl Limited {
         let stdout = child.stdout.take().expect("piped");
         let mut lines = BufReader::new(stdout).lines();
         let port = loop {
-            let line = lines.next().expect("the emulator prints its address").unwrap();
+            let line = lines
+                .next()
+                .expect("the emulator prints its address")
+                .unwrap();
             if let Some(rest) = line.strip_prefix("Nectar emulator serving http://127.0.0.1:") {
                 break rest.split('/').next().unwrap().parse().unwrap();
             }
@@ -156,7 +161,11 @@ async fn the_accept_loop_backs_off_when_file_descriptors_run_out() {
     let mut idle = Vec::new();
     for _ in 0..120 {
         // The kernel completes the handshake for the backlog; the emulator cannot accept them all.
-        idle.push(TcpStream::connect(("127.0.0.1", server.port)).await.unwrap());
+        idle.push(
+            TcpStream::connect(("127.0.0.1", server.port))
+                .await
+                .unwrap(),
+        );
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = server.cpu_ticks();

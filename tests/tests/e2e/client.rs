@@ -487,6 +487,12 @@ async fn the_waiter_returns_once_the_connection_leaves_pending() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert!(error.to_string().contains("still CONNECTED"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("the waiter's timeout of 0.15 s (set by Waiter::timeout)"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

@@ -390,6 +390,76 @@ async fn a_slow_body_is_a_timeout_retried_for_get_only() {
     assert_eq!(silent.requests().len(), 3);
 }
 
+/// A timeout names the limit that fired and the setting it comes from.
+#[tokio::test]
+async fn a_timeout_names_the_limit_and_where_it_was_set() {
+    let (_silent, client) = timing_out(|| Reply::Silent, 200).await;
+    let once = RetryPolicy {
+        max_attempts: 1,
+        ..fast()
+    };
+    let client = client
+        .with_options(nectar_api::RequestOptions::new().retry_policy(once.clone()))
+        .unwrap();
+    let error = client.ping().send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout);
+    assert!(
+        error.to_string().contains(
+            "no whole answer within the attempt timeout of 0.2 s (set by \
+             ClientBuilder::attempt_timeout)"
+        ),
+        "{error}"
+    );
+    let hasty = client
+        .with_options(nectar_api::RequestOptions::new().attempt_timeout(Duration::from_millis(100)))
+        .unwrap();
+    let error = hasty.ping().send().await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("attempt timeout of 0.1 s (set by RequestOptions::attempt_timeout)"),
+        "{error}"
+    );
+    let short_total = client
+        .with_options(nectar_api::RequestOptions::new().total_timeout(Duration::from_millis(50)))
+        .unwrap();
+    let error = short_total.ping().send().await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("total timeout of 0.05 s (set by RequestOptions::total_timeout)"),
+        "{error}"
+    );
+    // Debug, as `main` returning the error prints it, leads with the same message.
+    assert!(
+        format!("{error:?}")
+            .starts_with("Error { message: \"ping (GET /ping): the request timed out"),
+        "{error:?}"
+    );
+}
+
+/// A 404 from an operation that sends no id points at the base URL.
+#[tokio::test]
+async fn a_404_without_an_id_points_at_the_base_url() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    // The base URL without its `/v2.2`.
+    let client = Client::builder()
+        .api_key(sandbox.api_key())
+        .base_url(format!("http://{}", sandbox.addr()))
+        .build()
+        .unwrap();
+    let error = client.ping().send().await.unwrap_err();
+    assert_eq!(status(&error), Some(404), "{error}");
+    assert!(error.to_string().contains("check the base URL"), "{error}");
+    let error = client
+        .get_company()
+        .company_id(Uuid::new_v4())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("check the id"), "{error}");
+}
+
 /// A server that answers every request with `reply()`, and a client whose attempts time out
 /// after `timeout_ms`.
 async fn timing_out(
@@ -838,17 +908,25 @@ async fn no_sensitive_value_shows_whatever_the_error_body_format() {
     const SENT: &str = "p'a\"ss&<w>rd\\9";
     let pad = "a".repeat(70 * 1024);
     let forms: Vec<(&str, String)> = vec![
-        ("python repr", format!("{{'detail': 'bad', 'token': '{VALUE}'}}")),
+        (
+            "python repr",
+            format!("{{'detail': 'bad', 'token': '{VALUE}'}}"),
+        ),
         (
             "html table",
-            format!("<html><body><table><tr><td>password</td><td>{VALUE}</td></tr></table></body></html>"),
+            format!(
+                "<html><body><table><tr><td>password</td><td>{VALUE}</td></tr></table></body></html>"
+            ),
         ),
         (
             "html form",
             format!(r#"<form><input name="magicLinkUrl" value="{VALUE}"></form>"#),
         ),
         ("form encoding", format!("detail=bad&token={VALUE}")),
-        ("form encoding, escaped name", format!("detail=bad&t%6Fken={VALUE}")),
+        (
+            "form encoding, escaped name",
+            format!("detail=bad&t%6Fken={VALUE}"),
+        ),
         ("yaml", format!("detail: bad\ninvitation_url: {VALUE}\n")),
         (
             "json cut at the read limit",
@@ -862,7 +940,10 @@ async fn no_sensitive_value_shows_whatever_the_error_body_format() {
             "json, escaped key",
             format!(r#"{{"detail": "bad", "t\u006fken": "{VALUE}"}}"#),
         ),
-        ("json, other case", format!(r#"{{"detail": "bad", "Token": "{VALUE}"}}"#)),
+        (
+            "json, other case",
+            format!(r#"{{"detail": "bad", "Token": "{VALUE}"}}"#),
+        ),
         (
             "json inside the detail",
             serde_json::json!({ "detail": format!(r#"{{"token": "{VALUE}"}}"#) }).to_string(),

@@ -101,7 +101,9 @@ fn decoded(segment: &str) -> Vec<u8> {
     let mut out = Vec::new();
     let mut at = 0;
     while at < bytes.len() {
-        let hex = bytes.get(at + 1..at + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes
+            .get(at + 1..at + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         if bytes[at] == b'%'
             && let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok())
         {
@@ -120,7 +122,11 @@ async fn every_string_path_parameter_stays_one_segment_under_its_template() {
     let covered: BTreeSet<(String, String, String)> = COVERED
         .iter()
         .map(|(op, param, template)| {
-            ((*op).to_owned(), (*param).to_owned(), (*template).to_owned())
+            (
+                (*op).to_owned(),
+                (*param).to_owned(),
+                (*template).to_owned(),
+            )
         })
         .collect();
     assert_eq!(
