@@ -338,9 +338,11 @@ impl Error {
         let kept_body = |bytes: &[u8]| redact_body(bytes, MAX_ERROR_BODY, Some(&echoes));
         let mut error = match error {
             // The last attempt gave up waiting; what progenitor got is the stand-in answer.
-            _ if let Some(fired) = seen.timed_out => {
-                Error::new(ErrorKind::Timeout, fired.to_string())
-            }
+            _ if seen.timed_out.is_some() => Error::new(
+                ErrorKind::Timeout,
+                seen.timed_out
+                    .map_or_else(|| TIMED_OUT.to_owned(), |fired| fired.to_string()),
+            ),
             E::ErrorResponse(response) => {
                 let mut error = Error::new(ErrorKind::Api, String::new());
                 error.0.status = Some(response.status());

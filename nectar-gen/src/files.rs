@@ -21,7 +21,7 @@ pub struct GeneratedFile {
 pub const GENERATED_DIR: &str = "nectar-api/src/generated";
 
 /// nectar-sandbox's copy of `spec/openapi.json`, which it embeds.
-pub const SANDBOX_SPEC: &str = "tests/sandbox/openapi.json";
+pub const SANDBOX_SPEC: &str = "nectar-sandbox/openapi.json";
 
 /// Every generated file: the spec, its copy in nectar-sandbox, and the bindings.
 pub fn generate() -> Result<Vec<GeneratedFile>, Error> {
@@ -57,6 +57,10 @@ pub fn generate() -> Result<Vec<GeneratedFile>, Error> {
         GeneratedFile {
             path: "nectar-api/src/generated/operations.rs",
             contents: bindings.operations,
+        },
+        GeneratedFile {
+            path: crate::passes::cli::CLI_COMMANDS,
+            contents: bindings.cli,
         },
     ])
 }

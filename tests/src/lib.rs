@@ -1,6 +1,6 @@
 //! Cross-crate tests of nectar-rs, and the internal harness they use (not published).
 //!
-//! The emulator they run against is its own crate, `nectar-sandbox` (`tests/sandbox/`); this
+//! The emulator they run against is its own crate, `nectar-sandbox` (`nectar-sandbox/`); this
 //! crate keeps only what is internal to our own testing:
 //!
 //! - [`hostile`]: a scriptable server that plays a hostile or broken Nectar (redirects, absurd

@@ -9,8 +9,8 @@ use crate::{
     Error,
     dsl::schema::WEBHOOK_TIMESTAMP_PATTERN,
     passes::{
-        multipart, open_enum, operations, pages, patch, path_params, patterns, response_builders,
-        rewrite,
+        cli, multipart, open_enum, operations, pages, patch, path_params, patterns,
+        response_builders, rewrite,
     },
     read,
 };
@@ -43,6 +43,8 @@ pub struct Bindings {
     pub pages: String,
     /// `generated/operations.rs`: the operation table and the sensitive field names.
     pub operations: String,
+    /// nectar-cli's `generated/commands.rs`: one command per operation.
+    pub cli: String,
 }
 
 /// Generates the bindings for `spec`. The spec is validated first, so shapes progenitor would
@@ -127,6 +129,8 @@ pub fn bindings(spec: &oa::OpenAPI) -> Result<Bindings, Error> {
     let pages: syn::File = syn::parse2(pages).map_err(|e| Error::Render(format!("pages: {e}")))?;
     let operations: syn::File =
         syn::parse2(operations).map_err(|e| Error::Render(format!("operations: {e}")))?;
+    let cli: syn::File = syn::parse2(cli::generate(spec, &client, &pages)?)
+        .map_err(|e| Error::Render(format!("cli: {e}")))?;
 
     Ok(Bindings {
         module: format!(
@@ -136,6 +140,7 @@ pub fn bindings(spec: &oa::OpenAPI) -> Result<Bindings, Error> {
         enums: render(&enums),
         pages: render(&pages),
         operations: render(&operations),
+        cli: render(&cli),
     })
 }
 

@@ -1,10 +1,11 @@
 //! The generator passes: from the spec to the Rust of nectar-api. [`bindings`] drives them:
 //! progenitor for the client and types, then [`rewrite`] over its output, [`patch`] for update
 //! bodies, [`multipart`] for uploads, [`path_params`] so an id stays one path segment; and ours for [`open_enum`]s, [`pages`] and the run-time
-//! [`operations`] table. [`links`] adds OpenAPI links to the spec itself. What each works around in
+//! [`operations`] table; [`cli`] for the `nectar` command's generated commands. [`links`] adds OpenAPI links to the spec itself. What each works around in
 //! progenitor 0.15 is in `PROGENITOR.md` beside this file.
 
 pub(crate) mod bindings;
+pub(crate) mod cli;
 pub(crate) mod links;
 pub(crate) mod multipart;
 pub(crate) mod open_enum;
