@@ -110,7 +110,9 @@ impl Args<'_> {
             };
             let value = match field.kind {
                 FieldKind::String => serde_json::Value::String(text.clone()),
-                FieldKind::Bool => serde_json::Value::Bool(parse(&format!("--{}", field.flag), text)?),
+                FieldKind::Bool => {
+                    serde_json::Value::Bool(parse(&format!("--{}", field.flag), text)?)
+                }
                 FieldKind::Number => serde_json::Value::Number(parse::<serde_json::Number>(
                     &format!("--{}", field.flag),
                     text,

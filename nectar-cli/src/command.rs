@@ -5,7 +5,10 @@
 
 use clap::{Arg as ClapArg, ArgAction, ArgMatches, Command};
 
-use crate::{error::CliError, generated::COMMANDS};
+use crate::{
+    error::CliError,
+    generated::{COMMANDS, NOUNS},
+};
 
 /// What a command acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,13 +45,25 @@ pub(crate) struct BodyField {
 #[derive(Debug)]
 pub(crate) enum Arg {
     /// `--flag VALUE`.
-    Value { flag: &'static str, help: &'static str },
+    Value {
+        flag: &'static str,
+        help: &'static str,
+    },
     /// `--flag true|false`.
-    Bool { flag: &'static str, help: &'static str },
+    Bool {
+        flag: &'static str,
+        help: &'static str,
+    },
     /// `--flag VALUE`, repeatable.
-    Many { flag: &'static str, help: &'static str },
+    Many {
+        flag: &'static str,
+        help: &'static str,
+    },
     /// `--flag PATH`: a file to upload.
-    File { flag: &'static str, help: &'static str },
+    File {
+        flag: &'static str,
+        help: &'static str,
+    },
     /// `--body FILE|-` and a flag per top-level scalar property.
     Body { fields: &'static [BodyField] },
 }
@@ -109,10 +124,21 @@ fn verb_command(noun: &str, verb: &'static str) -> Command {
     let specs = group(noun, verb);
     let mut about = specs
         .iter()
-        .map(|s| s.about.trim_end_matches('.'))
+        .enumerate()
+        .map(|(i, s)| {
+            let about = s.about.trim_end_matches('.');
+            if i == 0 {
+                return about.to_owned();
+            }
+            let mut chars = about.chars();
+            chars
+                .next()
+                .map(|c| c.to_lowercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
+        })
         .collect::<Vec<_>>()
         .join("; or ");
-    if specs.iter().any(|s| s.deprecated) {
+    if specs.iter().any(|s| s.deprecated) && !about.contains("deprecated") {
         about.push_str(" (deprecated by Nectar)");
     }
     let mut command = Command::new(verb).about(about);
@@ -160,7 +186,10 @@ fn verb_command(noun: &str, verb: &'static str) -> Command {
                 Arg::Value { flag, help } => add(
                     command,
                     flag,
-                    ClapArg::new(*flag).long(*flag).value_name("VALUE").help(*help),
+                    ClapArg::new(*flag)
+                        .long(*flag)
+                        .value_name("VALUE")
+                        .help(*help),
                 ),
                 Arg::Bool { flag, help } => add(
                     command,
@@ -183,7 +212,10 @@ fn verb_command(noun: &str, verb: &'static str) -> Command {
                 Arg::File { flag, help } => add(
                     command,
                     flag,
-                    ClapArg::new(*flag).long(*flag).value_name("PATH").help(*help),
+                    ClapArg::new(*flag)
+                        .long(*flag)
+                        .value_name("PATH")
+                        .help(*help),
                 ),
                 Arg::Body { fields } => {
                     let mut command = add(
@@ -235,8 +267,12 @@ pub(crate) fn generated() -> Vec<Command> {
             out.extend(verbs(noun).into_iter().map(|verb| verb_command(noun, verb)));
             continue;
         }
+        let about = NOUNS
+            .iter()
+            .find(|(name, _)| *name == noun)
+            .map_or_else(|| capitalized(noun), |(_, about)| (*about).to_owned());
         let mut command = Command::new(noun)
-            .about(format!("{} (the API's operations on them)", capitalized(noun)))
+            .about(about)
             .subcommand_required(true)
             .arg_required_else_help(true);
         for verb in verbs(noun) {
@@ -266,13 +302,7 @@ pub(crate) fn resolve(
     if specs.is_empty() {
         return None;
     }
-    let given = |name: &str| {
-        matches
-            .try_get_one::<String>(name)
-            .ok()
-            .flatten()
-            .cloned()
-    };
+    let given = |name: &str| matches.try_get_one::<String>(name).ok().flatten().cloned();
     for spec in &specs {
         let value = match spec.target {
             Target::Id => given(ID),

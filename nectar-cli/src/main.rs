@@ -8,7 +8,9 @@ mod error;
 mod output;
 mod workflows;
 
-/// The generated commands (nectar-gen's `passes/cli.rs`; never edited by hand).
+/// The generated commands (nectar-gen's `passes/cli.rs`; never edited by hand). Formatted by
+/// prettyplease, not rustfmt.
+#[rustfmt::skip]
 #[path = "generated/commands.rs"]
 mod generated;
 
@@ -42,6 +44,7 @@ fn cli() -> Command {
         .arg_required_else_help(true)
         .arg(
             Arg::new("api-key-file")
+                .help_heading("Global options")
                 .long("api-key-file")
                 .global(true)
                 .value_name("PATH")
@@ -49,6 +52,7 @@ fn cli() -> Command {
         )
         .arg(
             Arg::new("sandbox")
+                .help_heading("Global options")
                 .long("sandbox")
                 .global(true)
                 .action(ArgAction::SetTrue)
@@ -56,6 +60,7 @@ fn cli() -> Command {
         )
         .arg(
             Arg::new("format")
+                .help_heading("Global options")
                 .long("format")
                 .global(true)
                 .value_parser(Format::NAMES)
@@ -63,6 +68,7 @@ fn cli() -> Command {
         )
         .arg(
             Arg::new("verbose")
+                .help_heading("Global options")
                 .long("verbose")
                 .short('v')
                 .global(true)
@@ -134,7 +140,9 @@ async fn run(matches: ArgMatches) -> Result<u8, CliError> {
         return Err(CliError::usage("no command given (see nectar --help)"));
     };
     if name == "completions" {
-        let shell = sub.get_one::<String>("shell").map_or("bash", String::as_str);
+        let shell = sub
+            .get_one::<String>("shell")
+            .map_or("bash", String::as_str);
         let shell = match shell {
             "zsh" => clap_complete::Shell::Zsh,
             "fish" => clap_complete::Shell::Fish,
@@ -157,7 +165,11 @@ async fn run(matches: ArgMatches) -> Result<u8, CliError> {
         if matches.get_flag("verbose") {
             eprintln!("nectar: {} against {}", spec.operation, client.base_url());
         }
-        out.max_items = leaf.try_get_one::<u64>(command::MAX_ITEMS).ok().flatten().copied();
+        out.max_items = leaf
+            .try_get_one::<u64>(command::MAX_ITEMS)
+            .ok()
+            .flatten()
+            .copied();
         let args = Args {
             matches: leaf,
             spec,
@@ -180,7 +192,11 @@ async fn main() -> ExitCode {
         Err(error) => {
             // --help and --version are not errors.
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { exit::USAGE } else { exit::OK });
+            return ExitCode::from(if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
         }
     };
     match run(matches).await {
@@ -201,6 +217,10 @@ mod tests {
         cli().debug_assert();
         let mut operations: Vec<&str> = generated::COMMANDS.iter().map(|c| c.operation).collect();
         operations.dedup();
-        assert_eq!(operations.len(), 35, "one command per operation of the spec");
+        assert_eq!(
+            operations.len(),
+            35,
+            "one command per operation of the spec"
+        );
     }
 }

@@ -117,12 +117,20 @@ impl Output {
             match self.format {
                 Format::Ndjson => self.line(&value)?,
                 Format::Csv => {
-                    let columns = header.get_or_insert_with(|| columns(std::slice::from_ref(&value)));
+                    let columns =
+                        header.get_or_insert_with(|| columns(std::slice::from_ref(&value)));
                     if count == 1 {
                         let line = csv_line(columns.iter().map(String::as_str));
                         written(writeln!(self.out, "{line}"))?;
                     }
-                    let line = csv_line(columns.iter().map(|c| cell(&value[c.as_str()])).collect::<Vec<_>>().iter().map(String::as_str));
+                    let line = csv_line(
+                        columns
+                            .iter()
+                            .map(|c| cell(&value[c.as_str()]))
+                            .collect::<Vec<_>>()
+                            .iter()
+                            .map(String::as_str),
+                    );
                     written(writeln!(self.out, "{line}"))?;
                 }
                 Format::Json | Format::Table => kept.push(value),
@@ -151,10 +159,19 @@ impl Output {
             Format::Ndjson => items.iter().try_for_each(|item| self.line(item)),
             Format::Csv => {
                 let columns = columns(items);
-                written(writeln!(self.out, "{}", csv_line(columns.iter().map(String::as_str))))?;
+                written(writeln!(
+                    self.out,
+                    "{}",
+                    csv_line(columns.iter().map(String::as_str))
+                ))?;
                 for item in items {
-                    let cells: Vec<String> = columns.iter().map(|c| cell(&item[c.as_str()])).collect();
-                    written(writeln!(self.out, "{}", csv_line(cells.iter().map(String::as_str))))?;
+                    let cells: Vec<String> =
+                        columns.iter().map(|c| cell(&item[c.as_str()])).collect();
+                    written(writeln!(
+                        self.out,
+                        "{}",
+                        csv_line(cells.iter().map(String::as_str))
+                    ))?;
                 }
                 Ok(())
             }
@@ -245,7 +262,9 @@ fn cell(value: &Value) -> String {
 fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}') {
+        if c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+        {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);

@@ -38,9 +38,18 @@ use crate::{
 const USAGE_FILTERS: [(&str, &str); 5] = [
     ("start-date", "Only rows on or after this date (YYYY-MM-DD)"),
     ("end-date", "Only rows on or before this date (YYYY-MM-DD)"),
-    ("date-type", "Which date the range applies to (e.g. START_DATE, END_DATE, UPDATED_DATE)"),
-    ("datasource-type", "Only this kind of data (e.g. ELECTRIC, GAS, WATER; repeatable)"),
-    ("identifier", "Only rows of this identifier (a meter or account number)"),
+    (
+        "date-type",
+        "Which date the range applies to (e.g. START_DATE, END_DATE, UPDATED_DATE)",
+    ),
+    (
+        "datasource-type",
+        "Only this kind of data (e.g. ELECTRIC, GAS, WATER; repeatable)",
+    ),
+    (
+        "identifier",
+        "Only rows of this identifier (a meter or account number)",
+    ),
 ];
 
 /// The scopes a usage export takes, as flags.
@@ -77,9 +86,8 @@ pub(crate) fn commands(mut command: Command) -> Command {
         );
     for scope in USAGE_SCOPES {
         export = export.arg(
-            id_flag(scope, "The id of what to export the usage of").conflicts_with_all(
-                USAGE_SCOPES.iter().filter(|s| **s != scope).copied(),
-            ),
+            id_flag(scope, "The id of what to export the usage of")
+                .conflicts_with_all(USAGE_SCOPES.iter().filter(|s| **s != scope).copied()),
         );
     }
     for (flag, help) in USAGE_FILTERS {
@@ -138,7 +146,9 @@ pub(crate) fn commands(mut command: Command) -> Command {
                 ),
         );
     command = command.mut_subcommand("connections", |c| c.subcommand(needs_user).subcommand(wait));
-    command = command.mut_subcommand("usage", |c| c.subcommand(export).subcommand(sync("usage rows")));
+    command = command.mut_subcommand("usage", |c| {
+        c.subcommand(export).subcommand(sync("usage rows"))
+    });
     command = command.mut_subcommand("documents", |c| c.subcommand(sync("documents (bills)")));
     command.subcommand(webhooks)
 }
@@ -167,8 +177,8 @@ fn string<'m>(matches: &'m ArgMatches, flag: &str) -> Option<&'m String> {
 }
 
 fn uuid(matches: &ArgMatches, flag: &str) -> Result<Uuid, CliError> {
-    let text = string(matches, flag)
-        .ok_or_else(|| CliError::usage(format!("--{flag} is required")))?;
+    let text =
+        string(matches, flag).ok_or_else(|| CliError::usage(format!("--{flag} is required")))?;
     text.parse()
         .map_err(|e| CliError::usage(format!("--{flag}: {text:?} is not an id: {e}")))
 }
@@ -220,7 +230,11 @@ async fn wait(client: &Client, matches: &ArgMatches, out: &mut Output) -> Result
     let value = serde_json::to_value(&connection)
         .map_err(|e| CliError::other(format!("encoding the connection: {e}")))?;
     out.value(&value)?;
-    Ok(if needs_user { exit::NEEDS_USER } else { exit::OK })
+    Ok(if needs_user {
+        exit::NEEDS_USER
+    } else {
+        exit::OK
+    })
 }
 
 /// The columns of `nectar usage export`.
@@ -228,7 +242,7 @@ const USAGE_COLUMNS: [&str; 13] = [
     "id",
     "site_id",
     "site_name",
-    "meter",
+    "meter_id",
     "meter_number",
     "datasource_type",
     "start_date",
@@ -251,7 +265,10 @@ fn usage_record(row: &UsageData) -> [String; 13] {
         .map(|i| i.value.as_str());
     [
         row.id.clone(),
-        row.site.as_ref().map(|s| s.id.to_string()).unwrap_or_default(),
+        row.site
+            .as_ref()
+            .map(|s| s.id.to_string())
+            .unwrap_or_default(),
         text(row.site.as_ref().map(|s| s.name.as_str())),
         text(row.meter.as_deref()),
         text(meter_number),
@@ -261,7 +278,10 @@ fn usage_record(row: &UsageData) -> [String; 13] {
         text(row.usage.as_ref().map(|u| u.as_str())),
         text(row.usage_units.as_ref().map(|u| u.as_str())),
         row.is_estimated.map(|e| e.to_string()).unwrap_or_default(),
-        row.document.as_ref().map(|d| d.id.to_string()).unwrap_or_default(),
+        row.document
+            .as_ref()
+            .map(|d| d.id.to_string())
+            .unwrap_or_default(),
         row.document
             .as_ref()
             .and_then(|d| d.bill_date)
@@ -283,7 +303,11 @@ macro_rules! filtered {
         if let Some(v) = parsed::<nectar_api::types::DateType>($matches, "date-type")? {
             request = request.date_type(v);
         }
-        if let Some(values) = $matches.try_get_many::<String>("datasource-type").ok().flatten() {
+        if let Some(values) = $matches
+            .try_get_many::<String>("datasource-type")
+            .ok()
+            .flatten()
+        {
             let kinds = values
                 .map(|v| {
                     v.parse::<nectar_api::types::DatasourceType>().map_err(|e| {
@@ -379,7 +403,10 @@ impl Progress {
     }
 }
 
-fn write_csv<'a>(sink: &mut dyn Write, fields: impl Iterator<Item = &'a str>) -> Result<(), CliError> {
+fn write_csv<'a>(
+    sink: &mut dyn Write,
+    fields: impl Iterator<Item = &'a str>,
+) -> Result<(), CliError> {
     let line = fields
         .map(|field| {
             if field.contains([',', '"', '\r', '\n']) {
@@ -402,22 +429,26 @@ enum Kind {
 
 async fn sync_to_file(client: &Client, matches: &ArgMatches, kind: Kind) -> Result<u8, CliError> {
     let company = uuid(matches, "company")?;
-    let path = string(matches, "checkpoint")
-        .ok_or_else(|| CliError::usage("--checkpoint is required"))?;
+    let path =
+        string(matches, "checkpoint").ok_or_else(|| CliError::usage("--checkpoint is required"))?;
     let path = Path::new(path);
     let stored: Option<Checkpoint> = match std::fs::read_to_string(path) {
         Ok(text) => Some(serde_json::from_str(&text).map_err(|e| {
-            CliError::usage(format!("--checkpoint {}: not a checkpoint: {e}", path.display()))
+            CliError::usage(format!(
+                "--checkpoint {}: not a checkpoint: {e}",
+                path.display()
+            ))
         })?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => {
-            return Err(CliError::other(format!("--checkpoint {}: {e}", path.display())));
+            return Err(CliError::other(format!(
+                "--checkpoint {}: {e}",
+                path.display()
+            )));
         }
     };
     let checkpoint = match kind {
-        Kind::Documents => {
-            changes(client.sync_documents(company, stored.as_ref())?).await?
-        }
+        Kind::Documents => changes(client.sync_documents(company, stored.as_ref())?).await?,
         Kind::Usage => changes(client.sync_usage(company, stored.as_ref())?).await?,
     };
     let text = serde_json::to_string_pretty(&checkpoint)
@@ -492,7 +523,11 @@ fn verify(matches: &ArgMatches, out: &mut Output) -> Result<u8, CliError> {
         .verify(&headers, &body)
         .map_err(|e| CliError::other(format!("the delivery is refused: {e}")))?;
     let event: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
-    eprintln!("verified: {} ({})", delivery.id, delivery.event.event_type());
+    eprintln!(
+        "verified: {} ({})",
+        delivery.id,
+        delivery.event.event_type()
+    );
     out.value(&json!({
         "id": delivery.id,
         "eventType": delivery.event.event_type(),

@@ -7,6 +7,24 @@ use crate::{
     args::Args, command::{Arg, BodyField, CommandSpec, FieldKind, Target},
     error::CliError, output::Output,
 };
+/// Every noun (the spec's tags) and what it is about.
+pub(crate) const NOUNS: &[(&str, &str)] = &[
+    ("companies", "Companies: the top of the hierarchy, with their settings and users."),
+    ("sites", "Sites (buildings, facilities) of a company."),
+    (
+        "connections",
+        "Utility connections: logins to a provider's portal, and their status.",
+    ),
+    (
+        "accounts",
+        "Utility accounts a connection discovered, and whether they are tracked.",
+    ),
+    ("meters", "Meters of an account."),
+    ("documents", "Documents (bills) collected or uploaded."),
+    ("usage", "Usage data extracted from documents."),
+    ("invitations", "Links that let someone else add or fix a connection."),
+    ("jobs", "Bills uploaded by file or URL, and the jobs processing them."),
+];
 /// Every generated command, sorted by noun, verb and operation.
 pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -234,6 +252,12 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         args: &[
             Arg::Body {
                 fields: &[
+                    BodyField {
+                        flag: "country",
+                        json: "country",
+                        kind: FieldKind::String,
+                        help: "Country of the provider.",
+                    },
                     BodyField {
                         flag: "data-collection-start-date",
                         json: "dataCollectionStartDate",

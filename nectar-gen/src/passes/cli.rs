@@ -183,15 +183,40 @@ fn resolve<'a>(
     }
 }
 
-/// The kind of a body property a flag can set, if it is a scalar.
+/// The kind of a body property a flag can set, if it is a scalar: a string (an enum too), a
+/// boolean or a number, also wrapped in `allOf` of one schema or `anyOf`/`oneOf` with `null`.
 fn scalar_kind(spec: &oa::OpenAPI, schema: &oa::ReferenceOr<oa::Schema>) -> Option<&'static str> {
     let schema = resolve(spec, schema)?;
     match &schema.schema_kind {
         oa::SchemaKind::Type(oa::Type::String(_)) => Some("String"),
         oa::SchemaKind::Type(oa::Type::Boolean(_)) => Some("Bool"),
         oa::SchemaKind::Type(oa::Type::Integer(_) | oa::Type::Number(_)) => Some("Number"),
+        oa::SchemaKind::AllOf { all_of: members }
+        | oa::SchemaKind::AnyOf { any_of: members }
+        | oa::SchemaKind::OneOf { one_of: members } => {
+            let kinds: Vec<Option<&'static str>> = members
+                .iter()
+                .filter(|m| !is_null(spec, m))
+                .map(|m| scalar_kind(spec, m))
+                .collect();
+            match kinds.as_slice() {
+                [kind] => *kind,
+                _ => None,
+            }
+        }
         _ => None,
     }
+}
+
+/// Whether a schema only admits `null` (`{nullable: true, enum: [null]}` and the like).
+fn is_null(spec: &oa::OpenAPI, schema: &oa::ReferenceOr<oa::Schema>) -> bool {
+    resolve(spec, schema).is_some_and(|s| {
+        let value = serde_json::to_value(s).unwrap_or_default();
+        value
+            .get("enum")
+            .and_then(|e| e.as_array())
+            .is_some_and(|e| e.iter().all(|v| v.is_null()))
+    })
 }
 
 /// One command, before rendering.
@@ -224,10 +249,16 @@ pub(crate) fn generate(
             .ok_or_else(|| Error::Spec(format!("{method} {path} has no operationId")))?;
         let builder = crate::passes::open_enum::variant_name(&id);
         let builder_setters = setters.get(&builder).ok_or_else(|| {
-            Error::Render(format!("cli: no builder::{builder} in the generated client"))
+            Error::Render(format!(
+                "cli: no builder::{builder} in the generated client"
+            ))
         })?;
         let tag = operation.tags.first().cloned().unwrap_or_default();
-        let noun = if tag == "misc" { String::new() } else { tag.clone() };
+        let noun = if tag == "misc" {
+            String::new()
+        } else {
+            tag.clone()
+        };
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let root = segments.first().copied().unwrap_or_default();
 
@@ -240,7 +271,11 @@ pub(crate) fn generate(
                 continue;
             };
             let before = if index > 0 { segments[index - 1] } else { "" };
-            let flag = if before == root { None } else { Some(before.to_owned()) };
+            let flag = if before == root {
+                None
+            } else {
+                Some(before.to_owned())
+            };
             if let Some(flag) = &flag {
                 id_words.push(flag.clone());
             } else {
@@ -329,8 +364,15 @@ pub(crate) fn generate(
                         let Some(kind) = scalar_kind(spec, &boxed) else {
                             continue;
                         };
-                        let help = resolve(spec, &boxed)
-                            .and_then(|s| s.schema_data.description.clone())
+                        let own = match &boxed {
+                            oa::ReferenceOr::Item(item) => item.schema_data.description.clone(),
+                            oa::ReferenceOr::Reference { .. } => None,
+                        };
+                        let help = own
+                            .or_else(|| {
+                                resolve(spec, &boxed)
+                                    .and_then(|s| s.schema_data.description.clone())
+                            })
                             .unwrap_or_default();
                         let flag = kebab(property);
                         let kind = format_ident!("{}", kind);
@@ -398,7 +440,8 @@ pub(crate) fn generate(
             paged: is_paged,
         });
     }
-    commands.sort_by(|a, b| (&a.noun, &a.verb, &a.operation).cmp(&(&b.noun, &b.verb, &b.operation)));
+    commands
+        .sort_by(|a, b| (&a.noun, &a.verb, &a.operation).cmp(&(&b.noun, &b.verb, &b.operation)));
 
     let rows = commands.iter().map(|c| {
         let Command {
@@ -430,6 +473,11 @@ pub(crate) fn generate(
             },
         }
     });
+    let nouns = spec.tags.iter().filter(|t| t.name != "misc").map(|tag| {
+        let name = &tag.name;
+        let about = tag.description.clone().unwrap_or_default();
+        quote! { (#name, #about), }
+    });
     let arms = commands.iter().map(|c| {
         let operation = &c.operation;
         let method = format_ident!("{}", c.operation);
@@ -440,7 +488,11 @@ pub(crate) fn generate(
             quote!(out.one(request.send().await).await)
         };
         let allow = c.deprecated.then(|| quote!(#[allow(deprecated)]));
-        let binding = if calls.is_empty() { quote!(let request) } else { quote!(let mut request) };
+        let binding = if calls.is_empty() {
+            quote!(let request)
+        } else {
+            quote!(let mut request)
+        };
         quote! {
             #operation => {
                 #allow
@@ -460,6 +512,9 @@ pub(crate) fn generate(
             error::CliError,
             output::Output,
         };
+
+        /// Every noun (the spec's tags) and what it is about.
+        pub(crate) const NOUNS: &[(&str, &str)] = &[#(#nouns)*];
 
         /// Every generated command, sorted by noun, verb and operation.
         pub(crate) const COMMANDS: &[CommandSpec] = &[#(#rows)*];
