@@ -82,6 +82,10 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Patch<T> {
 /// What a request builder's setter takes for an optional field of type `F` (`Option<T>` or
 /// [`Patch<T>`]): the value itself (`T`), the field type, or a plain `&str`/`String` for text
 /// fields, checked against the field's constraints when set (the error names the field).
+///
+/// Hidden from the documentation: its blanket implementations would show on every type's page;
+/// each setter's documentation says what it takes.
+#[doc(hidden)]
 pub trait FieldValue<F> {
     /// The field's value, or why this value cannot be one.
     fn into_field(self) -> Result<F, String>;

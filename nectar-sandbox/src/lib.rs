@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 //!
 //! ## The crate
 //!
 //! - [`Sandbox`] / [`SandboxBuilder`]: start one in-process (on the current tokio runtime), with
-//!   users, seed data, timings, faults, webhook endpoints and a pinned [`Clock`].
+//!   users, seed data, timings, faults, webhook endpoints and a pinned clock
+//!   ([`SandboxBuilder::now`]).
 //! - [`flows`]: the documented sandbox flow (a company, its sites, a sandbox connection) as
 //!   reusable steps through the public client.
 //! - [`spec`]: the embedded spec as a JSON Schema validator, to check answers in your own tests.
@@ -29,7 +31,7 @@ use serde_json::Value;
 use tokio::{net::TcpListener, task::JoinHandle};
 use uuid::Uuid;
 
-pub use clock::Clock;
+use clock::Clock;
 pub use faults::{Fault, Faults, RetryAfter};
 use store::InvitationUse;
 pub use store::{

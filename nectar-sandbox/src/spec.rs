@@ -7,6 +7,9 @@ use serde_json::{Map, Value, json};
 
 /// The committed spec, embedded so the emulator needs no files: `openapi.json` in this package is
 /// a copy of the workspace's `spec/openapi.json`, written and checked by `cargo xtask codegen`.
+/// Hidden from the documentation (its page would be the whole 368 KB document); [`Spec::load`]
+/// reads it.
+#[doc(hidden)]
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
 
 /// One documented operation.

@@ -75,7 +75,9 @@ pub mod types {
     }
 
     impl Account {
+        /// A builder for [`Account`]: set its fields, then convert it with `try_into()` (or `Account::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::Account {
             Default::default()
         }
@@ -97,6 +99,7 @@ pub mod types {
     }
 
     impl AccountUpdate {
+        /// A builder for [`AccountUpdate`]: set its fields, then convert it with `try_into()` (or `AccountUpdate::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::AccountUpdate {
             Default::default()
         }
@@ -113,7 +116,9 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl ApiError {
+        /// A builder for [`ApiError`]: set its fields, then convert it with `try_into()` (or `ApiError::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::ApiError {
             Default::default()
         }
@@ -175,7 +180,9 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl Company {
+        /// A builder for [`Company`]: set its fields, then convert it with `try_into()` (or `Company::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::Company {
             Default::default()
         }
@@ -239,6 +246,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl CompanyCreate {
+        /// A builder for [`CompanyCreate`]: set its fields, then convert it with `try_into()` (or `CompanyCreate::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::CompanyCreate {
             Default::default()
         }
@@ -403,7 +411,9 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl CompanyMagicLink {
+        /// A builder for [`CompanyMagicLink`]: set its fields, then convert it with `try_into()` (or `CompanyMagicLink::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::CompanyMagicLink {
             Default::default()
         }
@@ -469,6 +479,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl CompanyUpdate {
+        /// A builder for [`CompanyUpdate`]: set its fields, then convert it with `try_into()` (or `CompanyUpdate::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::CompanyUpdate {
             Default::default()
         }
@@ -723,7 +734,9 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl Connection {
+        /// A builder for [`Connection`]: set its fields, then convert it with `try_into()` (or `Connection::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::Connection {
             Default::default()
         }
@@ -736,6 +749,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
         /// The previous status, when the status changed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::generated::enums::ConnectionStatus>,
+        /// The fields Nectar sent that the spec does not know, kept as sent (their sensitive values masked in `Debug`).
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -750,7 +764,9 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl ConnectionChanges {
+        /// A builder for [`ConnectionChanges`]: set its fields, then convert it with `try_into()` (or `ConnectionChanges::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::ConnectionChanges {
             Default::default()
         }
@@ -773,7 +789,9 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl ConnectionCompany {
+        /// A builder for [`ConnectionCompany`]: set its fields, then convert it with `try_into()` (or `ConnectionCompany::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::ConnectionCompany {
             Default::default()
         }
@@ -788,6 +806,7 @@ Nectar answers errors as a JSON object with a human-readable `detail`; no error-
     }
 
     impl ConnectionConfirmation {
+        /// A builder for [`ConnectionConfirmation`]: set its fields, then convert it with `try_into()` (or `ConnectionConfirmation::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::ConnectionConfirmation {
             Default::default()
         }
@@ -842,6 +861,7 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
     }
 
     impl ConnectionCreate {
+        /// A builder for [`ConnectionCreate`]: set its fields, then convert it with `try_into()` (or `ConnectionCreate::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::ConnectionCreate {
             Default::default()
         }
@@ -981,7 +1001,9 @@ The reference shows this body only in part. `url`, `username`, `password`, the s
     }
 
     impl ConnectionDatasource {
+        /// A builder for [`ConnectionDatasource`]: set its fields, then convert it with `try_into()` (or `ConnectionDatasource::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::ConnectionDatasource {
             Default::default()
         }
@@ -1070,7 +1092,9 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl ConnectionEvent {
+        /// A builder for [`ConnectionEvent`]: set its fields, then convert it with `try_into()` (or `ConnectionEvent::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::ConnectionEvent {
             Default::default()
         }
@@ -1152,7 +1176,9 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl ConnectionEventAccount {
+        /// A builder for [`ConnectionEventAccount`]: set its fields, then convert it with `try_into()` (or `ConnectionEventAccount::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::ConnectionEventAccount {
             Default::default()
         }
@@ -1193,6 +1219,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl ConnectionInvitationCreate {
+        /// A builder for [`ConnectionInvitationCreate`]: set its fields, then convert it with `try_into()` (or `ConnectionInvitationCreate::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::ConnectionInvitationCreate {
             Default::default()
         }
@@ -1288,7 +1315,9 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl ConnectionPage {
+        /// A builder for [`ConnectionPage`]: set its fields, then convert it with `try_into()` (or `ConnectionPage::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::ConnectionPage {
             Default::default()
         }
@@ -1314,6 +1343,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl ConnectionUpdate {
+        /// A builder for [`ConnectionUpdate`]: set its fields, then convert it with `try_into()` (or `ConnectionUpdate::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::ConnectionUpdate {
             Default::default()
         }
@@ -1412,7 +1442,9 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl ConnectionUpdatedEvent {
+        /// A builder for [`ConnectionUpdatedEvent`]: set its fields, then convert it with `try_into()` (or `ConnectionUpdatedEvent::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::ConnectionUpdatedEvent {
             Default::default()
         }
@@ -1590,7 +1622,9 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl Document {
+        /// A builder for [`Document`]: set its fields, then convert it with `try_into()` (or `Document::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::Document {
             Default::default()
         }
@@ -1647,6 +1681,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
         /// When it last changed, in UTC, without an offset.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<crate::Timestamp>,
+        /// The fields Nectar sent that the spec does not know, kept as sent (their sensitive values masked in `Debug`).
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -1669,7 +1704,9 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl DocumentEvent {
+        /// A builder for [`DocumentEvent`]: set its fields, then convert it with `try_into()` (or `DocumentEvent::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::DocumentEvent {
             Default::default()
         }
@@ -1702,7 +1739,9 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl DocumentPage {
+        /// A builder for [`DocumentPage`]: set its fields, then convert it with `try_into()` (or `DocumentPage::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::DocumentPage {
             Default::default()
         }
@@ -1801,7 +1840,9 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl DocumentSummary {
+        /// A builder for [`DocumentSummary`]: set its fields, then convert it with `try_into()` (or `DocumentSummary::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::DocumentSummary {
             Default::default()
         }
@@ -1861,6 +1902,7 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
         /// When it last changed, in UTC, without an offset.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<crate::Timestamp>,
+        /// The fields Nectar sent that the spec does not know, kept as sent (their sensitive values masked in `Debug`).
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -1884,7 +1926,9 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl DocumentUpdatedEvent {
+        /// A builder for [`DocumentUpdatedEvent`]: set its fields, then convert it with `try_into()` (or `DocumentUpdatedEvent::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::DocumentUpdatedEvent {
             Default::default()
         }
@@ -2194,7 +2238,9 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     }
 
     impl DocumentUsageData {
+        /// A builder for [`DocumentUsageData`]: set its fields, then convert it with `try_into()` (or `DocumentUsageData::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::DocumentUsageData {
             Default::default()
         }
@@ -2205,7 +2251,9 @@ Webhook payload: no operation refers to it (Nectar sends it to your endpoint; no
     #[serde(untagged)]
     #[non_exhaustive]
     pub enum DuplicateFlag {
+        /// The value, sent as a JSON string.
         String(::std::string::String),
+        /// The value, sent as a JSON boolean.
         Boolean(bool),
     }
 
@@ -2240,7 +2288,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl Identifier {
+        /// A builder for [`Identifier`]: set its fields, then convert it with `try_into()` (or `Identifier::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::Identifier {
             Default::default()
         }
@@ -2308,7 +2358,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl Invitation {
+        /// A builder for [`Invitation`]: set its fields, then convert it with `try_into()` (or `Invitation::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::Invitation {
             Default::default()
         }
@@ -2335,7 +2387,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl InvitationConnection {
+        /// A builder for [`InvitationConnection`]: set its fields, then convert it with `try_into()` (or `InvitationConnection::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::InvitationConnection {
             Default::default()
         }
@@ -2356,7 +2410,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl InvitationEvent {
+        /// A builder for [`InvitationEvent`]: set its fields, then convert it with `try_into()` (or `InvitationEvent::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::InvitationEvent {
             Default::default()
         }
@@ -2409,6 +2465,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl InvitationPrefill {
+        /// A builder for [`InvitationPrefill`]: set its fields, then convert it with `try_into()` (or `InvitationPrefill::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::InvitationPrefill {
             Default::default()
         }
@@ -2455,7 +2512,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl Job {
+        /// A builder for [`Job`]: set its fields, then convert it with `try_into()` (or `Job::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::Job {
             Default::default()
         }
@@ -2476,6 +2535,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl JobBulkCreate {
+        /// A builder for [`JobBulkCreate`]: set its fields, then convert it with `try_into()` (or `JobBulkCreate::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::JobBulkCreate {
             Default::default()
         }
@@ -2568,7 +2628,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl JobUpload {
+        /// A builder for [`JobUpload`]: set its fields, then convert it with `try_into()` (or `JobUpload::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::JobUpload {
             Default::default()
         }
@@ -2653,7 +2715,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl LineItem {
+        /// A builder for [`LineItem`]: set its fields, then convert it with `try_into()` (or `LineItem::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::LineItem {
             Default::default()
         }
@@ -3259,7 +3323,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl Meter {
+        /// A builder for [`Meter`]: set its fields, then convert it with `try_into()` (or `Meter::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::Meter {
             Default::default()
         }
@@ -3329,6 +3395,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl ReconnectInvitationCreate {
+        /// A builder for [`ReconnectInvitationCreate`]: set its fields, then convert it with `try_into()` (or `ReconnectInvitationCreate::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::ReconnectInvitationCreate {
             Default::default()
         }
@@ -3432,7 +3499,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl Site {
+        /// A builder for [`Site`]: set its fields, then convert it with `try_into()` (or `Site::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::Site {
             Default::default()
         }
@@ -3465,6 +3534,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl SiteCreate {
+        /// A builder for [`SiteCreate`]: set its fields, then convert it with `try_into()` (or `SiteCreate::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::SiteCreate {
             Default::default()
         }
@@ -3760,6 +3830,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl SiteUpdate {
+        /// A builder for [`SiteUpdate`]: set its fields, then convert it with `try_into()` (or `SiteUpdate::try_from`), which checks every value and names the field that breaks a constraint.
         pub fn builder() -> builder::SiteUpdate {
             Default::default()
         }
@@ -4330,7 +4401,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl UsageData {
+        /// A builder for [`UsageData`]: set its fields, then convert it with `try_into()` (or `UsageData::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::UsageData {
             Default::default()
         }
@@ -4364,16 +4437,20 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
     }
 
     impl UsagePage {
+        /// A builder for [`UsagePage`]: set its fields, then convert it with `try_into()` (or `UsagePage::try_from`), which checks every value and names the field that breaks a constraint.
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub fn builder() -> builder::UsagePage {
             Default::default()
         }
     }
 
-    /// Types for composing complex structures.
+    /// Builders of the data types: one per type, each setter checking its value; `try_into()` gives the type.
     pub mod builder {
+        /// A builder for [`super::Account`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct Account {
             account_number: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -4420,6 +4497,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for Account {
             fn default() -> Self {
                 Self {
@@ -4442,7 +4520,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl Account {
+            /// The provider's account number; blank when the provider has none.
             pub fn account_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4457,6 +4537,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Earliest date data is collected from; overrides the site, company and connection values.
             pub fn data_collection_start_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4473,6 +4554,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The distinct datasource types of the account's meters, as sent (typed as plain strings by the reference).
             pub fn datasource_types<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -4487,6 +4569,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the account.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -4497,6 +4580,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Whether invoice data is collected (weekly granularity at most).
             pub fn is_collecting_invoice_data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -4511,6 +4595,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether smart-meter data is collected (daily granularity at most).
             pub fn is_collecting_smart_meter_data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -4525,6 +4610,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether the account duplicates another one. Typed as a string by the REST reference; the webhook payloads of 2025 send a boolean, so both are accepted.
             pub fn is_duplicated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::DuplicateFlag>,
@@ -4537,6 +4623,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Legacy tracking flag; `trackingStatus` supersedes it (`UNSET` counts as tracked).
             pub fn is_tracked<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4549,6 +4636,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The date the provider closed the account (end of its last reading).
             pub fn last_service_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4565,6 +4653,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifiers of the account's meters. Meters follow the account's tracking unless told otherwise.
             pub fn meters<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -4577,6 +4666,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Collection status of the account. The v2 reference example does not show it; the connection-status guide documents the values. Absent when Nectar does not send it.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4591,6 +4681,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Your tracking decision (v2.2).
             pub fn tracking_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4610,6 +4701,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<Account> for super::Account {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4634,6 +4726,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::Account> for Account {
             fn from(value: super::Account) -> Self {
                 Self {
@@ -4655,6 +4748,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::AccountUpdate`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct AccountUpdate {
             is_tracked: ::std::result::Result<bool, ::std::string::String>,
@@ -4674,6 +4768,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl AccountUpdate {
+            /// `false` stops collection: `trackingStatus` becomes `DISABLED` and the account's status `CUSTOMER_NOT_TRACKED`. `true` tracks it again (`ENABLED`).
             pub fn is_tracked<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4686,6 +4781,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether the account's meters follow the change (server default `true`).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn update_meters<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -4718,13 +4816,16 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ApiError`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct ApiError {
             detail: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for ApiError {
             fn default() -> Self {
                 Self {
@@ -4734,7 +4835,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ApiError {
+            /// What went wrong, in words, e.g. "Company not found." or which field is invalid.
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4750,6 +4853,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<ApiError> for super::ApiError {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4760,14 +4864,17 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::ApiError> for ApiError {
             fn from(value: super::ApiError) -> Self {
                 Self { detail: Ok(value.detail) }
             }
         }
 
+        /// A builder for [`super::Company`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct Company {
             data_collection_start_date: ::std::result::Result<
                 ::std::option::Option<::chrono::naive::NaiveDate>,
@@ -4807,6 +4914,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for Company {
             fn default() -> Self {
                 Self {
@@ -4828,7 +4936,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl Company {
+            /// Earliest date Nectar collects history from (default: 1 January of the previous year). Site- and connection-level values override it.
             pub fn data_collection_start_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -4845,6 +4955,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Your own identifier for the company, for mapping it to a record in your system.
             pub fn external_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -4857,6 +4968,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the company.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -4867,6 +4979,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Fraction of water usage used to estimate sewer volume when a bill has only a sewage charge, as a decimal string (default `1.0`).
             pub fn implied_metering_fraction<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -4881,6 +4994,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether meter identifiers are labelled with the reduced set of identifier types.
             pub fn is_basic_identifier_mapping_enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -4895,6 +5009,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// (Beta) Whether electricity demand data is extracted as well as usage.
             pub fn is_demand_enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4909,6 +5024,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether implied metering is on (sewer volume estimated from water usage).
             pub fn is_implied_metering_enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -4923,6 +5039,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether bills are processed in the faster, less accurate mode.
             pub fn is_low_accuracy_mode_enabled<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -4937,6 +5054,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of the company.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4949,6 +5067,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The company's sites. This is the only documented way to list sites.
             pub fn sites<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Site>>,
@@ -4961,6 +5080,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// E-mail addresses of the company's users.
             pub fn users<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -4976,6 +5096,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<Company> for super::Company {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -4999,6 +5120,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::Company> for Company {
             fn from(value: super::Company) -> Self {
                 Self {
@@ -5019,6 +5141,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::CompanyCreate`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct CompanyCreate {
             data_collection_start_date: ::std::result::Result<
@@ -5073,6 +5196,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl CompanyCreate {
+            /// Earliest date Nectar collects history from (server default on creation: 1 January of the previous year). Site- and connection-level values override it.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn data_collection_start_date<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<::chrono::naive::NaiveDate>>,
@@ -5082,6 +5208,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "dataCollectionStartDate"));
                 self
             }
+            /// Your own identifier for the company; `null` clears it.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn external_id<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<::std::string::String>>,
@@ -5091,6 +5220,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "externalId"));
                 self
             }
+            /// Fraction of water usage used to estimate sewer volume, as a decimal string (server default on creation: `1.0`).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn implied_metering_fraction<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<
@@ -5102,6 +5234,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "impliedMeteringFraction"));
                 self
             }
+            /// Label meter identifiers with the reduced set of identifier types (server default on creation: off).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn is_basic_identifier_mapping_enabled<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -5111,6 +5246,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "isBasicIdentifierMappingEnabled"));
                 self
             }
+            /// (Beta) Extract electricity demand data as well.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn is_demand_enabled<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -5120,6 +5258,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "isDemandEnabled"));
                 self
             }
+            /// Turn implied metering on or off (server default on creation: off).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn is_implied_metering_enabled<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -5129,6 +5270,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "isImpliedMeteringEnabled"));
                 self
             }
+            /// Process bills faster but less accurately.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn is_low_accuracy_mode_enabled<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -5138,6 +5282,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "isLowAccuracyModeEnabled"));
                 self
             }
+            /// Name of the company.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::CompanyCreateName>,
@@ -5150,6 +5295,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// E-mail addresses of existing Nectar users to add as admins. On update, the list replaces the whole user list (absent: unchanged; you cannot remove yourself). An address without a Nectar account makes the request fail with 400.
             pub fn users<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -5202,8 +5348,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::CompanyMagicLink`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct CompanyMagicLink {
             company_magic_link_secret: ::std::result::Result<
                 ::std::option::Option<crate::Secret>,
@@ -5220,6 +5368,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for CompanyMagicLink {
             fn default() -> Self {
                 Self {
@@ -5233,7 +5382,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl CompanyMagicLink {
+            /// Signed secret of the company-level magic link. Treat it as a credential.
             pub fn company_magic_link_secret<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Secret>>,
@@ -5248,6 +5399,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The link to hand to the end user: `https://dash.nectarclimate.com/p/connect/{publicCompanyId}/{companyMagicLinkSecret}`. It embeds the secret, so it is a credential too.
             pub fn magic_link_url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Secret>>,
@@ -5262,6 +5414,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Public identifier of the company, safe to show.
             pub fn public_company_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5279,6 +5432,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<CompanyMagicLink> for super::CompanyMagicLink {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5293,6 +5447,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::CompanyMagicLink> for CompanyMagicLink {
             fn from(value: super::CompanyMagicLink) -> Self {
                 Self {
@@ -5303,6 +5458,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::CompanyUpdate`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct CompanyUpdate {
             data_collection_start_date: ::std::result::Result<
@@ -5360,6 +5516,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl CompanyUpdate {
+            /// Earliest date Nectar collects history from (server default on creation: 1 January of the previous year). Site- and connection-level values override it.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn data_collection_start_date<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<::chrono::naive::NaiveDate>>,
@@ -5369,6 +5528,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "dataCollectionStartDate"));
                 self
             }
+            /// Your own identifier for the company; `null` clears it.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn external_id<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<crate::Patch<::std::string::String>>,
@@ -5378,6 +5540,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "externalId"));
                 self
             }
+            /// Fraction of water usage used to estimate sewer volume, as a decimal string (server default on creation: `1.0`).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn implied_metering_fraction<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<
@@ -5389,6 +5554,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "impliedMeteringFraction"));
                 self
             }
+            /// Label meter identifiers with the reduced set of identifier types (server default on creation: off).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn is_basic_identifier_mapping_enabled<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -5398,6 +5566,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "isBasicIdentifierMappingEnabled"));
                 self
             }
+            /// (Beta) Extract electricity demand data as well.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn is_demand_enabled<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -5407,6 +5578,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "isDemandEnabled"));
                 self
             }
+            /// Turn implied metering on or off (server default on creation: off).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn is_implied_metering_enabled<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -5416,6 +5590,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "isImpliedMeteringEnabled"));
                 self
             }
+            /// Process bills faster but less accurately.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn is_low_accuracy_mode_enabled<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -5425,6 +5602,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "isLowAccuracyModeEnabled"));
                 self
             }
+            /// New name of the company.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn name<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<super::CompanyUpdateName>>,
@@ -5432,6 +5612,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                 self.name = value.into_field().map_err(|e| format!("{}: {e}", "name"));
                 self
             }
+            /// E-mail addresses of existing Nectar users to add as admins. On update, the list replaces the whole user list (absent: unchanged; you cannot remove yourself). An address without a Nectar account makes the request fail with 400.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn users<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<
@@ -5481,8 +5664,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::Connection`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct Connection {
             accounts: ::std::result::Result<
                 ::std::vec::Vec<super::Account>,
@@ -5569,6 +5754,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for Connection {
             fn default() -> Self {
                 Self {
@@ -5607,7 +5793,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl Connection {
+            /// The accounts found on the provider's portal; may be empty.
             pub fn accounts<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Account>>,
@@ -5620,6 +5808,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The company the connection belongs to.
             pub fn company<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5634,6 +5823,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Signed secret for this connection's magic link. Deprecated with magic links (v2.2). Treat it as a credential: anyone with it can edit the connection.
             pub fn connection_magic_link_secret<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Secret>>,
@@ -5648,6 +5838,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Country of the provider.
             pub fn country<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5662,6 +5853,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the connection was created.
             pub fn created<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Timestamp>,
@@ -5674,6 +5866,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Earliest date data is collected from; overrides the site and company values.
             pub fn data_collection_start_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5690,6 +5883,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The utility provider.
             pub fn datasource<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5704,6 +5898,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Your own identifier (seen in the v2.2 magic-link example only).
             pub fn external_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5716,6 +5911,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the connection.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -5726,6 +5922,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Datasource types chosen when the connection was created; used to filter connections that have no accounts yet.
             pub fn initial_datasource_types<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5742,6 +5939,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Sites chosen when the connection was created, before accounts are discovered.
             pub fn initial_sites<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -5754,6 +5952,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether the connection is active (seen in the v2.2 magic-link example only).
             pub fn is_active<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -5766,6 +5965,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether usage is multiplied by the site's `occupancyPercent`.
             pub fn multiply_by_occupancy<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -5780,6 +5980,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Public identifier of the company, used in magic-link URLs instead of its id, because it may be shown to unauthenticated users. Deprecated with magic links (v2.2).
             pub fn public_company_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5794,6 +5995,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Current status; see `ConnectionStatus` for what each value asks of you.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -5808,6 +6010,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Details of an error status, when there are any.
             pub fn status_error_detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5822,6 +6025,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the current status was first set.
             pub fn status_first_seen_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -5836,6 +6040,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the current status was recorded.
             pub fn status_last_update_time<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -5850,6 +6055,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the connection last changed.
             pub fn updated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -5862,6 +6068,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// URL of the provider's login page.
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5874,6 +6081,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Username on the provider's portal.
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5886,6 +6094,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The data owner's e-mail: this person is told when data is missing or the connection is misconfigured. The list filter `connectionOwnerEmail` matches it.
             pub fn workflow_owner_email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5903,6 +6112,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<Connection> for super::Connection {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5936,6 +6146,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::Connection> for Connection {
             fn from(value: super::Connection) -> Self {
                 Self {
@@ -5965,8 +6176,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ConnectionChanges`]: set its fields, then `try_into()`.
         #[derive(Clone)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct ConnectionChanges {
             status: ::std::result::Result<
                 ::std::option::Option<crate::generated::enums::ConnectionStatus>,
@@ -5979,6 +6192,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::fmt::Debug for ConnectionChanges {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("ConnectionChanges")
@@ -5989,6 +6203,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for ConnectionChanges {
             fn default() -> Self {
                 Self {
@@ -5999,7 +6214,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ConnectionChanges {
+            /// The previous status, when the status changed.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6014,6 +6231,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Sets `extra`.
             pub fn extra<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6031,6 +6249,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<ConnectionChanges> for super::ConnectionChanges {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6044,6 +6263,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::ConnectionChanges> for ConnectionChanges {
             fn from(value: super::ConnectionChanges) -> Self {
                 Self {
@@ -6053,8 +6273,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ConnectionCompany`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct ConnectionCompany {
             external_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -6065,6 +6287,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for ConnectionCompany {
             fn default() -> Self {
                 Self {
@@ -6076,7 +6299,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ConnectionCompany {
+            /// Your own identifier for the company.
             pub fn external_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6089,6 +6314,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the company.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -6099,6 +6325,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Name of the company.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6114,6 +6341,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<ConnectionCompany> for super::ConnectionCompany {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6128,6 +6356,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::ConnectionCompany> for ConnectionCompany {
             fn from(value: super::ConnectionCompany) -> Self {
                 Self {
@@ -6138,6 +6367,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ConnectionConfirmation`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct ConnectionConfirmation {
             confirm: ::std::result::Result<bool, ::std::string::String>,
@@ -6152,6 +6382,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl ConnectionConfirmation {
+            /// `true` confirms the discovered accounts for tracking; `false` rejects them.
             pub fn confirm<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -6183,6 +6414,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ConnectionCreate`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct ConnectionCreate {
             country: ::std::result::Result<
@@ -6239,6 +6471,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl ConnectionCreate {
+            /// Country of the provider.
             pub fn country<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::generated::enums::Country>,
@@ -6251,6 +6484,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Earliest date to collect data from (inferred).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn data_collection_start_date<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<::chrono::naive::NaiveDate>>,
@@ -6260,6 +6496,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "dataCollectionStartDate"));
                 self
             }
+            /// Datasource types to expect (inferred).
             pub fn initial_datasource_types<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6276,6 +6513,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Sites the connection's data belongs to (the sandbox takes 1 to 3). Key name inferred.
             pub fn initial_sites<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -6288,6 +6526,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Multiply usage by the site's occupancy (inferred).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn multiply_by_occupancy<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -6297,6 +6538,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "multiplyByOccupancy"));
                 self
             }
+            /// Password on the provider's portal. Sandbox: `nectar-sandbox-password`.
             pub fn password<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Secret>,
@@ -6309,6 +6551,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// URL of the provider's home or login page; Nectar matches the provider by its root. Sandbox: `https://nectarclimate.com`.
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ConnectionCreateUrl>,
@@ -6321,6 +6564,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Username on the provider's portal. Sandbox: `nectar-sandbox-username`.
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ConnectionCreateUsername>,
@@ -6333,6 +6577,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The data owner's e-mail (inferred).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn workflow_owner_email<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<::std::string::String>>,
@@ -6379,8 +6626,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ConnectionDatasource`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct ConnectionDatasource {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             url: ::std::result::Result<
@@ -6390,6 +6639,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for ConnectionDatasource {
             fn default() -> Self {
                 Self {
@@ -6400,7 +6650,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ConnectionDatasource {
+            /// Name of the provider, e.g. "Los Angeles Department of Water and Power".
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6413,6 +6665,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Root URL by which Nectar identifies the provider.
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6428,6 +6681,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<ConnectionDatasource>
         for super::ConnectionDatasource {
             type Error = super::error::ConversionError;
@@ -6442,6 +6696,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::ConnectionDatasource> for ConnectionDatasource {
             fn from(value: super::ConnectionDatasource) -> Self {
                 Self {
@@ -6451,8 +6706,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ConnectionEvent`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct ConnectionEvent {
             accounts: ::std::result::Result<
                 ::std::vec::Vec<super::ConnectionEventAccount>,
@@ -6522,6 +6779,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for ConnectionEvent {
             fn default() -> Self {
                 Self {
@@ -6547,7 +6805,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ConnectionEvent {
+            /// The accounts found on the portal.
             pub fn accounts<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6562,6 +6822,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The company (payloads before late 2025 only).
             pub fn company<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6576,6 +6837,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Country of the provider.
             pub fn country<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6590,6 +6852,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the connection was created, in UTC, without an offset (as webhook payloads write it).
             pub fn created<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -6602,6 +6865,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Earliest date data is collected from.
             pub fn data_collection_start_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6618,6 +6882,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The provider (payloads before late 2025 only).
             pub fn datasource<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6632,6 +6897,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Notification e-mails (payloads before late 2025 only).
             pub fn emails<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -6644,6 +6910,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The event's name, e.g. `connection.created.v2`.
             pub fn event_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6656,6 +6923,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the connection.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -6666,6 +6934,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Datasource types chosen when the connection was created.
             pub fn initial_datasource_types<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6682,6 +6951,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Sites chosen when the connection was created.
             pub fn initial_sites<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -6694,6 +6964,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether usage is multiplied by the site's occupancy.
             pub fn multiply_by_occupancy<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -6708,6 +6979,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Its status.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6722,6 +6994,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When it last changed, in UTC, without an offset.
             pub fn updated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -6734,6 +7007,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// URL of the provider's login page.
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6746,6 +7020,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Username on the provider's portal.
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6758,6 +7033,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The data owner's e-mail.
             pub fn workflow_owner_email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6775,6 +7051,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<ConnectionEvent> for super::ConnectionEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6803,6 +7080,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::ConnectionEvent> for ConnectionEvent {
             fn from(value: super::ConnectionEvent) -> Self {
                 Self {
@@ -6827,8 +7105,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ConnectionEventAccount`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct ConnectionEventAccount {
             account_number: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -6881,6 +7161,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for ConnectionEventAccount {
             fn default() -> Self {
                 Self {
@@ -6901,7 +7182,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ConnectionEventAccount {
+            /// The provider's account number.
             pub fn account_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -6916,6 +7199,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Earliest date data is collected from.
             pub fn data_collection_start_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6932,6 +7216,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Datasource types of its meters, as sent.
             pub fn datasource_types<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -6946,6 +7231,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// End of the collected period (payloads of 2025-04/05).
             pub fn end_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6960,6 +7246,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the account (payloads from mid 2025).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -6970,6 +7257,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Whether invoice data is collected.
             pub fn is_collecting_invoice_data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -6984,6 +7272,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether smart-meter data is collected.
             pub fn is_collecting_smart_meter_data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -6998,6 +7287,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether it duplicates another account (a boolean in 2025-05..07 payloads, a string later).
             pub fn is_duplicated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::DuplicateFlag>>,
@@ -7010,6 +7300,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Legacy tracking flag.
             pub fn is_tracked<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -7022,6 +7313,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The date the provider closed the account.
             pub fn last_service_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7038,6 +7330,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The account's meters.
             pub fn meters<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -7050,6 +7343,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Start of the collected period (payloads of 2025-04/05).
             pub fn start_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7067,6 +7361,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<ConnectionEventAccount>
         for super::ConnectionEventAccount {
             type Error = super::error::ConversionError;
@@ -7092,6 +7387,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::ConnectionEventAccount>
         for ConnectionEventAccount {
             fn from(value: super::ConnectionEventAccount) -> Self {
@@ -7114,6 +7410,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ConnectionInvitationCreate`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct ConnectionInvitationCreate {
             allowed_emails: ::std::result::Result<
@@ -7151,6 +7448,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl ConnectionInvitationCreate {
+            /// Only these e-mail addresses may use it (the user verifies one); empty or absent: anyone with the link.
             pub fn allowed_emails<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7167,6 +7465,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Seconds until it expires, at least 60; absent: it never expires.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn expires_in_seconds<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<u32>>,
@@ -7176,6 +7477,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "expiresInSeconds"));
                 self
             }
+            /// How many times it may be used, at least 1; absent: unlimited (a reconnect link is typically single-use).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn max_uses<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<::std::num::NonZeroU32>>,
@@ -7185,6 +7489,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "maxUses"));
                 self
             }
+            /// Values that pre-fill the end user's form.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn prefill<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<super::InvitationPrefill>>,
@@ -7194,6 +7501,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "prefill"));
                 self
             }
+            /// Whether Nectar e-mails the link to `allowedEmails` (else only the link is returned).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn send_email<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -7234,8 +7544,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ConnectionPage`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct ConnectionPage {
             connections: ::std::result::Result<
                 ::std::vec::Vec<super::Connection>,
@@ -7250,6 +7562,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for ConnectionPage {
             fn default() -> Self {
                 Self {
@@ -7267,7 +7580,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ConnectionPage {
+            /// The connections on this page.
             pub fn connections<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Connection>>,
@@ -7280,6 +7595,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// This page's number (1-based). A page past the end is answered with the last page.
             pub fn current_page<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -7292,6 +7608,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether a later page exists.
             pub fn has_next<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -7304,6 +7621,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether an earlier page exists.
             pub fn has_previous<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -7316,6 +7634,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Page size in effect.
             pub fn per_page<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -7328,6 +7647,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Number of connections matching the filters, over all pages.
             pub fn total_connections<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -7342,6 +7662,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Number of pages.
             pub fn total_pages<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -7357,6 +7678,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<ConnectionPage> for super::ConnectionPage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7375,6 +7697,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::ConnectionPage> for ConnectionPage {
             fn from(value: super::ConnectionPage) -> Self {
                 Self {
@@ -7389,6 +7712,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ConnectionUpdate`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct ConnectionUpdate {
             data_collection_start_date: ::std::result::Result<
@@ -7411,6 +7735,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl ConnectionUpdate {
+            /// Earliest date to collect data from; `null` falls back to the site and company values.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn data_collection_start_date<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<crate::Patch<::chrono::naive::NaiveDate>>,
@@ -7420,6 +7747,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "dataCollectionStartDate"));
                 self
             }
+            /// Multiply usage by the site's occupancy.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn multiply_by_occupancy<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -7452,8 +7782,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ConnectionUpdatedEvent`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct ConnectionUpdatedEvent {
             accounts: ::std::result::Result<
                 ::std::vec::Vec<super::ConnectionEventAccount>,
@@ -7531,6 +7863,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for ConnectionUpdatedEvent {
             fn default() -> Self {
                 Self {
@@ -7558,7 +7891,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ConnectionUpdatedEvent {
+            /// The accounts found on the portal.
             pub fn accounts<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7573,6 +7908,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The company (payloads before late 2025 only).
             pub fn company<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7587,6 +7923,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Country of the provider.
             pub fn country<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7601,6 +7938,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the connection was created, in UTC, without an offset (as webhook payloads write it).
             pub fn created<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -7613,6 +7951,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Earliest date data is collected from.
             pub fn data_collection_start_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7629,6 +7968,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The provider (payloads before late 2025 only).
             pub fn datasource<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7643,6 +7983,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Notification e-mails (payloads before late 2025 only).
             pub fn emails<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -7655,6 +7996,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The event's name, e.g. `connection.created.v2`.
             pub fn event_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -7667,6 +8009,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the connection.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -7677,6 +8020,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Datasource types chosen when the connection was created.
             pub fn initial_datasource_types<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7693,6 +8037,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Sites chosen when the connection was created.
             pub fn initial_sites<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -7705,6 +8050,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether usage is multiplied by the site's occupancy.
             pub fn multiply_by_occupancy<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -7719,6 +8065,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The previous values of the changed fields.
             pub fn old<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7733,6 +8080,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Names of the fields that changed, e.g. `["status"]`.
             pub fn protected_changes<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -7747,6 +8095,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Its status.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7761,6 +8110,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When it last changed, in UTC, without an offset.
             pub fn updated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -7773,6 +8123,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// URL of the provider's login page.
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -7785,6 +8136,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Username on the provider's portal.
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -7797,6 +8149,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The data owner's e-mail.
             pub fn workflow_owner_email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -7814,6 +8167,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<ConnectionUpdatedEvent>
         for super::ConnectionUpdatedEvent {
             type Error = super::error::ConversionError;
@@ -7845,6 +8199,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::ConnectionUpdatedEvent>
         for ConnectionUpdatedEvent {
             fn from(value: super::ConnectionUpdatedEvent) -> Self {
@@ -7872,8 +8227,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::Document`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct Document {
             after_previous_charges: ::std::result::Result<
                 ::std::option::Option<crate::Decimal>,
@@ -8000,6 +8357,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for Document {
             fn default() -> Self {
                 Self {
@@ -8040,7 +8398,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl Document {
+            /// Charges since the previous bill, as a decimal string.
             pub fn after_previous_charges<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -8055,6 +8415,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Credits since the previous bill, as a decimal string.
             pub fn after_previous_credits<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -8069,6 +8430,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Payments since the previous bill, as a decimal string.
             pub fn after_previous_total_payment<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -8083,6 +8445,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Link to the document's audit trail on dash.nectarclimate.com.
             pub fn audit_trail_url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8097,6 +8460,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The bill date: the last day of the billing period (the statement date).
             pub fn bill_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8111,6 +8475,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Currency of the charges.
             pub fn charges_units<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8125,6 +8490,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The company the document belongs to.
             pub fn company<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -8137,6 +8503,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the document was created in Nectar.
             pub fn created<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Timestamp>,
@@ -8149,6 +8516,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Credits, as a decimal string.
             pub fn credits<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -8161,6 +8529,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// New charges of this period, as a decimal string.
             pub fn current_charges<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -8175,6 +8544,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Open balance, as a decimal string.
             pub fn current_open_balance<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -8189,6 +8559,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Payment due date.
             pub fn due_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8203,6 +8574,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// E-mail the document arrived from.
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8215,6 +8587,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of the uploaded file.
             pub fn file_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8227,6 +8600,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Review flag, as sent.
             pub fn flagged_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8241,6 +8615,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the document.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -8251,6 +8626,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// The utility's own bill number.
             pub fn invoice_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8263,6 +8639,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether the document is flagged for review.
             pub fn is_flagged<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -8275,6 +8652,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The upload job that created it (a string id).
             pub fn job_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8287,6 +8665,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The bill's charges.
             pub fn line_items<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::LineItem>>,
@@ -8299,6 +8678,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Notes.
             pub fn notes<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8311,6 +8691,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Balance brought forward from the previous bill, as a decimal string.
             pub fn previous_close_balance<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -8325,6 +8706,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The document that supersedes this one (a string id); superseded data is left out of analytics.
             pub fn revised_document_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8339,6 +8721,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// How the bill entered Nectar.
             pub fn source_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8353,6 +8736,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// First day of the billing period (named by the data-model guide).
             pub fn start_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8367,6 +8751,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Processing status, as sent.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8379,6 +8764,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Taxes, as a decimal string.
             pub fn tax_charges<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -8391,6 +8777,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Total amount due, as a decimal string.
             pub fn total_charges<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -8403,6 +8790,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When it last changed.
             pub fn updated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -8415,6 +8803,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Pre-signed link to the original file (expires after 24 hours).
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8427,6 +8816,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The usage rows read from the bill.
             pub fn usage_data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::DocumentUsageData>>,
@@ -8439,6 +8829,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of the utility on the bill.
             pub fn utility_company<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8456,6 +8847,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<Document> for super::Document {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8499,6 +8891,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::Document> for Document {
             fn from(value: super::Document) -> Self {
                 Self {
@@ -8538,8 +8931,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::DocumentEvent`]: set its fields, then `try_into()`.
         #[derive(Clone)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct DocumentEvent {
             bill_date: ::std::result::Result<
                 ::std::option::Option<::chrono::naive::NaiveDate>,
@@ -8584,6 +8979,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::fmt::Debug for DocumentEvent {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("DocumentEvent")
@@ -8602,6 +8998,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for DocumentEvent {
             fn default() -> Self {
                 Self {
@@ -8620,7 +9017,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl DocumentEvent {
+            /// End date of the billing period.
             pub fn bill_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8635,6 +9034,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Currency of the charges, e.g. `USD`.
             pub fn charges_units<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8647,6 +9047,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the document was created, in UTC, without an offset (as webhook payloads write it).
             pub fn created<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -8659,6 +9060,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Payment due date.
             pub fn due_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8673,6 +9075,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The event's name, e.g. `document.created.v2`.
             pub fn event_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8685,6 +9088,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of the uploaded file.
             pub fn file_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -8697,6 +9101,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the document.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -8707,6 +9112,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Total amount due, as a decimal string.
             pub fn total_charges<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -8719,6 +9125,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When it last changed, in UTC, without an offset.
             pub fn updated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -8731,6 +9138,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Sets `extra`.
             pub fn extra<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8748,6 +9156,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<DocumentEvent> for super::DocumentEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8769,6 +9178,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::DocumentEvent> for DocumentEvent {
             fn from(value: super::DocumentEvent) -> Self {
                 Self {
@@ -8786,8 +9196,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::DocumentPage`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct DocumentPage {
             current_page: ::std::result::Result<u64, ::std::string::String>,
             documents: ::std::result::Result<
@@ -8802,6 +9214,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for DocumentPage {
             fn default() -> Self {
                 Self {
@@ -8819,7 +9232,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl DocumentPage {
+            /// This page's number, from 1.
             pub fn current_page<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -8832,6 +9247,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The documents of this page.
             pub fn documents<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Document>>,
@@ -8844,6 +9260,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether a later page exists.
             pub fn has_next<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -8856,6 +9273,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether an earlier page exists.
             pub fn has_previous<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -8868,6 +9286,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Documents per page (100).
             pub fn per_page<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -8880,6 +9299,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Documents matching the filters, over all pages.
             pub fn total_documents<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -8894,6 +9314,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Number of pages.
             pub fn total_pages<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -8909,6 +9330,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<DocumentPage> for super::DocumentPage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8927,6 +9349,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::DocumentPage> for DocumentPage {
             fn from(value: super::DocumentPage) -> Self {
                 Self {
@@ -8941,8 +9364,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::DocumentSummary`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct DocumentSummary {
             audit_trail_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -9016,6 +9441,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for DocumentSummary {
             fn default() -> Self {
                 Self {
@@ -9042,7 +9468,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl DocumentSummary {
+            /// Link to the document's audit trail on dash.nectarclimate.com.
             pub fn audit_trail_url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9057,6 +9485,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The bill date: the last day of the billing period.
             pub fn bill_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -9071,6 +9500,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Currency of the charges.
             pub fn charges_units<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -9085,6 +9515,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the document was created in Nectar.
             pub fn created<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -9097,6 +9528,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Payment due date.
             pub fn due_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -9111,6 +9543,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// E-mail the document arrived from.
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9123,6 +9556,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of the uploaded file.
             pub fn file_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9135,6 +9569,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Review flag of the document, as sent.
             pub fn flagged_status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9149,6 +9584,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the document.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -9159,6 +9595,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// The upload job that created it (a string id).
             pub fn job_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9171,6 +9608,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Notes.
             pub fn notes<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9183,6 +9621,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The document that supersedes this one, if any (a string id).
             pub fn revised_document_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9197,6 +9636,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// How the bill entered Nectar.
             pub fn source_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -9211,6 +9651,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Processing status of the document, as sent.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9223,6 +9664,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Total amount due, as a decimal string.
             pub fn total_charges<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -9235,6 +9677,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When it last changed.
             pub fn updated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -9247,6 +9690,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Pre-signed link to the original file (expires after 24 hours).
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9259,6 +9703,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of the utility on the bill.
             pub fn utility_company<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9276,6 +9721,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<DocumentSummary> for super::DocumentSummary {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9305,6 +9751,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::DocumentSummary> for DocumentSummary {
             fn from(value: super::DocumentSummary) -> Self {
                 Self {
@@ -9330,8 +9777,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::DocumentUpdatedEvent`]: set its fields, then `try_into()`.
         #[derive(Clone)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct DocumentUpdatedEvent {
             bill_date: ::std::result::Result<
                 ::std::option::Option<::chrono::naive::NaiveDate>,
@@ -9380,6 +9829,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::fmt::Debug for DocumentUpdatedEvent {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("DocumentUpdatedEvent")
@@ -9399,6 +9849,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for DocumentUpdatedEvent {
             fn default() -> Self {
                 Self {
@@ -9418,7 +9869,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl DocumentUpdatedEvent {
+            /// End date of the billing period.
             pub fn bill_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -9433,6 +9886,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Currency of the charges, e.g. `USD`.
             pub fn charges_units<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9445,6 +9899,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the document was created, in UTC, without an offset (as webhook payloads write it).
             pub fn created<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -9457,6 +9912,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Payment due date.
             pub fn due_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -9471,6 +9927,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The event's name, e.g. `document.created.v2`.
             pub fn event_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9483,6 +9940,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of the uploaded file.
             pub fn file_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9495,6 +9953,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the document.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -9505,6 +9964,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// The previous values of the changed fields, as sent.
             pub fn old<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -9519,6 +9979,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Total amount due, as a decimal string.
             pub fn total_charges<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -9531,6 +9992,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When it last changed, in UTC, without an offset.
             pub fn updated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -9543,6 +10005,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Sets `extra`.
             pub fn extra<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -9560,6 +10023,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<DocumentUpdatedEvent>
         for super::DocumentUpdatedEvent {
             type Error = super::error::ConversionError;
@@ -9583,6 +10047,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::DocumentUpdatedEvent> for DocumentUpdatedEvent {
             fn from(value: super::DocumentUpdatedEvent) -> Self {
                 Self {
@@ -9601,8 +10066,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::DocumentUsageData`]: set its fields, then `try_into()`.
         #[derive(Clone)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct DocumentUsageData {
             additional_fields: ::std::result::Result<
                 ::std::option::Option<
@@ -9785,6 +10252,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::fmt::Debug for DocumentUsageData {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("DocumentUsageData")
@@ -9849,6 +10317,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for DocumentUsageData {
             fn default() -> Self {
                 Self {
@@ -9901,7 +10370,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl DocumentUsageData {
+            /// Free-form extra fields.
             pub fn additional_fields<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -9920,6 +10391,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Billed demand, as a decimal string.
             pub fn billed_demand<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -9932,6 +10404,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Country of the utility (two-letter code, typed as a plain string by the reference).
             pub fn country<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -9944,6 +10417,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the row was created in Nectar.
             pub fn created<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -9956,6 +10430,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Meter reading at the end of the period, as a decimal string.
             pub fn current_reading<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -9970,6 +10445,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Kind of utility data.
             pub fn datasource_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -9986,6 +10462,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[DISTRICT\] Medium of district energy.
             pub fn district_medium_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10002,6 +10479,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[DISTRICT\] Kind of district energy.
             pub fn district_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10016,6 +10494,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[ELECTRICITY\] What the row measures.
             pub fn electricity_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10032,6 +10511,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Last day of the usage period (inclusive).
             pub fn end_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -10044,6 +10524,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Excluded rows are subtracted from aggregations (e.g. a superseded reading).
             pub fn exclusion<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -10056,6 +10537,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Renewable share of the energy, as a decimal string.
             pub fn fraction_renewable<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -10070,6 +10552,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[FUEL\] Kind of fuel.
             pub fn fuel_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10084,6 +10567,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[GAS\] Kind of gas.
             pub fn gas_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10098,6 +10582,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the row, when sent (a plain string).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10108,6 +10593,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Identifiers of the meter.
             pub fn identifiers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10122,6 +10608,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether the reading is an estimate.
             pub fn is_estimated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -10134,6 +10621,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether the row was implied (e.g. sewer volume estimated from water usage).
             pub fn is_implied<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -10146,6 +10634,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the meter, as a string.
             pub fn meter<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10158,6 +10647,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Service address of the meter.
             pub fn meter_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10170,6 +10660,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// High or low side of a meter pair.
             pub fn meter_high_low<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10186,6 +10677,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether the meter is tracked.
             pub fn meter_is_tracked<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -10200,6 +10692,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Reading multiplier, as a decimal string.
             pub fn multiplier<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -10212,6 +10705,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Second reading multiplier, as a decimal string.
             pub fn multiplier2<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -10224,6 +10718,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// What the second multiplier is.
             pub fn multiplier2_description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10238,6 +10733,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// What the multiplier is.
             pub fn multiplier_description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10252,6 +10748,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Net metering: energy generated, kWh, as a decimal string.
             pub fn net_metering_generated_kwh<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -10266,6 +10763,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Net metering: energy exported to the grid, kWh, as a decimal string.
             pub fn net_metering_grid_export_kwh<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -10280,6 +10778,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Net metering: energy imported from the grid, kWh, as a decimal string.
             pub fn net_metering_grid_import_kwh<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -10294,6 +10793,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Net-metering direction.
             pub fn net_metering_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10310,6 +10810,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Meter reading at the start of the period, as a decimal string.
             pub fn previous_reading<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -10324,6 +10825,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[REFRIGERANT\] Refrigerant.
             pub fn refrigerant_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10340,6 +10842,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// First day of the usage period.
             pub fn start_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -10352,6 +10855,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of the energy supplier.
             pub fn supplier_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10364,6 +10868,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Tariff name.
             pub fn tariff<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10376,6 +10881,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[ELECTRICITY\] Time-of-use period.
             pub fn time_of_use<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10390,6 +10896,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When it last changed.
             pub fn updated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -10402,6 +10909,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The quantity used over the period, as a decimal string (as printed on the bill).
             pub fn usage<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -10414,6 +10922,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Unit of `usage`.
             pub fn usage_units<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10428,6 +10937,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of the utility.
             pub fn utility_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10440,6 +10950,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WASTE\] Description of the waste.
             pub fn waste_description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10454,6 +10965,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WASTE\] Waste stream (a plain string here; a uuid on meters).
             pub fn waste_stream<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10466,6 +10978,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WASTE\] Waste type (a plain string here; a uuid on meters).
             pub fn waste_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -10478,6 +10991,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WATER\] Kind of water.
             pub fn water_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10495,6 +11009,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<DocumentUsageData> for super::DocumentUsageData {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10550,6 +11065,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::DocumentUsageData> for DocumentUsageData {
             fn from(value: super::DocumentUsageData) -> Self {
                 Self {
@@ -10601,8 +11117,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::Identifier`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct Identifier {
             name: ::std::result::Result<
                 crate::generated::enums::IdentifierType,
@@ -10616,6 +11134,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for Identifier {
             fn default() -> Self {
                 Self {
@@ -10627,7 +11146,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl Identifier {
+            /// The normalised identifier type.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::generated::enums::IdentifierType>,
@@ -10640,6 +11161,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The label as found on the bill, e.g. `Meter Number`.
             pub fn raw_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -10652,6 +11174,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The identifier as written on the bill, e.g. `013-774-6423`.
             pub fn value<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -10667,6 +11190,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<Identifier> for super::Identifier {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10681,6 +11205,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::Identifier> for Identifier {
             fn from(value: super::Identifier) -> Self {
                 Self {
@@ -10691,8 +11216,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::Invitation`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct Invitation {
             allowed_emails: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
@@ -10739,6 +11266,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for Invitation {
             fn default() -> Self {
                 Self {
@@ -10770,7 +11298,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl Invitation {
+            /// Who may use it; empty: anyone with the link.
             pub fn allowed_emails<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -10785,6 +11315,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The company.
             pub fn company_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -10797,6 +11328,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The connection a reconnect invitation fixes; `null` for contributor invitations.
             pub fn connection_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -10809,6 +11341,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When it was created.
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Timestamp>,
@@ -10821,6 +11354,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Connections created through it (contributor invitations).
             pub fn created_connections<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::InvitationConnection>>,
@@ -10835,6 +11369,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Its audit log, oldest first (`get_invitation` only).
             pub fn events<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::InvitationEvent>>,
@@ -10847,6 +11382,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When it expires; `null`: never.
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -10859,6 +11395,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the invitation.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -10869,6 +11406,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// What it lets its user do.
             pub fn invitation_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::generated::enums::InvitationType>,
@@ -10883,6 +11421,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The link to give the end user (`https://dash.nectarclimate.com/p/i/{token}`). A credential: anyone with it can add or edit a connection.
             pub fn invitation_url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Secret>,
@@ -10897,6 +11436,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// How many uses it allows; `null`: unlimited.
             pub fn max_uses<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<u32>>,
@@ -10909,6 +11449,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The pre-filled values (`{}` for reconnect invitations).
             pub fn prefill<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -10923,6 +11464,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Its state.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::generated::enums::InvitationStatus>,
@@ -10935,6 +11477,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The opaque token embedded in `invitationUrl`. A credential.
             pub fn token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Secret>,
@@ -10947,6 +11490,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// How many times it was used.
             pub fn use_count<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u32>,
@@ -10962,6 +11506,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<Invitation> for super::Invitation {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10988,6 +11533,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::Invitation> for Invitation {
             fn from(value: super::Invitation) -> Self {
                 Self {
@@ -11010,8 +11556,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::InvitationConnection`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct InvitationConnection {
             created: ::std::result::Result<
                 ::std::option::Option<crate::Timestamp>,
@@ -11029,6 +11577,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for InvitationConnection {
             fn default() -> Self {
                 Self {
@@ -11041,7 +11590,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl InvitationConnection {
+            /// When it was created.
             pub fn created<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -11054,6 +11605,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of its provider.
             pub fn datasource_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -11068,6 +11620,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the connection.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -11078,6 +11631,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Its status (typed as a plain string by the reference).
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -11095,6 +11649,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<InvitationConnection>
         for super::InvitationConnection {
             type Error = super::error::ConversionError;
@@ -11111,6 +11666,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::InvitationConnection> for InvitationConnection {
             fn from(value: super::InvitationConnection) -> Self {
                 Self {
@@ -11122,8 +11678,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::InvitationEvent`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct InvitationEvent {
             created: ::std::result::Result<crate::Timestamp, ::std::string::String>,
             email: ::std::result::Result<
@@ -11137,6 +11695,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for InvitationEvent {
             fn default() -> Self {
                 Self {
@@ -11148,7 +11707,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl InvitationEvent {
+            /// When.
             pub fn created<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Timestamp>,
@@ -11161,6 +11722,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The e-mail address involved, if any.
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -11173,6 +11735,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// What happened.
             pub fn event_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::generated::enums::InvitationEventType>,
@@ -11188,6 +11751,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<InvitationEvent> for super::InvitationEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11202,6 +11766,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::InvitationEvent> for InvitationEvent {
             fn from(value: super::InvitationEvent) -> Self {
                 Self {
@@ -11212,6 +11777,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::InvitationPrefill`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct InvitationPrefill {
             connection_owner_email: ::std::result::Result<
@@ -11259,6 +11825,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl InvitationPrefill {
+            /// The data owner's e-mail.
             pub fn connection_owner_email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -11273,6 +11840,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Country of the provider.
             pub fn country<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -11287,6 +11855,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Earliest date to collect data from.
             pub fn data_collection_start_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -11303,6 +11872,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The provider, by Nectar's identifier (named by the invitations guide, typed nowhere: a plain string).
             pub fn datasource_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -11315,6 +11885,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The sites the connection's data belongs to.
             pub fn initial_sites<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -11327,6 +11898,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The provider, by the URL of its website (or give `datasourceId`).
             pub fn url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -11339,6 +11911,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The kinds of data to expect.
             pub fn utility_types<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -11386,8 +11959,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::Job`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct Job {
             duplicate_document_ids: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
@@ -11417,6 +11992,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for Job {
             fn default() -> Self {
                 Self {
@@ -11432,7 +12008,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl Job {
+            /// The documents the duplicates duplicated.
             pub fn duplicate_document_ids<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -11447,6 +12025,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// How many uploaded files duplicated documents Nectar already had (when completed).
             pub fn duplicates<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<u64>>,
@@ -11459,6 +12038,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the job (a plain string of at most 255 characters, not a uuid).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -11469,6 +12049,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Uploaded files that were not utility documents.
             pub fn non_utility_document_ids<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -11483,6 +12064,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifiers of the documents parsed from the upload (when completed).
             pub fn parsed_document_ids<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -11497,6 +12079,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Its state.
             pub fn status<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::generated::enums::JobStatus>,
@@ -11509,6 +12092,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Why the job was terminated (only when `TERMINATED`).
             pub fn termination_reason<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -11526,6 +12110,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<Job> for super::Job {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11544,6 +12129,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::Job> for Job {
             fn from(value: super::Job) -> Self {
                 Self {
@@ -11558,6 +12144,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::JobBulkCreate`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct JobBulkCreate {
             documents: ::std::result::Result<
@@ -11580,6 +12167,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl JobBulkCreate {
+            /// URLs of the documents (PDF, PNG or JPEG; pre-signed or public), each `https` with a host (the bulk-upload guide: "publicly accessible or pre-signed URLs").
             pub fn documents<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -11594,6 +12182,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The site every document belongs to; without it Nectar assigns each by its address.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn site_id<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<::uuid::Uuid>>,
@@ -11626,8 +12217,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::JobUpload`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct JobUpload {
             document: ::std::result::Result<
                 ::std::string::String,
@@ -11640,6 +12233,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for JobUpload {
             fn default() -> Self {
                 Self {
@@ -11650,7 +12244,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl JobUpload {
+            /// The file: PDF (at most 150 pages), PNG or JPEG, at most 25 MB.
             pub fn document<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -11663,6 +12259,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The site the document belongs to; without it Nectar assigns it by its address.
             pub fn site_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -11678,6 +12275,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<JobUpload> for super::JobUpload {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11691,6 +12289,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::JobUpload> for JobUpload {
             fn from(value: super::JobUpload) -> Self {
                 Self {
@@ -11700,8 +12299,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::LineItem`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct LineItem {
             account_ids: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -11758,6 +12359,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for LineItem {
             fn default() -> Self {
                 Self {
@@ -11779,7 +12381,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl LineItem {
+            /// The accounts the line applies to (string ids).
             pub fn account_ids<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -11794,6 +12398,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Which billing period the line belongs to.
             pub fn billing_period<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -11810,6 +12415,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Kind of charge.
             pub fn charge_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -11824,6 +12430,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// What the charge is, as printed.
             pub fn description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -11836,6 +12443,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[ELECTRICITY\] Kind of electricity charge.
             pub fn electricity_charge_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -11852,6 +12460,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[ELECTRICITY\] Whether the charge is for demand rather than energy.
             pub fn electricity_is_demand<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -11866,6 +12475,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[ELECTRICITY\] Time-of-use period of the charge, as printed.
             pub fn electricity_time_of_use<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -11880,6 +12490,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[GAS\] Kind of gas charge.
             pub fn gas_charge_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -11896,6 +12507,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Multipliers applied, as printed.
             pub fn multipliers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -11910,6 +12522,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Quantity, as a decimal string.
             pub fn quantity<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -11922,6 +12535,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Unit of the quantity, as printed.
             pub fn quantity_units<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -11936,6 +12550,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Rate, as a decimal string.
             pub fn rate<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -11948,6 +12563,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Total of the line, as a decimal string.
             pub fn total_charge<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -11963,6 +12579,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<LineItem> for super::LineItem {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11987,6 +12604,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::LineItem> for LineItem {
             fn from(value: super::LineItem) -> Self {
                 Self {
@@ -12007,8 +12625,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::Meter`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct Meter {
             account: ::std::result::Result<
                 ::std::option::Option<::uuid::Uuid>,
@@ -12083,6 +12703,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for Meter {
             fn default() -> Self {
                 Self {
@@ -12112,7 +12733,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl Meter {
+            /// The account the meter belongs to, when known.
             pub fn account<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -12125,6 +12748,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Service address of the meter.
             pub fn address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -12137,6 +12761,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Kind of utility data the meter measures.
             pub fn datasource_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::generated::enums::DatasourceType>,
@@ -12151,6 +12776,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[DISTRICT\] Medium of district energy.
             pub fn district_medium_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -12167,6 +12793,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[DISTRICT\] Kind of district energy.
             pub fn district_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -12181,6 +12808,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[FUEL\] Kind of fuel.
             pub fn fuel_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -12195,6 +12823,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[GAS\] Kind of gas.
             pub fn gas_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -12209,6 +12838,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the meter (the reference describes it, by a copy-paste slip, as "UUID of the meter site usage data entry").
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -12219,6 +12849,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Meter numbers, account numbers and other identifiers found on its bills.
             pub fn identifiers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Identifier>>,
@@ -12231,6 +12862,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether Nectar tracks (collects data for) the meter; follows its account unless changed.
             pub fn is_tracked<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -12243,6 +12875,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// High or low side of a meter pair.
             pub fn meter_high_low<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -12259,6 +12892,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Net-metering direction.
             pub fn net_metering_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -12275,6 +12909,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[REFRIGERANT\] Refrigerant.
             pub fn refrigerant_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -12291,6 +12926,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The site the meter belongs to.
             pub fn site<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -12303,6 +12939,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[ELECTRICITY\] Time-of-use period.
             pub fn time_of_use<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -12317,6 +12954,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WASTE\] Description of the waste.
             pub fn waste_description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -12331,6 +12969,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WASTE\] Waste stream (a uuid here; a plain string in usage data).
             pub fn waste_stream<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -12343,6 +12982,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WASTE\] Waste type (a uuid here; a plain string in usage data).
             pub fn waste_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
@@ -12355,6 +12995,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WATER\] Kind of water.
             pub fn water_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -12372,6 +13013,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<Meter> for super::Meter {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12402,6 +13044,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::Meter> for Meter {
             fn from(value: super::Meter) -> Self {
                 Self {
@@ -12428,6 +13071,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::ReconnectInvitationCreate`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct ReconnectInvitationCreate {
             allowed_emails: ::std::result::Result<
@@ -12460,6 +13104,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl ReconnectInvitationCreate {
+            /// Only these e-mail addresses may use it (the user verifies one); empty or absent: anyone with the link.
             pub fn allowed_emails<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -12476,6 +13121,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Seconds until it expires, at least 60; absent: it never expires.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn expires_in_seconds<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<u32>>,
@@ -12485,6 +13133,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "expiresInSeconds"));
                 self
             }
+            /// How many times it may be used, at least 1; absent: unlimited (a reconnect link is typically single-use).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn max_uses<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<::std::num::NonZeroU32>>,
@@ -12494,6 +13145,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "maxUses"));
                 self
             }
+            /// Whether Nectar e-mails the link to `allowedEmails` (else only the link is returned).
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn send_email<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<bool>>,
@@ -12532,8 +13186,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::Site`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct Site {
             address: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -12560,6 +13216,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for Site {
             fn default() -> Self {
                 Self {
@@ -12577,7 +13234,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl Site {
+            /// Full address, including state and postal code; free text is accepted.
             pub fn address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -12590,6 +13249,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Set when the site is archived (soft-deleted): Nectar stops collecting data for it from this date. `null` for an active site.
             pub fn data_collection_stop_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -12606,6 +13266,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Your own identifier for the site (used in exports).
             pub fn external_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -12618,6 +13279,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the site.
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::uuid::Uuid>,
@@ -12628,6 +13290,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Name of the site.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -12640,6 +13303,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Occupancy, 0 to 100, as a decimal string. Usage of connections with `multiplyByOccupancy` is multiplied by it.
             pub fn occupancy_percent<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -12654,6 +13318,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`.
             pub fn path<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -12669,6 +13334,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<Site> for super::Site {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12687,6 +13353,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::Site> for Site {
             fn from(value: super::Site) -> Self {
                 Self {
@@ -12701,6 +13368,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::SiteCreate`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct SiteCreate {
             address: ::std::result::Result<
@@ -12735,6 +13403,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl SiteCreate {
+            /// Full address, including state and postal code; free text is accepted.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn address<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<super::SiteCreateAddress>>,
@@ -12744,6 +13415,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "address"));
                 self
             }
+            /// Your own identifier for the site (used in exports); `null` clears it.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn external_id<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<::std::string::String>>,
@@ -12753,6 +13427,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "externalId"));
                 self
             }
+            /// Name of the site.
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::SiteCreateName>,
@@ -12765,6 +13440,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Occupancy, 0 to 100, as a decimal string; `null` clears it.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn occupancy_percent<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<
@@ -12776,6 +13454,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "occupancyPercent"));
                 self
             }
+            /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10. On update, a list sent replaces the tags (the docs treat a present list as the new value): absent leaves them, `[]` clears them.
             pub fn path<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::SiteCreatePathItem>>,
@@ -12817,6 +13496,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::SiteUpdate`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         pub struct SiteUpdate {
             address: ::std::result::Result<
@@ -12854,6 +13534,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         impl SiteUpdate {
+            /// Full address, including state and postal code; free text is accepted.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn address<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<super::SiteUpdateAddress>>,
@@ -12863,6 +13546,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "address"));
                 self
             }
+            /// Your own identifier for the site (used in exports); `null` clears it.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn external_id<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<crate::Patch<::std::string::String>>,
@@ -12872,6 +13558,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "externalId"));
                 self
             }
+            /// New name of the site.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn name<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<::std::option::Option<super::SiteUpdateName>>,
@@ -12879,6 +13568,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                 self.name = value.into_field().map_err(|e| format!("{}: {e}", "name"));
                 self
             }
+            /// Occupancy, 0 to 100, as a decimal string; `null` clears it.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn occupancy_percent<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<crate::Patch<super::SiteUpdateOccupancyPercent>>,
@@ -12888,6 +13580,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("{}: {e}", "occupancyPercent"));
                 self
             }
+            /// Location tags from general to specific, e.g. `["US", "CA", "ON"]`; at most 10. On update, a list sent replaces the tags (the docs treat a present list as the new value): absent leaves them, `[]` clears them.
+            ///
+            /// Takes the value itself, an `Option` of it, or, for an update, a [`Patch`](crate::Patch) (set, clear or keep); text fields take a `&str` too, checked when set.
             pub fn path<V>(mut self, value: V) -> Self
             where
                 V: crate::FieldValue<
@@ -12926,8 +13621,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::UsageData`]: set its fields, then `try_into()`.
         #[derive(Clone)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct UsageData {
             additional_fields: ::std::result::Result<
                 ::std::option::Option<
@@ -13112,6 +13809,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::fmt::Debug for UsageData {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct("UsageData")
@@ -13178,6 +13876,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for UsageData {
             fn default() -> Self {
                 Self {
@@ -13234,7 +13933,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl UsageData {
+            /// Free-form extra fields.
             pub fn additional_fields<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13253,6 +13954,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Billed demand, as a decimal string.
             pub fn billed_demand<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -13265,6 +13967,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Country of the utility (two-letter code, typed as a plain string by the reference).
             pub fn country<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13277,6 +13980,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When the row was created in Nectar.
             pub fn created<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::Timestamp>,
@@ -13289,6 +13993,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Meter reading at the end of the period, as a decimal string.
             pub fn current_reading<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -13303,6 +14008,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Kind of utility data.
             pub fn datasource_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<crate::generated::enums::DatasourceType>,
@@ -13317,6 +14023,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[DISTRICT\] Medium of district energy.
             pub fn district_medium_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13333,6 +14040,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[DISTRICT\] Kind of district energy.
             pub fn district_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13347,6 +14055,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The document the row was read from.
             pub fn document<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13361,6 +14070,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[ELECTRICITY\] What the row measures.
             pub fn electricity_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13377,6 +14087,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Last day of the usage period (inclusive).
             pub fn end_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -13389,6 +14100,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Excluded rows are subtracted from aggregations (e.g. a superseded reading).
             pub fn exclusion<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -13401,6 +14113,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Renewable share of the energy, as a decimal string.
             pub fn fraction_renewable<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -13415,6 +14128,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[FUEL\] Kind of fuel.
             pub fn fuel_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13429,6 +14143,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[GAS\] Kind of gas.
             pub fn gas_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13443,6 +14158,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the row: a plain string since v2.1 (v2.0 typed it as a uuid).
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -13453,6 +14169,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Identifiers of the meter.
             pub fn identifiers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13467,6 +14184,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether the reading is an estimate.
             pub fn is_estimated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -13479,6 +14197,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether the row was implied (e.g. sewer volume estimated from water usage).
             pub fn is_implied<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -13491,6 +14210,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Identifier of the meter, as a string.
             pub fn meter<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13503,6 +14223,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Service address of the meter.
             pub fn meter_address<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13515,6 +14236,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// High or low side of a meter pair.
             pub fn meter_high_low<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13531,6 +14253,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether the meter is tracked.
             pub fn meter_is_tracked<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -13545,6 +14268,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Reading multiplier, as a decimal string.
             pub fn multiplier<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -13557,6 +14281,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Second reading multiplier, as a decimal string.
             pub fn multiplier2<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -13569,6 +14294,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// What the second multiplier is.
             pub fn multiplier2_description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13583,6 +14309,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// What the multiplier is.
             pub fn multiplier_description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13597,6 +14324,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Net metering: energy generated, kWh, as a decimal string.
             pub fn net_metering_generated_kwh<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -13611,6 +14339,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Net metering: energy exported to the grid, kWh, as a decimal string.
             pub fn net_metering_grid_export_kwh<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -13625,6 +14354,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Net metering: energy imported from the grid, kWh, as a decimal string.
             pub fn net_metering_grid_import_kwh<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -13639,6 +14369,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Net-metering direction.
             pub fn net_metering_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13655,6 +14386,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Meter reading at the start of the period, as a decimal string.
             pub fn previous_reading<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -13669,6 +14401,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[REFRIGERANT\] Refrigerant.
             pub fn refrigerant_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13685,6 +14418,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The site the usage is assigned to.
             pub fn site<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::Site>>,
@@ -13697,6 +14431,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// First day of the usage period.
             pub fn start_date<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -13709,6 +14444,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of the energy supplier.
             pub fn supplier_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13721,6 +14457,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Tariff name.
             pub fn tariff<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13733,6 +14470,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[ELECTRICITY\] Time-of-use period.
             pub fn time_of_use<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13747,6 +14485,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// When it last changed.
             pub fn updated<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
@@ -13759,6 +14498,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The quantity used over the period, as a decimal string (as printed on the bill).
             pub fn usage<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crate::Decimal>>,
@@ -13771,6 +14511,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Unit of `usage`.
             pub fn usage_units<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13785,6 +14526,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Name of the utility.
             pub fn utility_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13797,6 +14539,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WASTE\] Description of the waste.
             pub fn waste_description<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13811,6 +14554,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WASTE\] Waste stream (a plain string here; a uuid on meters).
             pub fn waste_stream<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13823,6 +14567,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WASTE\] Waste type (a plain string here; a uuid on meters).
             pub fn waste_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -13835,6 +14580,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// \[WATER\] Kind of water.
             pub fn water_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13852,6 +14598,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<UsageData> for super::UsageData {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13909,6 +14656,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::UsageData> for UsageData {
             fn from(value: super::UsageData) -> Self {
                 Self {
@@ -13962,8 +14710,10 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
             }
         }
 
+        /// A builder for [`super::UsagePage`]: set its fields, then `try_into()`.
         #[derive(Clone, Debug)]
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         pub struct UsagePage {
             current_page: ::std::result::Result<u64, ::std::string::String>,
             has_next: ::std::result::Result<bool, ::std::string::String>,
@@ -13978,6 +14728,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::default::Default for UsagePage {
             fn default() -> Self {
                 Self {
@@ -13995,7 +14746,9 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl UsagePage {
+            /// This page's number, from 1.
             pub fn current_page<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -14008,6 +14761,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether a later page exists.
             pub fn has_next<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -14020,6 +14774,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Whether an earlier page exists.
             pub fn has_previous<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -14032,6 +14787,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Rows per page (100).
             pub fn per_page<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -14044,6 +14800,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Number of pages.
             pub fn total_pages<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -14056,6 +14813,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// Rows matching the filters, over all pages.
             pub fn total_usage_data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<u64>,
@@ -14070,6 +14828,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
                     });
                 self
             }
+            /// The rows of this page.
             pub fn usage_data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::UsageData>>,
@@ -14085,6 +14844,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::TryFrom<UsagePage> for super::UsagePage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14103,6 +14863,7 @@ Identifier filters (`identifier=` on the document and usage lists) compare value
         }
 
         #[cfg(feature = "response-builders")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "response-builders")))]
         impl ::std::convert::From<super::UsagePage> for UsagePage {
             fn from(value: super::UsagePage) -> Self {
                 Self {
@@ -15252,7 +16013,7 @@ let response = client.get_usage_data()
     }
 }
 
-/// Types for composing operation parameters.
+/// The request builders, one per operation: a `Client` method starts one (`client.get_company()`), its setters take the operation's parameters and body, and `send()` sends it.
 #[allow(clippy::all)]
 pub mod builder {
     use super::types;
@@ -15272,6 +16033,7 @@ pub mod builder {
     }
 
     impl<'a> UpdateAccount<'a> {
+        /// A `update_account` request on `client`; [`Client::update_account`](super::Client::update_account) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -15280,6 +16042,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the account (typed as a plain string by the reference, not as a uuid).
         pub fn account_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -15293,6 +16056,7 @@ pub mod builder {
             self
         }
 
+        /// The request body: the type, or its builder (whose setters check each value).
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::AccountUpdate>,
@@ -15307,6 +16071,7 @@ pub mod builder {
             self
         }
 
+        /// Changes the request body through its builder, a field at a time (`.body_map(|b| b.name("Acme"))`).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -15392,6 +16157,7 @@ pub mod builder {
     }
 
     impl<'a> ListCompanies<'a> {
+        /// A `list_companies` request on `client`; [`Client::list_companies`](super::Client::list_companies) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
@@ -15457,6 +16223,7 @@ pub mod builder {
     }
 
     impl<'a> CreateCompany<'a> {
+        /// A `create_company` request on `client`; [`Client::create_company`](super::Client::create_company) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -15464,6 +16231,7 @@ pub mod builder {
             }
         }
 
+        /// The request body: the type, or its builder (whose setters check each value).
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CompanyCreate>,
@@ -15478,6 +16246,7 @@ pub mod builder {
             self
         }
 
+        /// Changes the request body through its builder, a field at a time (`.body_map(|b| b.name("Acme"))`).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -15554,6 +16323,7 @@ pub mod builder {
     }
 
     impl<'a> GetCompany<'a> {
+        /// A `get_company` request on `client`; [`Client::get_company`](super::Client::get_company) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -15561,6 +16331,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -15643,6 +16414,7 @@ pub mod builder {
     }
 
     impl<'a> DeleteCompany<'a> {
+        /// A `delete_company` request on `client`; [`Client::delete_company`](super::Client::delete_company) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -15650,6 +16422,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -15731,6 +16504,7 @@ pub mod builder {
     }
 
     impl<'a> UpdateCompany<'a> {
+        /// A `update_company` request on `client`; [`Client::update_company`](super::Client::update_company) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -15739,6 +16513,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -15751,6 +16526,7 @@ pub mod builder {
             self
         }
 
+        /// The request body: the type, or its builder (whose setters check each value).
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CompanyUpdate>,
@@ -15765,6 +16541,7 @@ pub mod builder {
             self
         }
 
+        /// Changes the request body through its builder, a field at a time (`.body_map(|b| b.name("Acme"))`).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -15859,6 +16636,7 @@ pub mod builder {
     }
 
     impl<'a> ListCompanyConnections<'a> {
+        /// A `list_company_connections` request on `client`; [`Client::list_company_connections`](super::Client::list_company_connections) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -15871,6 +16649,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -15883,6 +16662,7 @@ pub mod builder {
             self
         }
 
+        /// Only connections whose owner e-mail (`workflowOwnerEmail`) is exactly this.
         pub fn connection_owner_email<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListCompanyConnectionsConnectionOwnerEmail>,
@@ -15897,6 +16677,7 @@ pub mod builder {
             self
         }
 
+        /// Page size: 1 to 500 (this is the only list endpoint that takes `limit`).
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
@@ -15911,6 +16692,7 @@ pub mod builder {
             self
         }
 
+        /// Page number, 1-based. A page past the end is answered with the last page.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
@@ -15925,6 +16707,7 @@ pub mod builder {
             self
         }
 
+        /// Only connections linked to one of these sites; repeat the key for each site: `?sites=<id1>&sites=<id2>`.
         pub fn sites<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::uuid::Uuid>>,
@@ -15939,6 +16722,7 @@ pub mod builder {
             self
         }
 
+        /// Only connections with this status.
         pub fn status<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::generated::enums::ConnectionStatus>,
@@ -16051,6 +16835,7 @@ pub mod builder {
     }
 
     impl<'a> CreateConnection<'a> {
+        /// A `create_connection` request on `client`; [`Client::create_connection`](super::Client::create_connection) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -16059,6 +16844,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -16071,6 +16857,7 @@ pub mod builder {
             self
         }
 
+        /// The request body: the type, or its builder (whose setters check each value).
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ConnectionCreate>,
@@ -16087,6 +16874,7 @@ pub mod builder {
             self
         }
 
+        /// Changes the request body through its builder, a field at a time (`.body_map(|b| b.name("Acme"))`).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -16176,6 +16964,7 @@ pub mod builder {
     }
 
     impl<'a> CreateCompanyMagicLink<'a> {
+        /// A `create_company_magic_link` request on `client`; [`Client::create_company_magic_link`](super::Client::create_company_magic_link) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -16183,6 +16972,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -16268,6 +17058,7 @@ pub mod builder {
     }
 
     impl<'a> CreateConnectionMagicLink<'a> {
+        /// A `create_connection_magic_link` request on `client`; [`Client::create_connection_magic_link`](super::Client::create_connection_magic_link) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -16275,6 +17066,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the connection.
         pub fn connection_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -16365,6 +17157,7 @@ pub mod builder {
     }
 
     impl<'a> GetConnection<'a> {
+        /// A `get_connection` request on `client`; [`Client::get_connection`](super::Client::get_connection) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -16372,6 +17165,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the connection.
         pub fn connection_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -16458,6 +17252,7 @@ pub mod builder {
     }
 
     impl<'a> UpdateConnection<'a> {
+        /// A `update_connection` request on `client`; [`Client::update_connection`](super::Client::update_connection) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -16466,6 +17261,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the connection.
         pub fn connection_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -16479,6 +17275,7 @@ pub mod builder {
             self
         }
 
+        /// The request body: the type, or its builder (whose setters check each value).
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ConnectionUpdate>,
@@ -16495,6 +17292,7 @@ pub mod builder {
             self
         }
 
+        /// Changes the request body through its builder, a field at a time (`.body_map(|b| b.name("Acme"))`).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -16584,6 +17382,7 @@ pub mod builder {
     }
 
     impl<'a> ConfirmConnectionAccounts<'a> {
+        /// A `confirm_connection_accounts` request on `client`; [`Client::confirm_connection_accounts`](super::Client::confirm_connection_accounts) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -16592,6 +17391,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the connection.
         pub fn connection_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -16605,6 +17405,7 @@ pub mod builder {
             self
         }
 
+        /// The request body: the type, or its builder (whose setters check each value).
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ConnectionConfirmation>,
@@ -16623,6 +17424,7 @@ pub mod builder {
             self
         }
 
+        /// Changes the request body through its builder, a field at a time (`.body_map(|b| b.name("Acme"))`).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -16722,6 +17524,7 @@ pub mod builder {
     }
 
     impl<'a> ListCompanyDocuments<'a> {
+        /// A `list_company_documents` request on `client`; [`Client::list_company_documents`](super::Client::list_company_documents) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -16736,6 +17539,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -16748,6 +17552,7 @@ pub mod builder {
             self
         }
 
+        /// Only these kinds of data; repeat the key for several: `?datasourceType=ELECTRICITY&datasourceType=GAS`. Default: all.
         pub fn datasource_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<
@@ -16764,6 +17569,7 @@ pub mod builder {
             self
         }
 
+        /// Which date `startDate` and `endDate` apply to. Default `BILL_DATE`. (For usage data the pages disagree: the readme's usage-by-document page says `USAGE_PERIOD`, the usage-by-connection reference page and the filtering guide say `BILL_DATE`; the two newer sources are followed, which also makes documents and usage agree.)
         pub fn date_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::generated::enums::DateType>,
@@ -16778,6 +17584,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or before this day (`YYYY-MM-DD`).
         pub fn end_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -16792,6 +17599,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects with a meter identifier equal to this one after normalisation (`-`, spaces, `_`, `,` and `/` removed, leading zeros stripped, upper case).
         pub fn identifier<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListCompanyDocumentsIdentifier>,
@@ -16806,6 +17614,7 @@ pub mod builder {
             self
         }
 
+        /// `true` includes soft-deleted documents; default `false` leaves them out (the guides describe the parameter as "include soft-deleted documents").
         pub fn is_deleted<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,
@@ -16817,6 +17626,7 @@ pub mod builder {
             self
         }
 
+        /// Page number, 1-based; 100 objects a page. A page past the end is answered with the last page.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
@@ -16831,6 +17641,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or after this day (`YYYY-MM-DD`).
         pub fn start_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -16957,6 +17768,7 @@ pub mod builder {
     }
 
     impl<'a> ListConnectionDocuments<'a> {
+        /// A `list_connection_documents` request on `client`; [`Client::list_connection_documents`](super::Client::list_connection_documents) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -16971,6 +17783,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the connection.
         pub fn connection_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -16984,6 +17797,7 @@ pub mod builder {
             self
         }
 
+        /// Only these kinds of data; repeat the key for several: `?datasourceType=ELECTRICITY&datasourceType=GAS`. Default: all.
         pub fn datasource_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<
@@ -17000,6 +17814,7 @@ pub mod builder {
             self
         }
 
+        /// Which date `startDate` and `endDate` apply to. Default `BILL_DATE`. (For usage data the pages disagree: the readme's usage-by-document page says `USAGE_PERIOD`, the usage-by-connection reference page and the filtering guide say `BILL_DATE`; the two newer sources are followed, which also makes documents and usage agree.)
         pub fn date_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::generated::enums::DateType>,
@@ -17014,6 +17829,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or before this day (`YYYY-MM-DD`).
         pub fn end_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -17028,6 +17844,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects with a meter identifier equal to this one after normalisation (`-`, spaces, `_`, `,` and `/` removed, leading zeros stripped, upper case).
         pub fn identifier<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListConnectionDocumentsIdentifier>,
@@ -17042,6 +17859,7 @@ pub mod builder {
             self
         }
 
+        /// `true` includes soft-deleted documents; default `false` leaves them out (the guides describe the parameter as "include soft-deleted documents").
         pub fn is_deleted<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,
@@ -17053,6 +17871,7 @@ pub mod builder {
             self
         }
 
+        /// Page number, 1-based; 100 objects a page. A page past the end is answered with the last page.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
@@ -17067,6 +17886,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or after this day (`YYYY-MM-DD`).
         pub fn start_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -17193,6 +18013,7 @@ pub mod builder {
     }
 
     impl<'a> ListSiteDocuments<'a> {
+        /// A `list_site_documents` request on `client`; [`Client::list_site_documents`](super::Client::list_site_documents) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -17207,6 +18028,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the site.
         pub fn site_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -17219,6 +18041,7 @@ pub mod builder {
             self
         }
 
+        /// Only these kinds of data; repeat the key for several: `?datasourceType=ELECTRICITY&datasourceType=GAS`. Default: all.
         pub fn datasource_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<
@@ -17235,6 +18058,7 @@ pub mod builder {
             self
         }
 
+        /// Which date `startDate` and `endDate` apply to. Default `BILL_DATE`. (For usage data the pages disagree: the readme's usage-by-document page says `USAGE_PERIOD`, the usage-by-connection reference page and the filtering guide say `BILL_DATE`; the two newer sources are followed, which also makes documents and usage agree.)
         pub fn date_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::generated::enums::DateType>,
@@ -17249,6 +18073,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or before this day (`YYYY-MM-DD`).
         pub fn end_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -17263,6 +18088,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects with a meter identifier equal to this one after normalisation (`-`, spaces, `_`, `,` and `/` removed, leading zeros stripped, upper case).
         pub fn identifier<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListSiteDocumentsIdentifier>,
@@ -17277,6 +18103,7 @@ pub mod builder {
             self
         }
 
+        /// `true` includes soft-deleted documents; default `false` leaves them out (the guides describe the parameter as "include soft-deleted documents").
         pub fn is_deleted<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<bool>,
@@ -17288,6 +18115,7 @@ pub mod builder {
             self
         }
 
+        /// Page number, 1-based; 100 objects a page. A page past the end is answered with the last page.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
@@ -17302,6 +18130,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or after this day (`YYYY-MM-DD`).
         pub fn start_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -17417,6 +18246,7 @@ pub mod builder {
     }
 
     impl<'a> GetDocument<'a> {
+        /// A `get_document` request on `client`; [`Client::get_document`](super::Client::get_document) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -17424,6 +18254,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the document.
         pub fn document_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -17506,6 +18337,7 @@ pub mod builder {
     }
 
     impl<'a> ListInvitations<'a> {
+        /// A `list_invitations` request on `client`; [`Client::list_invitations`](super::Client::list_invitations) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -17513,6 +18345,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -17601,6 +18434,7 @@ pub mod builder {
     }
 
     impl<'a> CreateConnectionInvitation<'a> {
+        /// A `create_connection_invitation` request on `client`; [`Client::create_connection_invitation`](super::Client::create_connection_invitation) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -17609,6 +18443,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -17621,6 +18456,7 @@ pub mod builder {
             self
         }
 
+        /// The request body: the type, or its builder (whose setters check each value).
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ConnectionInvitationCreate>,
@@ -17640,6 +18476,7 @@ pub mod builder {
             self
         }
 
+        /// Changes the request body through its builder, a field at a time (`.body_map(|b| b.name("Acme"))`).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -17736,6 +18573,7 @@ pub mod builder {
     }
 
     impl<'a> CreateReconnectInvitation<'a> {
+        /// A `create_reconnect_invitation` request on `client`; [`Client::create_reconnect_invitation`](super::Client::create_reconnect_invitation) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -17744,6 +18582,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the connection.
         pub fn connection_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -17757,6 +18596,7 @@ pub mod builder {
             self
         }
 
+        /// The request body: the type, or its builder (whose setters check each value).
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ReconnectInvitationCreate>,
@@ -17776,6 +18616,7 @@ pub mod builder {
             self
         }
 
+        /// Changes the request body through its builder, a field at a time (`.body_map(|b| b.name("Acme"))`).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -17867,6 +18708,7 @@ pub mod builder {
     }
 
     impl<'a> GetInvitation<'a> {
+        /// A `get_invitation` request on `client`; [`Client::get_invitation`](super::Client::get_invitation) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -17874,6 +18716,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the invitation.
         pub fn invitation_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -17959,6 +18802,7 @@ pub mod builder {
     }
 
     impl<'a> RevokeInvitation<'a> {
+        /// A `revoke_invitation` request on `client`; [`Client::revoke_invitation`](super::Client::revoke_invitation) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -17966,6 +18810,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the invitation.
         pub fn invitation_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -18052,6 +18897,7 @@ pub mod builder {
     }
 
     impl<'a> CreateBulkJob<'a> {
+        /// A `create_bulk_job` request on `client`; [`Client::create_bulk_job`](super::Client::create_bulk_job) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -18060,6 +18906,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -18072,6 +18919,7 @@ pub mod builder {
             self
         }
 
+        /// The request body: the type, or its builder (whose setters check each value).
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::JobBulkCreate>,
@@ -18086,6 +18934,7 @@ pub mod builder {
             self
         }
 
+        /// Changes the request body through its builder, a field at a time (`.body_map(|b| b.name("Acme"))`).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -18173,6 +19022,7 @@ pub mod builder {
     }
 
     impl<'a> GetJob<'a> {
+        /// A `get_job` request on `client`; [`Client::get_job`](super::Client::get_job) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -18180,6 +19030,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the job (a plain string).
         pub fn job_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -18260,6 +19111,7 @@ pub mod builder {
     }
 
     impl<'a> GetMeter<'a> {
+        /// A `get_meter` request on `client`; [`Client::get_meter`](super::Client::get_meter) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -18267,6 +19119,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the meter.
         pub fn meter_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -18348,6 +19201,7 @@ pub mod builder {
     }
 
     impl<'a> Ping<'a> {
+        /// A `ping` request on `client`; [`Client::ping`](super::Client::ping) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
@@ -18411,6 +19265,7 @@ pub mod builder {
     }
 
     impl<'a> CreateSite<'a> {
+        /// A `create_site` request on `client`; [`Client::create_site`](super::Client::create_site) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -18419,6 +19274,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -18431,6 +19287,7 @@ pub mod builder {
             self
         }
 
+        /// The request body: the type, or its builder (whose setters check each value).
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::SiteCreate>,
@@ -18445,6 +19302,7 @@ pub mod builder {
             self
         }
 
+        /// Changes the request body through its builder, a field at a time (`.body_map(|b| b.name("Acme"))`).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -18529,6 +19387,7 @@ pub mod builder {
     }
 
     impl<'a> GetSite<'a> {
+        /// A `get_site` request on `client`; [`Client::get_site`](super::Client::get_site) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -18536,6 +19395,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the site.
         pub fn site_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -18619,6 +19479,7 @@ pub mod builder {
     }
 
     impl<'a> UpdateSite<'a> {
+        /// A `update_site` request on `client`; [`Client::update_site`](super::Client::update_site) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -18627,6 +19488,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the site.
         pub fn site_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -18639,6 +19501,7 @@ pub mod builder {
             self
         }
 
+        /// The request body: the type, or its builder (whose setters check each value).
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::SiteUpdate>,
@@ -18653,6 +19516,7 @@ pub mod builder {
             self
         }
 
+        /// Changes the request body through its builder, a field at a time (`.body_map(|b| b.name("Acme"))`).
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -18746,6 +19610,7 @@ pub mod builder {
     }
 
     impl<'a> ListCompanyUsage<'a> {
+        /// A `list_company_usage` request on `client`; [`Client::list_company_usage`](super::Client::list_company_usage) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -18759,6 +19624,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the company.
         pub fn company_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -18771,6 +19637,7 @@ pub mod builder {
             self
         }
 
+        /// Only these kinds of data; repeat the key for several: `?datasourceType=ELECTRICITY&datasourceType=GAS`. Default: all.
         pub fn datasource_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<
@@ -18787,6 +19654,7 @@ pub mod builder {
             self
         }
 
+        /// Which date `startDate` and `endDate` apply to. Default `BILL_DATE`. (For usage data the pages disagree: the readme's usage-by-document page says `USAGE_PERIOD`, the usage-by-connection reference page and the filtering guide say `BILL_DATE`; the two newer sources are followed, which also makes documents and usage agree.)
         pub fn date_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::generated::enums::DateType>,
@@ -18801,6 +19669,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or before this day (`YYYY-MM-DD`).
         pub fn end_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -18815,6 +19684,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects with a meter identifier equal to this one after normalisation (`-`, spaces, `_`, `,` and `/` removed, leading zeros stripped, upper case).
         pub fn identifier<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListCompanyUsageIdentifier>,
@@ -18829,6 +19699,7 @@ pub mod builder {
             self
         }
 
+        /// Page number, 1-based; 100 objects a page. A page past the end is answered with the last page.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
@@ -18843,6 +19714,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or after this day (`YYYY-MM-DD`).
         pub fn start_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -18964,6 +19836,7 @@ pub mod builder {
     }
 
     impl<'a> ListConnectionUsage<'a> {
+        /// A `list_connection_usage` request on `client`; [`Client::list_connection_usage`](super::Client::list_connection_usage) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -18977,6 +19850,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the connection.
         pub fn connection_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -18990,6 +19864,7 @@ pub mod builder {
             self
         }
 
+        /// Only these kinds of data; repeat the key for several: `?datasourceType=ELECTRICITY&datasourceType=GAS`. Default: all.
         pub fn datasource_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<
@@ -19006,6 +19881,7 @@ pub mod builder {
             self
         }
 
+        /// Which date `startDate` and `endDate` apply to. Default `BILL_DATE`. (For usage data the pages disagree: the readme's usage-by-document page says `USAGE_PERIOD`, the usage-by-connection reference page and the filtering guide say `BILL_DATE`; the two newer sources are followed, which also makes documents and usage agree.)
         pub fn date_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::generated::enums::DateType>,
@@ -19020,6 +19896,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or before this day (`YYYY-MM-DD`).
         pub fn end_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -19034,6 +19911,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects with a meter identifier equal to this one after normalisation (`-`, spaces, `_`, `,` and `/` removed, leading zeros stripped, upper case).
         pub fn identifier<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListConnectionUsageIdentifier>,
@@ -19048,6 +19926,7 @@ pub mod builder {
             self
         }
 
+        /// Page number, 1-based; 100 objects a page. A page past the end is answered with the last page.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
@@ -19062,6 +19941,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or after this day (`YYYY-MM-DD`).
         pub fn start_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -19183,6 +20063,7 @@ pub mod builder {
     }
 
     impl<'a> ListDocumentUsage<'a> {
+        /// A `list_document_usage` request on `client`; [`Client::list_document_usage`](super::Client::list_document_usage) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -19196,6 +20077,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the document.
         pub fn document_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -19208,6 +20090,7 @@ pub mod builder {
             self
         }
 
+        /// Only these kinds of data; repeat the key for several: `?datasourceType=ELECTRICITY&datasourceType=GAS`. Default: all.
         pub fn datasource_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<
@@ -19224,6 +20107,7 @@ pub mod builder {
             self
         }
 
+        /// Which date `startDate` and `endDate` apply to. Default `BILL_DATE`. (For usage data the pages disagree: the readme's usage-by-document page says `USAGE_PERIOD`, the usage-by-connection reference page and the filtering guide say `BILL_DATE`; the two newer sources are followed, which also makes documents and usage agree.)
         pub fn date_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::generated::enums::DateType>,
@@ -19238,6 +20122,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or before this day (`YYYY-MM-DD`).
         pub fn end_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -19252,6 +20137,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects with a meter identifier equal to this one after normalisation (`-`, spaces, `_`, `,` and `/` removed, leading zeros stripped, upper case).
         pub fn identifier<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListDocumentUsageIdentifier>,
@@ -19266,6 +20152,7 @@ pub mod builder {
             self
         }
 
+        /// Page number, 1-based; 100 objects a page. A page past the end is answered with the last page.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
@@ -19280,6 +20167,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or after this day (`YYYY-MM-DD`).
         pub fn start_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -19401,6 +20289,7 @@ pub mod builder {
     }
 
     impl<'a> ListSiteUsage<'a> {
+        /// A `list_site_usage` request on `client`; [`Client::list_site_usage`](super::Client::list_site_usage) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -19414,6 +20303,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the site.
         pub fn site_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::uuid::Uuid>,
@@ -19426,6 +20316,7 @@ pub mod builder {
             self
         }
 
+        /// Only these kinds of data; repeat the key for several: `?datasourceType=ELECTRICITY&datasourceType=GAS`. Default: all.
         pub fn datasource_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<
@@ -19442,6 +20333,7 @@ pub mod builder {
             self
         }
 
+        /// Which date `startDate` and `endDate` apply to. Default `BILL_DATE`. (For usage data the pages disagree: the readme's usage-by-document page says `USAGE_PERIOD`, the usage-by-connection reference page and the filtering guide say `BILL_DATE`; the two newer sources are followed, which also makes documents and usage agree.)
         pub fn date_type<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<crate::generated::enums::DateType>,
@@ -19456,6 +20348,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or before this day (`YYYY-MM-DD`).
         pub fn end_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -19470,6 +20363,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects with a meter identifier equal to this one after normalisation (`-`, spaces, `_`, `,` and `/` removed, leading zeros stripped, upper case).
         pub fn identifier<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ListSiteUsageIdentifier>,
@@ -19484,6 +20378,7 @@ pub mod builder {
             self
         }
 
+        /// Page number, 1-based; 100 objects a page. A page past the end is answered with the last page.
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
@@ -19498,6 +20393,7 @@ pub mod builder {
             self
         }
 
+        /// Only objects whose date (see `dateType`) is on or after this day (`YYYY-MM-DD`).
         pub fn start_date<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::chrono::naive::NaiveDate>,
@@ -19610,6 +20506,7 @@ pub mod builder {
     }
 
     impl<'a> GetUsageData<'a> {
+        /// A `get_usage_data` request on `client`; [`Client::get_usage_data`](super::Client::get_usage_data) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -19617,6 +20514,7 @@ pub mod builder {
             }
         }
 
+        /// Identifier of the usage row (a plain string; v2.0 named this parameter `msud_id`).
         pub fn usage_data_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -19702,6 +20600,7 @@ pub mod builder {
     }
 
     impl<'a> UploadDocument<'a> {
+        /// A `upload_document` request on `client`; [`Client::upload_document`](super::Client::upload_document) is the usual way to start one.
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client,

@@ -9,7 +9,7 @@ use crate::{
     Error,
     dsl::schema::WEBHOOK_TIMESTAMP_PATTERN,
     passes::{
-        cli, multipart, open_enum, operations, pages, patch, path_params, patterns,
+        cli, docs, multipart, open_enum, operations, pages, patch, path_params, patterns,
         response_builders, rewrite,
     },
     read,
@@ -125,6 +125,7 @@ pub fn bindings(spec: &oa::OpenAPI) -> Result<Bindings, Error> {
     rewrite::non_exhaustive_types(&mut client);
     patterns::lighter_engine(&mut client)?;
     response_builders::gate(&mut client)?;
+    docs::apply(&mut client, spec)?;
     let enums: syn::File = syn::parse2(enums).map_err(|e| Error::Render(format!("enums: {e}")))?;
     let pages: syn::File = syn::parse2(pages).map_err(|e| Error::Render(format!("pages: {e}")))?;
     let operations: syn::File =

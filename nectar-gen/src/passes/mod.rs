@@ -6,6 +6,7 @@
 
 pub(crate) mod bindings;
 pub(crate) mod cli;
+pub(crate) mod docs;
 pub(crate) mod links;
 pub(crate) mod multipart;
 pub(crate) mod open_enum;

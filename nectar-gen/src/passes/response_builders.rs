@@ -49,6 +49,9 @@ pub(crate) fn gate(file: &mut syn::File) -> Result<BTreeSet<String>, Error> {
         .collect();
     let feature = FEATURE;
     let cfg: syn::Attribute = syn::parse_quote!(#[cfg(feature = #feature)]);
+    // On docs.rs (`--cfg docsrs`), the page says which feature the item needs.
+    let doc_cfg: syn::Attribute =
+        syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(feature = #feature)))]);
 
     let mut marked = BTreeSet::new();
     // `impl X { pub fn builder() -> builder::X }` in `mod types`.
@@ -67,6 +70,7 @@ pub(crate) fn gate(file: &mut syn::File) -> Result<BTreeSet<String>, Error> {
                 && function.sig.ident == "builder"
             {
                 function.attrs.push(cfg.clone());
+                function.attrs.push(doc_cfg.clone());
                 marked.insert(name.clone());
             }
         }
@@ -84,6 +88,7 @@ pub(crate) fn gate(file: &mut syn::File) -> Result<BTreeSet<String>, Error> {
         };
         if gated.contains(&name) {
             attrs.push(cfg.clone());
+            attrs.push(doc_cfg.clone());
         }
     }
     if marked.is_empty() {
@@ -228,9 +233,10 @@ mod tests {
         let gated = gate(&mut file).unwrap();
         assert_eq!(gated, BTreeSet::from(["Company".to_owned()]));
         let out = quote!(#file).to_string();
-        let cfg = "# [cfg (feature = \"response-builders\")]";
+        let cfg = "# [cfg (feature = \"response-builders\")] \
+                   # [cfg_attr (docsrs , doc (cfg (feature = \"response-builders\")))]";
         // Company's builder(), struct, Default and TryFrom; nothing of CompanyCreate or of
-        // Address, which a request body reaches.
+        // Address, which a request body reaches. On docs.rs the page names the feature.
         assert_eq!(out.matches(cfg).count(), 4, "{out}");
         assert!(out.contains(&format!("{cfg} pub fn builder () -> builder :: Company")));
         assert!(out.contains(&format!("{cfg} pub struct Company")));
