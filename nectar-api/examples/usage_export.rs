@@ -82,58 +82,6 @@ fn options() -> Result<Options, String> {
     Ok(options)
 }
 
-const HEADER: [&str; 13] = [
-    "id",
-    "site_id",
-    "site_name",
-    "meter_id",
-    "meter_number",
-    "datasource_type",
-    "start_date",
-    "end_date",
-    "usage",
-    "usage_units",
-    "is_estimated",
-    "document_id",
-    "bill_date",
-];
-
-fn record(row: &UsageData) -> [String; 13] {
-    let text = |value: Option<&str>| value.unwrap_or_default().to_owned();
-    let meter_number = row
-        .identifiers
-        .iter()
-        .flatten()
-        .find(|i| i.name.as_str() == "METER")
-        .map(|i| i.value.as_str());
-    [
-        row.id.clone(),
-        row.site
-            .as_ref()
-            .map(|s| s.id.to_string())
-            .unwrap_or_default(),
-        text(row.site.as_ref().map(|s| s.name.as_str())),
-        text(row.meter.as_deref()),
-        text(meter_number),
-        row.datasource_type.to_string(),
-        row.start_date.to_string(),
-        row.end_date.to_string(),
-        // Exactly as Nectar sent it: no float on the way.
-        text(row.usage.as_ref().map(|u| u.as_str())),
-        text(row.usage_units.as_ref().map(|u| u.as_str())),
-        row.is_estimated.map(|e| e.to_string()).unwrap_or_default(),
-        row.document
-            .as_ref()
-            .map(|d| d.id.to_string())
-            .unwrap_or_default(),
-        row.document
-            .as_ref()
-            .and_then(|d| d.bill_date)
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-    ]
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let options = match options() {
@@ -199,7 +147,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut csv = csv::Writer::from_writer(sink);
-    csv.write_record(HEADER)?;
+    csv.write_record(UsageData::CSV_COLUMNS)?;
 
     let progress = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     progress.set_style(
@@ -213,7 +161,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         progress.set_length(page.total_usage_data);
         progress.set_message(format!("page {pages_read}/{}", page.total_pages));
         for row in &page.usage_data {
-            csv.write_record(record(row))?;
+            csv.write_record(row.csv_record())?;
             rows += 1;
         }
         progress.set_position(rows);

@@ -23,6 +23,7 @@ mod secret;
 pub mod status;
 pub mod sync;
 mod timestamp;
+mod usage_csv;
 pub mod waiter;
 #[cfg(feature = "webhooks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]

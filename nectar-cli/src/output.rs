@@ -285,7 +285,7 @@ fn cut(text: &str) -> String {
 
 /// One CSV line (RFC 4180: a field with `,`, `"`, CR or LF is quoted, `"` doubled). A field
 /// starting with `=`, `+`, `-` or `@` keeps its text: CSV is data here, not a spreadsheet.
-fn csv_line<'a>(fields: impl Iterator<Item = &'a str>) -> String {
+pub(crate) fn csv_line<'a>(fields: impl Iterator<Item = &'a str>) -> String {
     fields
         .map(|field| {
             if field.contains([',', '"', '\r', '\n']) {

@@ -237,59 +237,6 @@ async fn wait(client: &Client, matches: &ArgMatches, out: &mut Output) -> Result
     })
 }
 
-/// The columns of `nectar usage export`.
-const USAGE_COLUMNS: [&str; 13] = [
-    "id",
-    "site_id",
-    "site_name",
-    "meter_id",
-    "meter_number",
-    "datasource_type",
-    "start_date",
-    "end_date",
-    "usage",
-    "usage_units",
-    "is_estimated",
-    "document_id",
-    "bill_date",
-];
-
-/// One usage row as the export's cells; decimals exactly as Nectar sent them.
-fn usage_record(row: &UsageData) -> [String; 13] {
-    let text = |value: Option<&str>| value.unwrap_or_default().to_owned();
-    let meter_number = row
-        .identifiers
-        .iter()
-        .flatten()
-        .find(|i| i.name.as_str() == "METER")
-        .map(|i| i.value.as_str());
-    [
-        row.id.clone(),
-        row.site
-            .as_ref()
-            .map(|s| s.id.to_string())
-            .unwrap_or_default(),
-        text(row.site.as_ref().map(|s| s.name.as_str())),
-        text(row.meter.as_deref()),
-        text(meter_number),
-        row.datasource_type.to_string(),
-        row.start_date.to_string(),
-        row.end_date.to_string(),
-        text(row.usage.as_ref().map(|u| u.as_str())),
-        text(row.usage_units.as_ref().map(|u| u.as_str())),
-        row.is_estimated.map(|e| e.to_string()).unwrap_or_default(),
-        row.document
-            .as_ref()
-            .map(|d| d.id.to_string())
-            .unwrap_or_default(),
-        row.document
-            .as_ref()
-            .and_then(|d| d.bill_date)
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-    ]
-}
-
 /// Sets the usage filters given on any usage list builder.
 macro_rules! filtered {
     ($request:expr, $matches:expr) => {{
@@ -360,7 +307,7 @@ async fn export(client: &Client, matches: &ArgMatches) -> Result<u8, CliError> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
     let progress = std::io::stderr().is_terminal().then(Progress::default);
-    write_csv(&mut sink, USAGE_COLUMNS.iter().copied())?;
+    write_csv(&mut sink, UsageData::CSV_COLUMNS.iter().copied())?;
     let mut pages = pages;
     let mut rows = 0_u64;
     while let Some(page) = pages.next().await {
@@ -369,7 +316,7 @@ async fn export(client: &Client, matches: &ArgMatches) -> Result<u8, CliError> {
             progress.show(rows, page.total_items());
         }
         for row in page.items() {
-            write_csv(&mut sink, usage_record(row).iter().map(String::as_str))?;
+            write_csv(&mut sink, row.csv_record().iter().map(String::as_str))?;
             rows += 1;
         }
     }
@@ -407,17 +354,8 @@ fn write_csv<'a>(
     sink: &mut dyn Write,
     fields: impl Iterator<Item = &'a str>,
 ) -> Result<(), CliError> {
-    let line = fields
-        .map(|field| {
-            if field.contains([',', '"', '\r', '\n']) {
-                format!("\"{}\"", field.replace('"', "\"\""))
-            } else {
-                field.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",");
-    writeln!(sink, "{line}").map_err(|e| CliError::other(format!("writing the CSV: {e}")))
+    writeln!(sink, "{}", crate::output::csv_line(fields))
+        .map_err(|e| CliError::other(format!("writing the CSV: {e}")))
 }
 
 /// What a sync walks.
