@@ -258,19 +258,34 @@ fn cell(value: &Value) -> String {
     }
 }
 
-/// Control characters and the invisible ones that reorder text, as escapes.
-fn escaped(text: &str) -> String {
+/// Control characters and the invisible ones that reorder text, as escapes: for text from the
+/// server that goes to a terminal.
+pub(crate) fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control()
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-        {
+        if unsafe_char(c) {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// Whether `c` is a control character or an invisible one that reorders or hides text.
+fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 /// At most [`CELL`] characters, `…` when cut.
@@ -283,11 +298,24 @@ fn cut(text: &str) -> String {
     out
 }
 
-/// One CSV line (RFC 4180: a field with `,`, `"`, CR or LF is quoted, `"` doubled). A field
-/// starting with `=`, `+`, `-` or `@` keeps its text: CSV is data here, not a spreadsheet.
+/// One CSV line (RFC 4180: a field with `,`, `"`, CR or LF is quoted, `"` doubled). Other
+/// control characters (an escape sequence from a hostile server, printed on a terminal) and the
+/// invisible ones that reorder text are written as escapes (`\u{1b}`); tabs, CR and LF are
+/// kept, quoted. A field starting with `=`, `+`, `-` or `@` keeps its text: CSV is data here,
+/// not a spreadsheet.
 pub(crate) fn csv_line<'a>(fields: impl Iterator<Item = &'a str>) -> String {
     fields
         .map(|field| {
+            // Tabs, CR and LF stay (quoted below); other unsafe characters become escapes.
+            let mut safe = String::with_capacity(field.len());
+            for c in field.chars() {
+                if unsafe_char(c) && !matches!(c, '\t' | '\r' | '\n') {
+                    safe.extend(c.escape_unicode());
+                } else {
+                    safe.push(c);
+                }
+            }
+            let field = safe.as_str();
             if field.contains([',', '"', '\r', '\n']) {
                 format!("\"{}\"", field.replace('"', "\"\""))
             } else {
@@ -296,4 +324,24 @@ pub(crate) fn csv_line<'a>(fields: impl Iterator<Item = &'a str>) -> String {
         })
         .collect::<Vec<_>>()
         .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_from_the_server_cannot_drive_a_terminal() {
+        assert_eq!(escaped("a\u{1b}[2Jb\u{202e}c"), "a\\u{1b}[2Jb\\u{202e}c");
+        // CSV keeps line breaks and tabs (quoted) but not escape sequences.
+        assert_eq!(
+            csv_line(["x\u{1b}]0;title\u{7}", "two\nlines", "plain"].into_iter()),
+            "x\\u{1b}]0;title\\u{7},\"two\nlines\",plain"
+        );
+        assert_eq!(
+            csv_line(["a,b", "say \"hi\""].into_iter()),
+            "\"a,b\",\"say \"\"hi\"\"\""
+        );
+        assert_eq!(cut(&"é".repeat(50)).chars().count(), CELL);
+    }
 }

@@ -225,7 +225,11 @@ async fn wait(client: &Client, matches: &ArgMatches, out: &mut Output) -> Result
         .as_ref()
         .is_some_and(|s| s.requires_user_action());
     if let Some(status) = &connection.status {
-        eprintln!("{}: {}", status.as_str(), status.recommended_action());
+        eprintln!(
+            "{}: {}",
+            crate::output::escaped(status.as_str()),
+            status.recommended_action()
+        );
     }
     let value = serde_json::to_value(&connection)
         .map_err(|e| CliError::other(format!("encoding the connection: {e}")))?;
@@ -463,8 +467,8 @@ fn verify(matches: &ArgMatches, out: &mut Output) -> Result<u8, CliError> {
     let event: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     eprintln!(
         "verified: {} ({})",
-        delivery.id,
-        delivery.event.event_type()
+        crate::output::escaped(&delivery.id),
+        crate::output::escaped(delivery.event.event_type())
     );
     out.value(&json!({
         "id": delivery.id,
