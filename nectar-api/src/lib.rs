@@ -14,7 +14,7 @@ mod escape;
 // Every public item documented (nectar-gen's docs pass): no `missing_docs` allowance.
 #[allow(clippy::all, clippy::pedantic)]
 mod generated;
-mod limiter;
+pub mod limiter;
 mod multipart;
 pub mod pager;
 mod patch;

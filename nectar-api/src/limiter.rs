@@ -1,3 +1,6 @@
+//! The limit on the requests a client (and every clone of it) has in flight: the [`Limit`]
+//! trait, and the default, [`LocalLimit`].
+//!
 //! One limit on the requests a client (and every clone of it) has in flight: Nectar asks
 //! integrations for at most 10 concurrent requests. Adaptive by default: a `429` halves the
 //! limit (once per window of requests sent under the old limit), every success raises it by
@@ -7,9 +10,104 @@
 //! fails costs a `Retry-After` wait). A second `429` at that same ceiling confirms it: the limit
 //! settles one below it instead of halving, and climbs back sixty-four times slower.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::{
+    fmt,
+    future::Future,
+    pin::Pin,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
 
 use tokio::sync::Notify;
+
+/// Where a client's limit on requests in flight lives, and how it adapts. Every clone of a
+/// client, and every `with_options` client made from it, shares its limit.
+///
+/// The default is [`LocalLimit`]: in this process, adaptive (AIMD). A fleet of processes on one
+/// API key shares one budget through a limit kept outside the process (the `redis` feature's
+/// `RedisLimit`). Set one with [`ClientBuilder::limit`](crate::ClientBuilder::limit).
+pub trait Limit: Send + Sync + fmt::Debug + 'static {
+    /// Waits for a slot; it is held until the returned [`Slot`] is dropped.
+    fn acquire(&self) -> Pin<Box<dyn Future<Output = Slot> + Send + '_>>;
+    /// The request sent under `slot` was answered `429` (with its `Retry-After`, if it had one)
+    /// or ran out of time: the server is saturated.
+    fn throttled(&self, slot: &Slot, retry_after: Option<Duration>);
+    /// The request sent under `slot` was answered, not throttled.
+    fn succeeded(&self, slot: &Slot);
+    /// How many requests may be in flight now, under this limit as a whole.
+    fn current(&self) -> usize;
+}
+
+/// A slot under a [`Limit`]: one request in flight. Dropping it frees the slot.
+pub struct Slot {
+    epoch: u64,
+    release: Option<Box<dyn FnOnce() + Send + Sync>>,
+}
+
+impl Slot {
+    /// A slot taken when the limit was at `epoch` (a limit counts its decreases, so a burst of
+    /// `429`s answering one window lowers it once); `release` runs when the slot is dropped.
+    pub fn new(epoch: u64, release: impl FnOnce() + Send + Sync + 'static) -> Self {
+        Self {
+            epoch,
+            release: Some(Box::new(release)),
+        }
+    }
+
+    /// The limit's epoch when the slot was taken.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+}
+
+impl fmt::Debug for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Slot").field("epoch", &self.epoch).finish()
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(release) = self.release.take() {
+            release();
+        }
+    }
+}
+
+/// The default [`Limit`]: in this process, shared by the clones of one client. Adaptive unless
+/// built fixed; see the [module documentation](self).
+#[derive(Debug, Clone)]
+pub struct LocalLimit(Arc<Limiter>);
+
+impl LocalLimit {
+    /// At most `max` (at least 1) requests in flight; `adaptive`: start at half and adapt to
+    /// `429`s and timeouts, else keep `max`.
+    pub fn new(max: usize, adaptive: bool) -> Self {
+        Self(Arc::new(Limiter::new(max, adaptive)))
+    }
+}
+
+impl Limit for LocalLimit {
+    fn acquire(&self) -> Pin<Box<dyn Future<Output = Slot> + Send + '_>> {
+        Box::pin(async move {
+            let permit = self.0.acquire().await;
+            let epoch = permit.epoch;
+            Slot::new(epoch, move || drop(permit))
+        })
+    }
+
+    fn throttled(&self, slot: &Slot, _retry_after: Option<Duration>) {
+        self.0.throttled_at(slot.epoch);
+    }
+
+    fn succeeded(&self, _slot: &Slot) {
+        self.0.succeeded();
+    }
+
+    fn current(&self) -> usize {
+        self.0.current()
+    }
+}
 
 /// The client-wide limit; shared by every clone of a client.
 #[derive(Debug)]
@@ -103,12 +201,18 @@ impl Limiter {
     }
 
     /// The attempt under `permit` was throttled (429): halve the limit, once per window.
+    #[cfg(test)]
     pub(crate) fn throttled(&self, permit: &Permit) {
+        self.throttled_at(permit.epoch);
+    }
+
+    /// An attempt sent at `epoch` was throttled (429): halve the limit, once per window.
+    pub(crate) fn throttled_at(&self, epoch: u64) {
         if !self.adaptive {
             return;
         }
         let mut state = self.state();
-        if permit.epoch == state.epoch {
+        if epoch == state.epoch {
             let at = state.limit;
             if state.hit && at + 1.0 >= state.ceiling {
                 // The same ceiling again: it is the server's. Settle just under it.

@@ -10,7 +10,7 @@ use super::retry::RetryPolicy;
 use crate::{
     Client, DEFAULT_BASE_URL, Secret,
     error::{Error, ErrorKind},
-    limiter::Limiter,
+    limiter::{Limit, LocalLimit},
 };
 
 /// The environment variable the builder reads the API key from when none is given.
@@ -52,7 +52,7 @@ pub(crate) struct Inner {
     pub(super) timeouts_from: TimeoutsFrom,
     pub(super) max_response_size: u64,
     /// Requests in flight, for this client and all its clones.
-    pub(super) limiter: Arc<Limiter>,
+    pub(super) limiter: Arc<dyn Limit>,
 }
 
 impl fmt::Debug for Inner {
@@ -117,6 +117,8 @@ pub struct ClientBuilder {
     root_certificates: Vec<Vec<u8>>,
     max_concurrency: usize,
     adaptive_concurrency: bool,
+    /// A limit of the user's (`None`: a [`LocalLimit`] of `max_concurrency`).
+    limit: Option<Arc<dyn Limit>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -134,6 +136,7 @@ impl fmt::Debug for ClientBuilder {
             .field("root_certificates", &self.root_certificates.len())
             .field("max_concurrency", &self.max_concurrency)
             .field("adaptive_concurrency", &self.adaptive_concurrency)
+            .field("limit", &self.limit)
             .field(
                 "configure_http",
                 &self.configure_http.as_ref().map(|_| "set"),
@@ -162,6 +165,7 @@ impl Default for ClientBuilder {
             root_certificates: Vec::new(),
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             adaptive_concurrency: true,
+            limit: None,
         }
     }
 }
@@ -272,6 +276,15 @@ impl ClientBuilder {
     /// decrease). With `false` the limit is the maximum from the start and stays there.
     pub fn adaptive_concurrency(mut self, adaptive: bool) -> Self {
         self.adaptive_concurrency = adaptive;
+        self
+    }
+
+    /// Where the limit on requests in flight lives (default: in this process, a
+    /// [`LocalLimit`](crate::limiter::LocalLimit) of [`max_concurrency`](Self::max_concurrency),
+    /// adaptive as [`adaptive_concurrency`](Self::adaptive_concurrency) says). A limit shared by
+    /// several processes on one key (the `redis` feature's `RedisLimit`) replaces both settings.
+    pub fn limit(mut self, limit: impl Limit) -> Self {
+        self.limit = Some(Arc::new(limit));
         self
     }
 
@@ -388,10 +401,12 @@ impl ClientBuilder {
             total_timeout: self.total_timeout.min(MAX_TIMEOUT),
             timeouts_from: self.timeouts_from,
             max_response_size: self.max_response_size,
-            limiter: Arc::new(Limiter::new(
-                self.max_concurrency,
-                self.adaptive_concurrency,
-            )),
+            limiter: self.limit.unwrap_or_else(|| {
+                Arc::new(LocalLimit::new(
+                    self.max_concurrency,
+                    self.adaptive_concurrency,
+                ))
+            }),
         };
         Ok(Client::new_with_client(&base_url, http, inner))
     }

@@ -74,7 +74,7 @@ impl Client {
         let outcome = match tokio::time::timeout(deadline, &mut work).await {
             Ok(outcome) => outcome,
             Err(_) => {
-                inner.limiter.throttled(&permit);
+                inner.limiter.throttled(&permit, None);
                 tokio::spawn(async move {
                     // Outside the operation's scope: what it reads is recorded nowhere.
                     let _answer = work.await;
@@ -91,9 +91,10 @@ impl Client {
         };
         match &outcome {
             Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
-                inner.limiter.throttled(&permit);
+                let retry_after = crate::error::retry_after_of(response.headers());
+                inner.limiter.throttled(&permit, retry_after);
             }
-            Ok(_) => inner.limiter.succeeded(),
+            Ok(_) => inner.limiter.succeeded(&permit),
             // reqwest's own timeout (the total, when it bounds the attempt) fired first.
             Err(error) if error.is_timeout() && !error.is_connect() => {
                 see(|seen| seen.timed_out = Some(fires));
