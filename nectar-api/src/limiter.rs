@@ -20,6 +20,12 @@ use std::{
 
 use tokio::sync::Notify;
 
+#[cfg(feature = "redis")]
+mod redis_limit;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis_limit::{RedisLimit, RedisLimitBuilder, RedisLimitError};
+
 /// Where a client's limit on requests in flight lives, and how it adapts. Every clone of a
 /// client, and every `with_options` client made from it, shares its limit.
 ///

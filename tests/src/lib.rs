@@ -9,6 +9,7 @@
 //!   any list order, for the model-based tests of sync and the pager (`tests/tests/model/`).
 //! - [`heap`]: a counting allocator, for memory benchmarks and tests.
 //! - [`logs`]: `tracing` output captured in memory, for tests of what the client logs.
+//! - [`redis`](mod@redis): a real `redis-server` on a free port, for the shared limit's tests.
 //! - [`bench`](mod@bench): helpers shared by the criterion benchmarks.
 //! - The tests in `tests/tests/`: freshness of the generated files, snapshots of the API surface
 //!   and of every schema, decoding of the documentation's examples, end-to-end flows and
@@ -18,6 +19,7 @@ pub mod bench;
 pub mod heap;
 pub mod hostile;
 pub mod logs;
+pub mod redis;
 pub mod scripted;
 
 use std::path::{Path, PathBuf};

@@ -11,6 +11,7 @@
 //! - [`sandbox`]: the sandbox flow, access, validation; [`lists`]: paging and filters;
 //!   [`faults`]: injected faults.
 //! - [`paths`]: no id, whatever its text, moves a request to another endpoint.
+//! - [`redis_limit`]: the limit shared through a real `redis-server`.
 //! - [`sync`]: incremental sync of documents and usage, with the clock pinned.
 //! - [`webhooks`]: signed deliveries, verification, typed events.
 //!
@@ -27,6 +28,7 @@ mod invitations;
 mod jobs;
 mod lists;
 mod paths;
+mod redis_limit;
 mod sandbox;
 mod sync;
 mod webhooks;

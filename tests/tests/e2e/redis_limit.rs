@@ -1,0 +1,157 @@
+//! The limit shared through Redis (`nectar_api::limiter::RedisLimit`) against a real
+//! `redis-server` and the emulator: several clients on one key keep to one budget, a process that
+//! dies with slots taken gives them back within its lease, and Redis going away never fails a
+//! request.
+
+use std::time::{Duration, Instant};
+
+use futures_util::TryStreamExt;
+use nectar_api::{
+    Client, Paginate,
+    limiter::{Limit, RedisLimit},
+};
+use nectar_sandbox::{Faults, Sandbox};
+use nectar_tests::redis::RedisServer;
+
+async fn limit(redis: &RedisServer, key: &str, max: usize) -> RedisLimit {
+    RedisLimit::builder(redis.url(), key)
+        .max(max)
+        .lease(Duration::from_secs(1))
+        .connect()
+        .await
+        .expect("connects")
+}
+
+/// Four clients (four "processes", each with its own `RedisLimit` on the same key) paging the
+/// same emulator, which answers 429 above 3 in flight: with the shared limit of 3, none is
+/// ever throttled, and every row arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_on_one_key_keep_to_one_budget() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = Sandbox::builder()
+        .faults(
+            Faults::seeded(1)
+                .throttle_above(3, 1)
+                .latency(Duration::from_millis(10)),
+        )
+        .seed_usage("Fleet", 100, 10)
+        .start()
+        .await
+        .unwrap();
+    let company = sandbox.seeded_data()[0].company_id;
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let client = Client::builder()
+            .api_key(sandbox.api_key())
+            .base_url(sandbox.base_url())
+            .limit(limit(&redis, sandbox.api_key(), 3).await)
+            .build()
+            .unwrap();
+        tasks.push(tokio::spawn(async move {
+            let rows: Vec<_> = client
+                .list_company_usage()
+                .company_id(company)
+                .items()
+                .try_collect()
+                .await
+                .unwrap();
+            rows.len()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 1000);
+    }
+    let throttled = sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.status == Some(429))
+        .count();
+    assert_eq!(
+        throttled, 0,
+        "no request answered 429 under the shared limit"
+    );
+}
+
+/// A process killed while holding every slot (its runtime dropped, its slots never released):
+/// another process gets the whole budget back within the lease (1 s here) plus one second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_slots_of_a_killed_process_come_back_within_the_lease() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url();
+    // The "killed" process: its own runtime, which is shut down with the slots still held.
+    let dying = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let limit = RedisLimit::builder(url, "fleet-key")
+                .max(4)
+                .lease(Duration::from_secs(1))
+                .connect()
+                .await
+                .unwrap();
+            let mut slots = Vec::new();
+            for _ in 0..2 {
+                slots.push(limit.acquire().await);
+            }
+            // Never released: the process dies holding them.
+            std::mem::forget(slots);
+        });
+        drop(runtime);
+    });
+    dying.join().unwrap();
+    let survivor = limit(&redis, "fleet-key", 4).await;
+    let started = Instant::now();
+    // The shared limit starts at half the maximum (2), both held by the dead process: the
+    // survivor gets a slot only when their leases end.
+    let slot = tokio::time::timeout(Duration::from_secs(5), survivor.acquire())
+        .await
+        .expect("the dead process's slots come back");
+    let waited = started.elapsed();
+    println!("a slot came back {waited:?} after the process died (lease 1 s)");
+    assert!(waited <= Duration::from_secs(2), "{waited:?}");
+    drop(slot);
+}
+
+/// Redis killed mid-run: requests go on under the local fallback share, with no error, and every
+/// row still arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_going_away_fails_no_request() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let sandbox = Sandbox::builder()
+        .faults(Faults::seeded(2).latency(Duration::from_millis(5)))
+        .seed_usage("Outage", 30, 10)
+        .start()
+        .await
+        .unwrap();
+    let company = sandbox.seeded_data()[0].company_id;
+    let limit = RedisLimit::builder(redis.url(), sandbox.api_key())
+        .max(4)
+        .timeout(Duration::from_millis(100))
+        .connect()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .api_key(sandbox.api_key())
+        .base_url(sandbox.base_url())
+        .limit(limit)
+        .build()
+        .unwrap();
+    let pager = client.list_company_usage().company_id(company).items();
+    let mut pager = std::pin::pin!(pager);
+    let mut rows = Vec::new();
+    let mut redis = Some(redis);
+    while let Some(row) = pager.try_next().await.unwrap() {
+        rows.push(row.id);
+        if rows.len() == 50 {
+            redis.take().unwrap().kill();
+        }
+    }
+    let unique: std::collections::BTreeSet<_> = rows.iter().collect();
+    assert_eq!(rows.len(), 300);
+    assert_eq!(unique.len(), 300, "every row once");
+}
