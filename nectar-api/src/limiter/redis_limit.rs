@@ -12,7 +12,7 @@
 //! - **Time is Redis's** (`TIME`), so the processes' clocks need not agree.
 //! - **The key's name** is `nectar:limit:<first 16 hex digits of SHA-256 of the API key>`, never
 //!   the key.
-//! - **When Redis is slow or cannot be reached** (a call takes longer than
+//! - **When Redis is slow or cannot be reached** (from the start, or later: a call takes longer than
 //!   [`RedisLimit::timeout`], 250 ms by default, or fails), the process falls back to a local
 //!   limit of its share ([`RedisLimit::fallback_share`], by default a quarter of the maximum,
 //!   at least 1), says so in one `tracing` warning, and tries Redis again a second later. No
@@ -117,7 +117,9 @@ pub struct RedisLimit {
 }
 
 struct Shared {
-    connection: ConnectionManager,
+    client: ::redis::Client,
+    /// The connection, once made; made again (at most once a second) while Redis is down.
+    connection: tokio::sync::Mutex<Option<ConnectionManager>>,
     slots: String,
     state: String,
     max: usize,
@@ -229,18 +231,17 @@ impl RedisLimitBuilder {
         self
     }
 
-    /// Connects. Only this step can fail; afterwards Redis being unreachable makes the limit fall
-    /// back, never a request fail. The error does not show the URL (it may carry a password).
+    /// Connects. Only a URL that is not one fails; Redis being unreachable, now or later, makes
+    /// the limit fall back to the local share (with a warning) until it is back, never a
+    /// request fail. The error does not show the URL (it may carry a password).
     pub async fn connect(self) -> Result<RedisLimit, RedisLimitError> {
         let client = ::redis::Client::open(self.url.as_str())
             .map_err(|e| RedisLimitError(format!("not a Redis URL ({})", e.category())))?;
-        let connection = ConnectionManager::new(client)
-            .await
-            .map_err(|e| RedisLimitError(format!("connecting ({})", e.category())))?;
         let key = &self.key;
-        Ok(RedisLimit {
+        let limit = RedisLimit {
             shared: Arc::new(Shared {
-                connection,
+                client,
+                connection: tokio::sync::Mutex::new(None),
                 slots: format!("nectar:limit:{key}:slots"),
                 state: format!("nectar:limit:{key}:state"),
                 max: self.max,
@@ -255,7 +256,10 @@ impl RedisLimitBuilder {
                 next_lease: AtomicU64::new(0),
                 process: (u64::from(std::process::id()) << 32) ^ u64::from(getrandom_u32()),
             }),
-        })
+        };
+        // Connect now, so the first request does not wait for it; a failure is the fallback.
+        let _ = limit.shared.connection().await;
+        Ok(limit)
     }
 }
 
@@ -301,6 +305,34 @@ impl Shared {
         }
     }
 
+    /// The connection, made if there is none yet (within the timeout); `None` (and the fallback
+    /// from now) when Redis cannot be reached.
+    async fn connection(&self) -> Option<ConnectionManager> {
+        let mut slot = self.connection.lock().await;
+        if let Some(connection) = slot.as_ref() {
+            return Some(connection.clone());
+        }
+        match tokio::time::timeout(
+            self.timeout * 4,
+            ConnectionManager::new(self.client.clone()),
+        )
+        .await
+        {
+            Ok(Ok(connection)) => {
+                *slot = Some(connection.clone());
+                Some(connection)
+            }
+            Ok(Err(error)) => {
+                self.failed(error.category());
+                None
+            }
+            Err(_) => {
+                self.failed("connecting timed out");
+                None
+            }
+        }
+    }
+
     /// Runs `script` within the timeout; `None` (and the fallback from now) when it fails.
     async fn run<T: ::redis::FromRedisValue>(
         &self,
@@ -315,7 +347,7 @@ impl Shared {
         for arg in args {
             invocation.arg(arg.as_str());
         }
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection().await?;
         match tokio::time::timeout(self.timeout, invocation.invoke_async::<T>(&mut connection))
             .await
         {
@@ -393,7 +425,9 @@ impl Limit for RedisLimit {
                         // the lease ends on its own.
                         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                             runtime.spawn(async move {
-                                let mut connection = releaser.connection.clone();
+                                let Some(mut connection) = releaser.connection().await else {
+                                    return;
+                                };
                                 let _ = tokio::time::timeout(
                                     releaser.timeout,
                                     ::redis::cmd("ZREM")

@@ -155,3 +155,99 @@ async fn redis_going_away_fails_no_request() {
     assert_eq!(rows.len(), 300);
     assert_eq!(unique.len(), 300, "every row once");
 }
+
+/// Redis unreachable from the start: the limit still connects (only a malformed URL is an
+/// error), says once that it keeps to its local share, and every request is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_unreachable_from_the_start_falls_back_with_a_warning() {
+    use tracing::instrument::WithSubscriber;
+    let sandbox = Sandbox::builder()
+        .seed_usage("Alone", 10, 10)
+        .start()
+        .await
+        .unwrap();
+    let company = sandbox.seeded_data()[0].company_id;
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let (subscriber, logs) = nectar_tests::logs::capture(tracing::Level::WARN);
+    let rows = async {
+        let limit = RedisLimit::builder(format!("redis://127.0.0.1:{port}/"), sandbox.api_key())
+            .max(8)
+            .fallback_share(2)
+            .connect()
+            .await
+            .expect("an unreachable Redis is not an error");
+        assert_eq!(limit.current(), 2, "the local share");
+        let client = Client::builder()
+            .api_key(sandbox.api_key())
+            .base_url(sandbox.base_url())
+            .limit(limit)
+            .build()
+            .unwrap();
+        let rows: Vec<_> = client
+            .list_company_usage()
+            .company_id(company)
+            .items()
+            .try_collect()
+            .await
+            .unwrap();
+        rows.len()
+    }
+    .with_subscriber(subscriber)
+    .await;
+    assert_eq!(rows, 100);
+    let text = logs.text();
+    assert!(text.contains("Redis cannot be reached"), "{text}");
+    assert_eq!(
+        text.matches("Redis cannot be reached").count(),
+        1,
+        "one warning per outage: {text}"
+    );
+    assert!(
+        RedisLimit::builder("not a url", "k")
+            .connect()
+            .await
+            .is_err(),
+        "a malformed URL is refused"
+    );
+}
+
+/// Redis restarted mid-run (empty: no persistence): the limit starts over there, and every row
+/// still arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restarted_mid_run_loses_and_repeats_no_row() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let port = redis.port();
+    let sandbox = Sandbox::builder()
+        .faults(Faults::seeded(3).latency(Duration::from_millis(5)))
+        .seed_usage("Restart", 40, 10)
+        .start()
+        .await
+        .unwrap();
+    let company = sandbox.seeded_data()[0].company_id;
+    let client = Client::builder()
+        .api_key(sandbox.api_key())
+        .base_url(sandbox.base_url())
+        .limit(limit(&redis, sandbox.api_key(), 4).await)
+        .build()
+        .unwrap();
+    let pager = client.list_company_usage().company_id(company).items();
+    let mut pager = std::pin::pin!(pager);
+    let mut rows = Vec::new();
+    let mut redis = Some(redis);
+    while let Some(row) = pager.try_next().await.unwrap() {
+        rows.push(row.id);
+        if rows.len() == 100 {
+            redis.take().unwrap().kill();
+            redis = RedisServer::start_on(port);
+            assert!(redis.is_some(), "restarted on port {port}");
+        }
+    }
+    let unique: std::collections::BTreeSet<_> = rows.iter().collect();
+    assert_eq!((rows.len(), unique.len()), (400, 400), "every row once");
+}
