@@ -2,7 +2,7 @@
 //! Redis.
 //!
 //! - **Slots are leases.** Each request in flight holds a member of a sorted set, scored by when
-//!   its lease ends; a held slot renews its lease every third of [`RedisLimit::lease`]. A process
+//!   its lease ends; a held slot renews its lease every third of [`RedisLimitBuilder::lease`]. A process
 //!   killed with its slots taken gives them back when their leases end: within one lease
 //!   (default 10 s).
 //! - **The limit adapts for the whole fleet**, as [`LocalLimit`](super::LocalLimit) does in one
@@ -13,8 +13,8 @@
 //! - **The key's name** is `nectar:limit:<first 16 hex digits of SHA-256 of the API key>`, never
 //!   the key.
 //! - **When Redis is slow or cannot be reached** (from the start, or later: a call takes longer than
-//!   [`RedisLimit::timeout`], 250 ms by default, or fails), the process falls back to a local
-//!   limit of its share ([`RedisLimit::fallback_share`], by default a quarter of the maximum,
+//!   [`RedisLimitBuilder::timeout`], 250 ms by default, or fails), the process falls back to a local
+//!   limit of its share ([`RedisLimitBuilder::fallback_share`], by default a quarter of the maximum,
 //!   at least 1), says so in one `tracing` warning, and tries Redis again a second later. No
 //!   request fails for Redis's sake. When Redis restarts empty, the leases and the limit start
 //!   over: at most the maximum is in flight again within one round of acquisitions.
@@ -96,10 +96,27 @@ return 1
 ";
 
 /// The longest wait between two tries for a slot when none is free.
-const MAX_POLL: Duration = Duration::from_millis(50);
+const MAX_POLL: Duration = Duration::from_millis(10);
 
-/// A [`Limit`] shared through Redis by every process using the same API key; see the
-/// [module documentation](self).
+/// A [`Limit`] shared through Redis by every process using the same API key.
+///
+/// - **Slots are leases.** Each request in flight holds a member of a sorted set, scored by when
+///   its lease ends; a held slot renews its lease every third of [`RedisLimitBuilder::lease`]. A process
+///   killed with its slots taken gives them back when their leases end: within one lease
+///   (default 10 s).
+/// - **The limit adapts for the whole fleet**, as [`LocalLimit`](super::LocalLimit) does in one
+///   process (half on a `429` once per window, `1/limit` up per answer), with its state in a Redis
+///   hash: a `429` or a timeout seen by one process lowers the limit for all, and a
+///   `Retry-After` pauses all of them.
+/// - **Time is Redis's** (`TIME`), so the processes' clocks need not agree.
+/// - **The key's name** is `nectar:limit:<first 16 hex digits of SHA-256 of the API key>`, never
+///   the key.
+/// - **When Redis is slow or cannot be reached** (from the start, or later: a call takes longer than
+///   [`RedisLimitBuilder::timeout`], 250 ms by default, or fails), the process falls back to a local
+///   limit of its share ([`RedisLimitBuilder::fallback_share`], by default a quarter of the maximum,
+///   at least 1), says so in one `tracing` warning, and tries Redis again a second later. No
+///   request fails for Redis's sake. When Redis restarts empty, the leases and the limit start
+///   over: at most the maximum is in flight again within one round of acquisitions.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -372,7 +389,7 @@ impl Limit for RedisLimit {
         Box::pin(async move {
             let shared = &self.shared;
             let scripts = scripts();
-            let mut wait = Duration::from_millis(2);
+            let mut wait = Duration::from_millis(1);
             loop {
                 if shared.is_down() {
                     let local = shared.fallback.acquire().await;
