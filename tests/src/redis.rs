@@ -38,6 +38,11 @@ impl RedisServer {
                 "--appendonly",
                 "no",
             ])
+            // A service with its own clock: not under the tests' faked one (.ci/faked-dates runs
+            // the tests with libfaketime preloaded, which redis-server does not start under).
+            .env_remove("LD_PRELOAD")
+            .env_remove("FAKETIME")
+            .env_remove("FAKETIME_DONT_FAKE_MONOTONIC")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
