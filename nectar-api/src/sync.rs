@@ -65,6 +65,10 @@
 //! both listings read whole. Cost: three short listings, about four requests for 100 changed
 //! documents of 10,000, where a full pull reads every page (BENCHMARKS.md).
 
+mod many;
+
+pub use many::{CompanyFailure, CompanySync};
+
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
     fmt::{self, Debug, Display},
@@ -532,7 +536,7 @@ impl<'a, T: Synced> SyncRun<'a, T> {
 
     /// The ids of the objects listed without deleted ones, and whether the listing was read
     /// whole (same totals on every page, as many distinct ids as claimed).
-    async fn live_ids(&self) -> Result<(HashSet<T::Id>, bool), Error> {
+    async fn live_ids(&mut self) -> Result<(HashSet<T::Id>, bool), Error> {
         let mut ids = HashSet::new();
         let mut whole = true;
         let mut stream = T::list(self.client, self.company, self.since, false);

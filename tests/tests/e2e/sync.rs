@@ -356,3 +356,68 @@ async fn a_deletion_racing_a_run_is_reported_deleted_in_that_run() {
     let (next, _) = documents(&sandbox, &client, company, Some(&checkpoint)).await;
     assert!(next.is_empty(), "nothing left to tell: {next:?}");
 }
+
+/// Many companies in one process: each comes out with its changes and its checkpoint as soon as
+/// its run is done; the next runs bring only what changed, in the company it changed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_companies_sync_concurrently_each_with_its_checkpoint() {
+    use nectar_api::StreamExt;
+    let mut builder = Sandbox::builder().now(ten_o_clock());
+    for n in 0..6 {
+        builder = builder.seed_usage(format!("Company {n}"), 5, 1);
+    }
+    let sandbox = builder.start().await.unwrap();
+    let client = sandbox.client();
+    let companies: Vec<Uuid> = sandbox.seeded_data().iter().map(|d| d.company_id).collect();
+    let mut stored: BTreeMap<Uuid, Option<Checkpoint>> =
+        companies.iter().map(|c| (*c, None)).collect();
+
+    let runs = |stored: &BTreeMap<Uuid, Option<Checkpoint>>| {
+        let input: Vec<(Uuid, Option<Checkpoint>)> =
+            stored.iter().map(|(c, p)| (*c, p.clone())).collect();
+        client.sync_companies::<Document>(input, 3)
+    };
+    let mut first = BTreeMap::new();
+    let mut stream = runs(&stored);
+    while let Some(done) = stream.next().await {
+        let done = done.unwrap();
+        let stamped = serde_json::to_value(&done.checkpoint).unwrap();
+        assert_eq!(stamped["company"], done.company.to_string());
+        first.insert(done.company, done.changes.len());
+        stored.insert(done.company, Some(done.checkpoint));
+    }
+    drop(stream);
+    assert_eq!(first.len(), 6);
+    assert!(first.values().all(|n| *n == 5), "{first:?}");
+
+    // One bill withdrawn in one company: the next run brings that, and nothing else anywhere.
+    let listed = client
+        .list_company_documents()
+        .company_id(companies[2])
+        .send()
+        .await
+        .unwrap();
+    let withdrawn = listed.documents[0].id;
+    assert!(sandbox.delete_document(withdrawn));
+    let mut second = BTreeMap::new();
+    let mut stream = runs(&stored);
+    while let Some(done) = stream.next().await {
+        let done = done.unwrap();
+        let changes: Vec<String> = done
+            .changes
+            .iter()
+            .map(|c| match c {
+                Change::Changed(d) => format!("changed {}", d.id),
+                Change::Deleted(id) => format!("deleted {id}"),
+            })
+            .collect();
+        second.insert(done.company, changes);
+    }
+    for (company, changes) in &second {
+        if *company == companies[2] {
+            assert_eq!(changes, &vec![format!("deleted {withdrawn}")]);
+        } else {
+            assert!(changes.is_empty(), "{company}: {changes:?}");
+        }
+    }
+}
