@@ -2,7 +2,8 @@
 //! the last run (100 revised, soft-deleted or new), against the emulator on loopback with 25 ms
 //! added latency per request.
 //!
-//! `cargo bench -p nectar-tests --bench sync`
+//! `cargo bench -p nectar-tests --bench sync` (and `-- companies` for the many-company run
+//! alone, described at `many_companies`)
 //!
 //! Both read the same state: the checkpoint is taken once before the changes, so every sync
 //! iteration delivers the same 100 changes. Printed once: the requests each makes.
@@ -124,5 +125,74 @@ fn sync_against_full_pull(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sync_against_full_pull);
+/// 200 companies of 50 bills each, 1 % of the bills changed (100, spread over the companies),
+/// 25 ms latency: one nightly incremental run of every company with `Client::sync_companies`
+/// (10 companies at a time, every request under the client's limit of 10). The floor: the
+/// requests it makes x 25 ms / 10.
+fn many_companies(c: &mut Criterion) {
+    use nectar_api::{StreamExt, types::Document};
+    const COMPANIES: usize = 200;
+    const PER_COMPANY: usize = 50;
+    let latency = Duration::from_millis(25);
+    let server = server_runtime();
+    let mut builder = Sandbox::builder()
+        .now(Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap())
+        .faults(Faults::seeded(2).latency(latency));
+    for n in 0..COMPANIES {
+        builder = builder.seed_usage(format!("Company {n}"), PER_COMPANY, 1);
+    }
+    let sandbox = server
+        .block_on(builder.start())
+        .expect("the emulator starts");
+    let client = sandbox.client();
+    let runtime = client_runtime();
+    let companies: Vec<uuid::Uuid> = sandbox.seeded_data().iter().map(|d| d.company_id).collect();
+    let night = |stored: Vec<(uuid::Uuid, Option<Checkpoint>)>| {
+        let client = &client;
+        async move {
+            let mut out = Vec::new();
+            let mut changes = 0;
+            let mut runs = client.sync_companies::<Document>(stored, 10);
+            while let Some(done) = runs.next().await {
+                let done = done.expect("a company's run");
+                changes += done.changes.len();
+                out.push((done.company, Some(done.checkpoint)));
+            }
+            (out, changes)
+        }
+    };
+    let (stored, first) = runtime.block_on(night(companies.iter().map(|c| (*c, None)).collect()));
+    assert_eq!(first, COMPANIES * PER_COMPANY);
+    sandbox.advance_clock(Duration::from_secs(3600));
+    // 1 %: one bill in each of 100 companies, revised.
+    for company in companies.iter().step_by(2) {
+        let page = runtime
+            .block_on(client.list_company_documents().company_id(*company).send())
+            .expect("a page");
+        sandbox.revise_document(page.documents[0].id);
+    }
+    let before = sandbox.requests().last().map_or(0, |r| r.n);
+    let (_, changes) = runtime.block_on(night(stored.clone()));
+    let requests = sandbox.requests().last().map_or(0, |r| r.n) - before;
+    assert_eq!(changes, COMPANIES / 2, "the revised bills, no more");
+    let floor = latency.as_secs_f64() * requests as f64 / 10.0;
+    let started = std::time::Instant::now();
+    runtime.block_on(night(stored.clone()));
+    let once = started.elapsed().as_secs_f64();
+    println!(
+        "sync of {COMPANIES} companies x {PER_COMPANY} bills, 1% changed: {requests} requests, \
+         {changes} changes, {once:.2}s, the floor {floor:.2}s: {:.2}x the floor",
+        once / floor
+    );
+    let mut group = c.benchmark_group(format!(
+        "{COMPANIES} companies x {PER_COMPANY} bills, 1% changed (25 ms latency)"
+    ));
+    group.sample_size(10);
+    group.bench_function("sync_companies, 10 at a time", |b| {
+        b.iter(|| runtime.block_on(night(stored.clone())));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sync_against_full_pull, many_companies);
 criterion_main!(benches);
