@@ -1,6 +1,7 @@
 //! What a person sees, in a real terminal (tmux): the table `nectar` writes when stdout is a
 //! terminal, and the progress bar of `usage export` on stderr. Skipped, saying so, where tmux is
-//! not installed (CI installs it).
+//! not installed, unless `NECTAR_TESTS_REQUIRE_SERVICES` is set (as CI, which installs it, does):
+//! then a missing tmux fails the test.
 
 use std::{
     process::Command,
@@ -30,8 +31,14 @@ impl Tmux {
                 "50",
                 command,
             ])
-            .status()
-            .ok()?;
+            .status();
+        let started = match started {
+            Ok(started) => started,
+            Err(error) if std::env::var_os("NECTAR_TESTS_REQUIRE_SERVICES").is_some() => {
+                panic!("tmux cannot start ({error}) and NECTAR_TESTS_REQUIRE_SERVICES is set")
+            }
+            Err(_) => return None,
+        };
         assert!(started.success(), "tmux new-session failed");
         Some(Tmux { socket })
     }

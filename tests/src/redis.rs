@@ -16,7 +16,7 @@ pub struct RedisServer {
 
 impl RedisServer {
     /// Starts one on a free port; `None` (saying why on stderr) when `redis-server` is not
-    /// installed.
+    /// installed, or a panic if `NECTAR_TESTS_REQUIRE_SERVICES` is set (CI sets it).
     pub fn start() -> Option<RedisServer> {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -48,6 +48,11 @@ impl RedisServer {
             .spawn()
         {
             Ok(child) => child,
+            Err(error) if std::env::var_os("NECTAR_TESTS_REQUIRE_SERVICES").is_some() => {
+                panic!(
+                    "redis-server cannot start ({error}) and NECTAR_TESTS_REQUIRE_SERVICES is set"
+                )
+            }
             Err(error) => {
                 eprintln!("redis-server cannot start ({error}): the Redis tests are skipped");
                 return None;
@@ -78,6 +83,25 @@ impl RedisServer {
     /// Stops it now (SIGKILL, by its process id), as a crash would.
     pub fn kill(mut self) {
         self.stop();
+    }
+
+    /// How many slots of the shared limit are held now, over every key.
+    pub fn held_slots(&self) -> usize {
+        let mut connection = redis::Client::open(self.url())
+            .and_then(|client| client.get_connection())
+            .expect("connects to the test's redis-server");
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg("nectar:limit:*:slots")
+            .query(&mut connection)
+            .expect("KEYS");
+        keys.iter()
+            .map(|key| {
+                redis::cmd("ZCARD")
+                    .arg(key)
+                    .query::<usize>(&mut connection)
+                    .expect("ZCARD")
+            })
+            .sum()
     }
 
     fn stop(&mut self) {

@@ -19,7 +19,7 @@ fn an_unknown_enum_value_is_reported_once_per_enum_and_value() {
         "isDuplicated": "false", "status": "ARCHIVED"
     }]);
     let json = value.to_string();
-    tracing::subscriber::with_default(subscriber, || {
+    tracing::dispatcher::with_default(&subscriber, || {
         for _ in 0..3 {
             let connection: Connection = serde_json::from_str(&json).unwrap();
             assert_eq!(

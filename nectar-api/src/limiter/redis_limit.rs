@@ -1,109 +1,64 @@
 //! [`RedisLimit`]: one limit on requests in flight for every process on an API key, kept in
 //! Redis.
 //!
-//! - **Slots are leases.** Each request in flight holds a member of a sorted set, scored by when
-//!   its lease ends; a held slot renews its lease every third of [`RedisLimitBuilder::lease`]. A process
-//!   killed with its slots taken gives them back when their leases end: within one lease
-//!   (default 10 s).
-//! - **The limit adapts for the whole fleet**, as [`LocalLimit`](super::LocalLimit) does in one
-//!   process (half on a `429` once per window, `1/limit` up per answer), with its state in a Redis
-//!   hash: a `429` or a timeout seen by one process lowers the limit for all, and a
-//!   `Retry-After` pauses all of them.
-//! - **Time is Redis's** (`TIME`), so the processes' clocks need not agree.
-//! - **The key's name** is `nectar:limit:<first 16 hex digits of SHA-256 of the API key>`, never
-//!   the key.
-//! - **When Redis is slow or cannot be reached** (from the start, or later: a call takes longer than
-//!   [`RedisLimitBuilder::timeout`], 250 ms by default, or fails), the process falls back to a local
-//!   limit of its share ([`RedisLimitBuilder::fallback_share`], by default a quarter of the maximum,
-//!   at least 1), says so in one `tracing` warning, and tries Redis again a second later. No
-//!   request fails for Redis's sake. When Redis restarts empty, the leases and the limit start
-//!   over: at most the maximum is in flight again within one round of acquisitions.
+//! How it shares, adapts and falls back is on [`RedisLimit`].
 
 use std::{
+    collections::HashSet,
     fmt,
     future::Future,
     pin::Pin,
     sync::{
         Arc, Mutex, PoisonError,
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
 
 use ::redis::{Script, aio::ConnectionManager};
 use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, mpsc};
+
+mod background;
+mod scripts;
+
+use background::{Signals, keep, listen};
+use scripts::scripts;
 
 use super::{Limit, LocalLimit, Slot};
 
-/// Takes a slot if one is free: `{granted, wait_ms, epoch, allowed}`.
-const ACQUIRE: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local lease = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local limit = tonumber(redis.call('HGET', KEYS[2], 'limit') or ARGV[3])
-local epoch = tonumber(redis.call('HGET', KEYS[2], 'epoch') or 0)
-local pause = tonumber(redis.call('HGET', KEYS[2], 'pause_until') or 0)
-local allowed = math.max(1, math.floor(limit))
-if pause > now then
-  return {0, pause - now, epoch, allowed}
-end
-if redis.call('ZCARD', KEYS[1]) < allowed then
-  redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], lease * 4)
-  redis.call('PEXPIRE', KEYS[2], 86400000)
-  return {1, 0, epoch, allowed}
-end
-return {0, 0, epoch, allowed}
-";
-
-/// Renews a held slot's lease (if it is still held).
-const RENEW: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 4)
-return 1
-";
-
-/// A 429 or a timeout at `epoch`: halve the limit once per epoch; pause everyone for
-/// `Retry-After` milliseconds (0: none).
-const THROTTLED: &str = r"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local epoch = tonumber(redis.call('HGET', KEYS[1], 'epoch') or 0)
-local retry = tonumber(ARGV[2])
-if retry > 0 then
-  local pause = tonumber(redis.call('HGET', KEYS[1], 'pause_until') or 0)
-  if now + retry > pause then redis.call('HSET', KEYS[1], 'pause_until', now + retry) end
-end
-if tonumber(ARGV[1]) == epoch then
-  local limit = tonumber(redis.call('HGET', KEYS[1], 'limit') or ARGV[3])
-  redis.call('HSET', KEYS[1], 'limit', math.max(1, limit / 2), 'epoch', epoch + 1)
-end
-redis.call('PEXPIRE', KEYS[1], 86400000)
-return 1
-";
-
-/// An answer: raise the limit by `1/limit`, up to the maximum.
-const SUCCEEDED: &str = r"
-local limit = tonumber(redis.call('HGET', KEYS[1], 'limit') or ARGV[2])
-local max = tonumber(ARGV[1])
-if limit < max then
-  redis.call('HSET', KEYS[1], 'limit', math.min(max, limit + 1 / limit))
-end
-return 1
-";
-
-/// The longest wait between two tries for a slot when none is free.
+/// The longest wait between two tries for a slot while no message tells of freed slots (the
+/// subscription is down): tries start 1 ms apart and double up to this.
 const MAX_POLL: Duration = Duration::from_millis(10);
+
+/// With the subscription up, a waiter still tries again after this long without a message: a
+/// slot also comes free when a dead process's lease ends, which nobody announces.
+const QUIET_POLL: Duration = Duration::from_millis(50);
+
+/// At most this many slot ids given back in one call to Redis.
+const RELEASE_BATCH: usize = 64;
+
+/// A slot freed while a request of the same process waits is handed to it directly, without a
+/// round trip to Redis, at most this many times in a row; then it goes back to Redis, where
+/// every process's waiters compete for it (so no process keeps slots from the others).
+const MAX_HANDOFFS: u32 = 3;
 
 /// A [`Limit`] shared through Redis by every process using the same API key.
 ///
 /// - **Slots are leases.** Each request in flight holds a member of a sorted set, scored by when
-///   its lease ends; a held slot renews its lease every third of [`RedisLimitBuilder::lease`]. A process
-///   killed with its slots taken gives them back when their leases end: within one lease
-///   (default 10 s).
+///   its lease ends; a process renews the leases it holds together, every third of
+///   [`RedisLimitBuilder::lease`]. A process killed with its slots taken gives them back when
+///   their leases end: within one lease (default 10 s).
+/// - **Slots are given back in the background** (a request's end cannot wait for Redis), in one
+///   call with the answers counted since the last one. A process about to exit calls
+///   [`RedisLimit::flush`] so its last slots come back now, not when their leases end.
+/// - **Waiting is told, not polled**: every release publishes how many slots it freed, and each
+///   process wakes that many of its waiters. While that subscription is down, waiters try again
+///   1 to 10 ms apart; with it up, every 50 ms at most (a dead process's lease ends unannounced).
+/// - **A freed slot goes first to a request of the same process that waits**, without a round
+///   trip to Redis, but at most three times in a row and never after a `429` or a
+///   `Retry-After` the process has heard of since the slot was taken; then it goes back to Redis,
+///   where every process's waiters compete for it. A busy process cannot starve the others.
 /// - **The limit adapts for the whole fleet**, as [`LocalLimit`](super::LocalLimit) does in one
 ///   process (half on a `429` once per window, `1/limit` up per answer), with its state in a Redis
 ///   hash: a `429` or a timeout seen by one process lowers the limit for all, and a
@@ -139,6 +94,8 @@ struct Shared {
     connection: tokio::sync::Mutex<Option<ConnectionManager>>,
     slots: String,
     state: String,
+    /// The channel on which every release tells how many slots it freed.
+    channel: String,
     max: usize,
     lease: Duration,
     timeout: Duration,
@@ -149,6 +106,22 @@ struct Shared {
     allowed: AtomicUsize,
     next_lease: AtomicU64,
     process: u64,
+    /// The slots this process holds in Redis, renewed together every third of the lease.
+    held: Mutex<HashSet<String>>,
+    /// Slots given back, for the keeper task to remove in Redis (a drop cannot wait for Redis).
+    releases: mpsc::UnboundedSender<String>,
+    /// Slots given back and not yet removed in Redis (see [`RedisLimit::flush`]).
+    unsent: AtomicUsize,
+    /// Told when `unsent` reaches zero.
+    sent: Notify,
+    /// Answers (not throttled) since the keeper last told Redis: they raise the shared limit.
+    answers: AtomicU64,
+    /// What the messages on the channel tell (slots freed, limit lowered, pause).
+    signals: Arc<Signals>,
+    /// Requests of this process waiting for a slot now.
+    waiting: AtomicUsize,
+    /// Slots freed here while requests here waited: `(id, times handed on, epoch)`.
+    handoff: Mutex<Vec<(String, u32, u64)>>,
 }
 
 impl fmt::Debug for RedisLimit {
@@ -192,6 +165,31 @@ impl RedisLimit {
             timeout: Duration::from_millis(250),
             fallback_share: None,
         }
+    }
+
+    /// Waits until the slots this process has given back are free in Redis too (at most four
+    /// times [`RedisLimitBuilder::timeout`]). Slots are given back in the background, as their
+    /// requests end; a process about to exit calls this last, so the fleet gets its slots back
+    /// now rather than when their leases end.
+    ///
+    /// ```no_run
+    /// # async fn run(limit: nectar_api::limiter::RedisLimit) {
+    /// // ... the last request is answered ...
+    /// limit.flush().await;
+    /// # }
+    /// ```
+    pub async fn flush(&self) {
+        let shared = &self.shared;
+        let _ = tokio::time::timeout(shared.timeout * 4, async {
+            loop {
+                let sent = shared.sent.notified();
+                if shared.unsent.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                sent.await;
+            }
+        })
+        .await;
     }
 }
 
@@ -248,19 +246,23 @@ impl RedisLimitBuilder {
         self
     }
 
-    /// Connects. Only a URL that is not one fails; Redis being unreachable, now or later, makes
-    /// the limit fall back to the local share (with a warning) until it is back, never a
-    /// request fail. The error does not show the URL (it may carry a password).
+    /// Connects, and starts the two tasks that keep the limit (on the current Tokio runtime):
+    /// one gives slots back and renews leases, one listens for slots freed by any process. Only
+    /// a URL that is not one fails; Redis being unreachable, now or later, makes the limit fall
+    /// back to the local share (with a warning) until it is back, never a request fail. The
+    /// error does not show the URL (it may carry a password).
     pub async fn connect(self) -> Result<RedisLimit, RedisLimitError> {
         let client = ::redis::Client::open(self.url.as_str())
             .map_err(|e| RedisLimitError(format!("not a Redis URL ({})", e.category())))?;
         let key = &self.key;
+        let (releases, released) = mpsc::unbounded_channel();
         let limit = RedisLimit {
             shared: Arc::new(Shared {
                 client,
                 connection: tokio::sync::Mutex::new(None),
                 slots: format!("nectar:limit:{key}:slots"),
                 state: format!("nectar:limit:{key}:state"),
+                channel: format!("nectar:limit:{key}:freed"),
                 max: self.max,
                 lease: self.lease,
                 timeout: self.timeout,
@@ -272,10 +274,33 @@ impl RedisLimitBuilder {
                 allowed: AtomicUsize::new((self.max / 2).max(1)),
                 next_lease: AtomicU64::new(0),
                 process: (u64::from(std::process::id()) << 32) ^ u64::from(getrandom_u32()),
+                held: Mutex::new(HashSet::new()),
+                releases,
+                unsent: AtomicUsize::new(0),
+                sent: Notify::new(),
+                answers: AtomicU64::new(0),
+                signals: Arc::new(Signals {
+                    freed: Notify::new(),
+                    listening: AtomicBool::new(false),
+                    epoch: AtomicU64::new(0),
+                    paused_until: AtomicU64::new(0),
+                    base: Instant::now(),
+                }),
+                waiting: AtomicUsize::new(0),
+                handoff: Mutex::new(Vec::new()),
             }),
         };
+        let shared = &limit.shared;
+        spawn(keep(Arc::downgrade(shared), released));
+        spawn(listen(
+            Arc::downgrade(shared),
+            shared.client.clone(),
+            shared.channel.clone(),
+            Arc::clone(&shared.signals),
+            shared.timeout,
+        ));
         // Connect now, so the first request does not wait for it; a failure is the fallback.
-        let _ = limit.shared.connection().await;
+        let _ = shared.connection().await;
         Ok(limit)
     }
 }
@@ -288,6 +313,15 @@ fn getrandom_u32() -> u32 {
 }
 
 impl Shared {
+    /// The shared limit before any `429` or answer has moved it: half the maximum.
+    fn initial_limit(&self) -> String {
+        (self.max as f64 / 2.0).max(1.0).to_string()
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Whether Redis is to be avoided now (it failed less than a second ago).
     fn is_down(&self) -> bool {
         let down = self
@@ -382,13 +416,76 @@ impl Shared {
             }
         }
     }
+
+    /// A slot held in Redis under `id` (taken at `epoch`, handed on `handoffs` times): renewed
+    /// until dropped, then handed to a request of this process that waits (see
+    /// [`MAX_HANDOFFS`]) or given back.
+    fn slot(self: &Arc<Self>, id: String, epoch: u64, handoffs: u32) -> Slot {
+        self.held().insert(id.clone());
+        let shared = Arc::clone(self);
+        Slot::new(epoch, move || {
+            if handoffs < MAX_HANDOFFS
+                && shared.waiting.load(Ordering::Acquire) > 0
+                && shared.signals.current(epoch)
+            {
+                shared.handoffs().push((id, handoffs + 1, epoch));
+                shared.signals.freed.notify_one();
+                // The waiters may all have left meanwhile: then it goes back now.
+                if shared.waiting.load(Ordering::Acquire) == 0 {
+                    shared.release_handoffs();
+                }
+            } else {
+                shared.release(id);
+            }
+        })
+    }
+
+    fn handoffs(&self) -> std::sync::MutexGuard<'_, Vec<(String, u32, u64)>> {
+        self.handoff.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Gives a slot back (through the keeper task: a drop cannot wait for Redis).
+    fn release(&self, id: String) {
+        self.held().remove(&id);
+        self.unsent.fetch_add(1, Ordering::AcqRel);
+        if self.releases.send(id).is_err() {
+            // The keeper is gone (its runtime ended): the lease ends on its own.
+            self.unsent.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Gives back the slots waiting to be handed on (nobody here waits for them any more).
+    fn release_handoffs(&self) {
+        let stranded = std::mem::take(&mut *self.handoffs());
+        for (id, _, _) in stranded {
+            self.release(id);
+        }
+    }
+}
+
+/// Counts a request waiting for a slot while it waits (also when its future is dropped).
+struct Waiting<'a>(&'a Arc<Shared>);
+
+impl<'a> Waiting<'a> {
+    fn new(shared: &'a Arc<Shared>) -> Self {
+        shared.waiting.fetch_add(1, Ordering::AcqRel);
+        Self(shared)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.0.waiting.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.release_handoffs();
+        }
+    }
 }
 
 impl Limit for RedisLimit {
     fn acquire(&self) -> Pin<Box<dyn Future<Output = Slot> + Send + '_>> {
         Box::pin(async move {
             let shared = &self.shared;
-            let scripts = scripts();
+            let _waiting = Waiting::new(shared);
             let mut wait = Duration::from_millis(1);
             loop {
                 if shared.is_down() {
@@ -396,74 +493,53 @@ impl Limit for RedisLimit {
                     // A slot of the local fallback (epoch MAX: the shared limit is not told).
                     return Slot::new(u64::MAX, move || drop(local));
                 }
+                // Listening before asking, so a slot freed in between is not missed.
+                let freed = shared.signals.freed.notified();
+                let mut freed = std::pin::pin!(freed);
+                freed.as_mut().enable();
+                let handed = shared.handoffs().pop();
+                if let Some((id, handoffs, epoch)) = handed {
+                    if shared.signals.current(epoch) {
+                        return shared.slot(id, epoch, handoffs);
+                    }
+                    shared.release(id);
+                }
                 let id = format!(
                     "{:x}-{}",
                     shared.process,
                     shared.next_lease.fetch_add(1, Ordering::Relaxed)
                 );
-                let lease_ms = duration_ms(shared.lease);
                 let reply: Option<(u8, u64, u64, usize)> = shared
                     .run(
-                        &scripts.acquire,
+                        &scripts().acquire,
                         &[&shared.slots, &shared.state],
                         &[
                             id.clone(),
-                            lease_ms.to_string(),
-                            (shared.max as f64 / 2.0).max(1.0).to_string(),
+                            duration_ms(shared.lease).to_string(),
+                            shared.initial_limit(),
                         ],
                     )
                     .await;
                 let Some((granted, wait_ms, epoch, allowed)) = reply else {
                     continue;
                 };
+                shared.signals.epoch.fetch_max(epoch, Ordering::AcqRel);
                 shared
                     .allowed
                     .store(allowed.min(shared.max), Ordering::Relaxed);
                 if granted == 1 {
-                    let renewer = Arc::clone(shared);
-                    let lease_id = id.clone();
-                    let renew = tokio::spawn(async move {
-                        let every = renewer.lease / 3;
-                        loop {
-                            tokio::time::sleep(every).await;
-                            let _: Option<u8> = renewer
-                                .run(
-                                    &scripts.renew,
-                                    &[&renewer.slots],
-                                    &[lease_id.clone(), duration_ms(renewer.lease).to_string()],
-                                )
-                                .await;
-                        }
-                    });
-                    let releaser = Arc::clone(shared);
-                    return Slot::new(epoch, move || {
-                        renew.abort();
-                        // Freed in the background: a drop cannot wait for Redis. Should it fail,
-                        // the lease ends on its own.
-                        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                            runtime.spawn(async move {
-                                let Some(mut connection) = releaser.connection().await else {
-                                    return;
-                                };
-                                let _ = tokio::time::timeout(
-                                    releaser.timeout,
-                                    ::redis::cmd("ZREM")
-                                        .arg(&releaser.slots)
-                                        .arg(&id)
-                                        .query_async::<i64>(&mut connection),
-                                )
-                                .await;
-                            });
-                        }
-                    });
+                    return shared.slot(id, epoch, 0);
                 }
                 let pause = Duration::from_millis(wait_ms);
                 if !pause.is_zero() {
+                    shared.signals.pause(pause);
                     tokio::time::sleep(pause.min(Duration::from_secs(60))).await;
-                    continue;
+                } else if shared.signals.listening.load(Ordering::Acquire) {
+                    let _ = tokio::time::timeout(QUIET_POLL, freed).await;
+                } else {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(MAX_POLL);
                 }
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(MAX_POLL);
             }
         })
     }
@@ -475,6 +551,11 @@ impl Limit for RedisLimit {
             return;
         }
         let retry_ms = retry_after.map_or(0, duration_ms);
+        // This process stops handing its slots on at once; the others when told.
+        shared.signals.epoch.fetch_max(epoch + 1, Ordering::AcqRel);
+        if let Some(pause) = retry_after {
+            shared.signals.pause(pause);
+        }
         spawn(async move {
             let _: Option<u8> = shared
                 .run(
@@ -483,7 +564,8 @@ impl Limit for RedisLimit {
                     &[
                         epoch.to_string(),
                         retry_ms.to_string(),
-                        (shared.max as f64 / 2.0).max(1.0).to_string(),
+                        shared.initial_limit(),
+                        shared.channel.clone(),
                     ],
                 )
                 .await;
@@ -491,22 +573,10 @@ impl Limit for RedisLimit {
     }
 
     fn succeeded(&self, slot: &Slot) {
-        if slot.epoch() == u64::MAX {
-            return;
+        if slot.epoch() != u64::MAX {
+            // Told to Redis with the slot's release, in the same call.
+            self.shared.answers.fetch_add(1, Ordering::Relaxed);
         }
-        let shared = Arc::clone(&self.shared);
-        spawn(async move {
-            let _: Option<u8> = shared
-                .run(
-                    &scripts().succeeded,
-                    &[&shared.state],
-                    &[
-                        shared.max.to_string(),
-                        (shared.max as f64 / 2.0).max(1.0).to_string(),
-                    ],
-                )
-                .await;
-        });
     }
 
     fn current(&self) -> usize {
@@ -526,22 +596,4 @@ fn spawn(task: impl Future<Output = ()> + Send + 'static) {
 
 fn duration_ms(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-struct Scripts {
-    acquire: Script,
-    renew: Script,
-    throttled: Script,
-    succeeded: Script,
-}
-
-/// The Lua scripts, loaded once per process.
-fn scripts() -> &'static Scripts {
-    static SCRIPTS: std::sync::OnceLock<Scripts> = std::sync::OnceLock::new();
-    SCRIPTS.get_or_init(|| Scripts {
-        acquire: Script::new(ACQUIRE),
-        renew: Script::new(RENEW),
-        throttled: Script::new(THROTTLED),
-        succeeded: Script::new(SUCCEEDED),
-    })
 }

@@ -74,45 +74,67 @@ async fn clients_on_one_key_keep_to_one_budget() {
     );
 }
 
-/// A process killed while holding every slot (its runtime dropped, its slots never released):
-/// another process gets the whole budget back within the lease (1 s here) plus one second.
+/// A worker process killed with `kill -9` (SIGKILL) mid-run, while it holds every slot of the
+/// shared limit: another process gets the whole budget back within the lease (1 s here) plus
+/// one second, and the dead process's requests leave nothing behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_slots_of_a_killed_process_come_back_within_the_lease() {
+async fn a_worker_killed_mid_run_gives_the_budget_back_within_the_lease() {
+    const MAX: usize = 4;
     let Some(redis) = RedisServer::start() else {
         return;
     };
-    let url = redis.url();
-    // The "killed" process: its own runtime, which is shut down with the slots still held.
-    let dying = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async {
-            let limit = RedisLimit::builder(url, "fleet-key")
-                .max(4)
-                .lease(Duration::from_secs(1))
-                .connect()
-                .await
-                .unwrap();
-            let mut slots = Vec::new();
-            for _ in 0..2 {
-                slots.push(limit.acquire().await);
-            }
-            // Never released: the process dies holding them.
-            std::mem::forget(slots);
-        });
-        drop(runtime);
-    });
-    dying.join().unwrap();
-    let survivor = limit(&redis, "fleet-key", 4).await;
-    let started = Instant::now();
-    // The shared limit starts at half the maximum (2), both held by the dead process: the
-    // survivor gets a slot only when their leases end.
-    let slot = tokio::time::timeout(Duration::from_secs(5), survivor.acquire())
+    // Slow answers, so the worker is mid-run with its slots held when it is killed.
+    let sandbox = Sandbox::builder()
+        .faults(Faults::seeded(4).latency(Duration::from_millis(300)))
+        .seed_usage("Killed", 200, 10)
+        .start()
         .await
-        .expect("the dead process's slots come back");
-    let waited = started.elapsed();
-    println!("a slot came back {waited:?} after the process died (lease 1 s)");
+        .unwrap();
+    let company = sandbox.seeded_data()[0].company_id.to_string();
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_fleet_worker"))
+        .args([
+            sandbox.base_url(),
+            sandbox.api_key(),
+            &company,
+            &redis.url(),
+            &MAX.to_string(),
+            "1000",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the worker starts");
+    // Mid-run: the shared limit has climbed to the maximum, and the worker holds all of it.
+    let started = Instant::now();
+    while redis.held_slots() < MAX {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the worker never held {MAX} slots"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    worker.kill().expect("SIGKILL");
+    let killed = Instant::now();
+    worker.wait().unwrap();
+    assert!(redis.held_slots() > 0, "killed with its slots held");
+    let survivor = limit(&redis, sandbox.api_key(), MAX).await;
+    let mut slots = Vec::new();
+    for _ in 0..MAX {
+        let slot = tokio::time::timeout(Duration::from_secs(5), survivor.acquire())
+            .await
+            .expect("the dead worker's slots come back");
+        slots.push(slot);
+    }
+    let waited = killed.elapsed();
+    println!("the whole budget ({MAX}) back {waited:?} after kill -9 (lease 1 s)");
     assert!(waited <= Duration::from_secs(2), "{waited:?}");
-    drop(slot);
+    assert_eq!(
+        redis.held_slots(),
+        MAX,
+        "the survivor holds the whole budget"
+    );
+    drop(slots);
+    survivor.flush().await;
+    assert_eq!(redis.held_slots(), 0, "flush gave every slot back");
 }
 
 /// Redis killed mid-run: requests go on under the local fallback share, with no error, and every
@@ -250,4 +272,50 @@ async fn redis_restarted_mid_run_loses_and_repeats_no_row() {
     }
     let unique: std::collections::BTreeSet<_> = rows.iter().collect();
     assert_eq!((rows.len(), unique.len()), (400, 400), "every row once");
+}
+
+/// A process keeping every slot busy (each freed slot has another of its requests waiting for
+/// it) does not starve one that comes later: slots freed in a process are handed to its own
+/// waiters only a few times in a row before they go back to Redis, where every process competes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_arriving_late_is_not_starved_by_a_busy_one() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let busy = limit(&redis, "starve-key", 4).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    // Eight requests at a time for four slots: one always waits for each slot freed.
+    for _ in 0..8 {
+        let busy = busy.clone();
+        let stop = stop.clone();
+        workers.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let slot = busy.acquire().await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                busy.succeeded(&slot);
+                drop(slot);
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let late = limit(&redis, "starve-key", 4).await;
+    let mut served = 0;
+    let started = Instant::now();
+    while served < 10 {
+        let slot = tokio::time::timeout(Duration::from_secs(5), late.acquire())
+            .await
+            .expect("the late process gets a slot");
+        late.succeeded(&slot);
+        drop(slot);
+        served += 1;
+    }
+    println!(
+        "the late process was served 10 times in {:?}",
+        started.elapsed()
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for worker in workers {
+        worker.await.unwrap();
+    }
 }
