@@ -33,6 +33,7 @@ mod options;
 mod path;
 mod record;
 mod retry;
+mod telemetry;
 
 pub(crate) use body::decode;
 pub(crate) use builder::Inner;

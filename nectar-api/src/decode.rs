@@ -16,7 +16,11 @@
 //! which a library cannot do; `nectar-tests` checks it against a counting allocator
 //! (`hostile_memory`), and BENCHMARKS.md records the figures.
 
-use std::{cell::Cell, fmt, mem::size_of};
+use std::{
+    cell::{Cell, RefCell},
+    fmt,
+    mem::size_of,
+};
 
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
@@ -108,34 +112,159 @@ pub fn from_slice<T: DeserializeOwned>(body: &[u8]) -> Result<T, crate::Error> {
 
 /// Decodes `body` as `T` (exactly as `serde_json::from_slice` would), but stops as soon as the
 /// value being built would take more than [`allowance`]`(body.len())` bytes of heap.
+/// What it had that the bindings do not know is warned of once per process (see
+/// [`crate::drift`]); a client's answers go through [`decode_noting_drift`] instead.
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Failure> {
+    let (decoded, found) = decode_noting_drift(body);
+    for item in found {
+        crate::drift::warn_once(&item.into(), None);
+    }
+    decoded
+}
+
+/// [`decode`], and what the answer had that `T` does not know: fields its schemas do not have
+/// (by schema and path), and values its enums do not know (see [`crate::drift`]). Names only,
+/// never values of fields; each at most once per answer.
+pub(crate) fn decode_noting_drift<T: DeserializeOwned>(
+    body: &[u8],
+) -> (Result<T, Failure>, Vec<Found>) {
     let allowance = allowance(body.len());
     let budget = Budget {
         left: Cell::new(allowance),
         exceeded: Cell::new(false),
+        key: Cell::new(Key::None),
+        frames: RefCell::new(Vec::new()),
+        found: RefCell::new(Vec::new()),
     };
+    crate::drift::start_decode();
     let mut json = serde_json::Deserializer::from_slice(body);
     let decoded = T::deserialize(Counted {
         inner: &mut json,
         budget: &budget,
+        field_value: false,
     })
     .and_then(|value| json.end().map(|()| value));
-    decoded.map_err(|source| {
+    let mut found = budget.found.into_inner();
+    crate::drift::end_decode(&mut found);
+    let decoded = decoded.map_err(|source| {
         if budget.exceeded.get() {
             Failure::OverBudget { allowance, source }
         } else {
             Failure::Invalid(source)
         }
-    })
+    });
+    (decoded, found)
 }
 
-/// What is left of the allowance, shared by every wrapper of one decode.
-struct Budget {
+/// Something an answer had that the bindings do not know (names, never values of fields).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Found {
+    /// A field `schema` does not have, at `path` (`Page.items[].field`).
+    Field { schema: &'static str, path: String },
+    /// A value enum `name` does not know (cut to 100 characters).
+    Value { name: &'static str, value: String },
+}
+
+/// At most this many unknown things are noted per answer (an answer of a million distinct
+/// unknown keys costs no more than this).
+const MAX_FOUND: usize = 64;
+
+/// The key just read in a map or struct.
+#[derive(Clone, Copy)]
+enum Key<'de> {
+    None,
+    Borrowed(&'de str),
+    /// A key with escapes (serde_json hands it over in a transient buffer): shown as `?`.
+    Escaped,
+}
+
+/// A container being decoded, for the path of an unknown field.
+struct Frame<'de> {
+    /// The struct's name (`""` for a sequence or a map).
+    name: &'static str,
+    kind: FrameKind,
+    /// The key it is the value of (none for the root and for a sequence's element).
+    key: Key<'de>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FrameKind {
+    Struct,
+    Seq,
+    Map,
+}
+
+/// What is left of the allowance, and the drift noted, shared by every wrapper of one decode.
+struct Budget<'de> {
     left: Cell<usize>,
     exceeded: Cell<bool>,
+    key: Cell<Key<'de>>,
+    frames: RefCell<Vec<Frame<'de>>>,
+    found: RefCell<Vec<Found>>,
 }
 
-impl Budget {
+impl<'de> Budget<'de> {
+    /// Enters a container (`name` for a struct): the key it is under is the key just read,
+    /// unless it is an element of a sequence.
+    fn enter(&self, name: &'static str, kind: FrameKind) {
+        let mut frames = self.frames.borrow_mut();
+        let key = match frames.last() {
+            Some(parent) if parent.kind == FrameKind::Seq => Key::None,
+            Some(_) => self.key.get(),
+            None => Key::None,
+        };
+        frames.push(Frame { name, kind, key });
+    }
+
+    fn leave(&self) {
+        self.frames.borrow_mut().pop();
+    }
+
+    /// A value is being skipped: in a struct, that is a field its schema does not have.
+    fn skipped(&self) {
+        let frames = self.frames.borrow();
+        let Some(schema) = frames.last().filter(|f| f.kind == FrameKind::Struct) else {
+            return;
+        };
+        let field = match self.key.get() {
+            Key::Borrowed(key) => key,
+            Key::Escaped => "?",
+            Key::None => return,
+        };
+        let mut found = self.found.borrow_mut();
+        if found.len() >= MAX_FOUND {
+            return;
+        }
+        let mut path = String::new();
+        for frame in frames.iter() {
+            match frame.key {
+                Key::Borrowed(key) => {
+                    path.push('.');
+                    path.push_str(&crate::drift::name(key));
+                }
+                Key::Escaped => path.push_str(".?"),
+                Key::None if path.is_empty() && frame.kind == FrameKind::Struct => {
+                    path.push_str(frame.name);
+                }
+                Key::None => {}
+            }
+            match frame.kind {
+                FrameKind::Seq => path.push_str("[]"),
+                FrameKind::Map => path.push_str(".*"),
+                FrameKind::Struct => {}
+            }
+        }
+        path.push('.');
+        path.push_str(&crate::drift::name(field));
+        let entry = Found::Field {
+            schema: schema.name,
+            path,
+        };
+        if !found.contains(&entry) {
+            found.push(entry);
+        }
+    }
+
     fn charge<E: de::Error>(&self, bytes: usize) -> Result<(), E> {
         match self.left.get().checked_sub(bytes) {
             Some(left) => {
@@ -164,16 +293,20 @@ enum Kind {
     Map,
     /// A field or variant name: matched, not kept, so not charged.
     Identifier,
+    /// A struct: as `Plain`, and its map's values are its fields (for drift).
+    Struct,
 }
 
 /// A deserializer whose visitors charge the budget.
-struct Counted<'b, D> {
+struct Counted<'b, 'de, D> {
     inner: D,
-    budget: &'b Budget,
+    budget: &'b Budget<'de>,
+    /// The value of a struct's field (a value skipped here is a field the schema lacks).
+    field_value: bool,
 }
 
-impl<'b, D> Counted<'b, D> {
-    fn visitor<V>(&self, inner: V, kind: Kind) -> Counting<'b, V> {
+impl<'b, 'de, D> Counted<'b, 'de, D> {
+    fn visitor<V>(&self, inner: V, kind: Kind) -> Counting<'b, 'de, V> {
         Counting {
             inner,
             budget: self.budget,
@@ -193,7 +326,7 @@ macro_rules! forward_deserialize {
     };
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Counted<'_, D> {
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Counted<'_, 'de, D> {
     type Error = D::Error;
 
     forward_deserialize! {
@@ -220,17 +353,63 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Counted<'_, D> {
         deserialize_unit() => Plain;
         deserialize_unit_struct(name: &'static str) => Plain;
         deserialize_newtype_struct(name: &'static str) => Plain;
-        deserialize_seq() => Plain;
         deserialize_tuple(len: usize) => Plain;
         deserialize_tuple_struct(name: &'static str, len: usize) => Plain;
-        deserialize_map() => Map;
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]) => Plain;
         deserialize_enum(name: &'static str, variants: &'static [&'static str]) => Plain;
         deserialize_identifier() => Identifier;
     }
 
-    /// Skipped values are never built: nothing to charge, nothing to wrap.
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        let budget = self.budget;
+        budget.enter("", FrameKind::Seq);
+        let value = self.inner.deserialize_seq(Counting {
+            inner: visitor,
+            budget,
+            kind: Kind::Plain,
+        });
+        budget.leave();
+        value
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        let budget = self.budget;
+        budget.enter("", FrameKind::Map);
+        let value = self.inner.deserialize_map(Counting {
+            inner: visitor,
+            budget,
+            kind: Kind::Map,
+        });
+        budget.leave();
+        value
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let budget = self.budget;
+        budget.enter(name, FrameKind::Struct);
+        let value = self.inner.deserialize_struct(
+            name,
+            fields,
+            Counting {
+                inner: visitor,
+                budget,
+                kind: Kind::Struct,
+            },
+        );
+        budget.leave();
+        value
+    }
+
+    /// Skipped values are never built: nothing to charge, nothing to wrap. In a struct, the
+    /// value of a field its schema does not have: noted as drift.
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        if self.field_value {
+            self.budget.skipped();
+        }
         self.inner.deserialize_ignored_any(visitor)
     }
 
@@ -240,9 +419,9 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Counted<'_, D> {
 }
 
 /// A visitor that charges what its value takes and wraps what it is handed.
-struct Counting<'b, V> {
+struct Counting<'b, 'de, V> {
     inner: V,
-    budget: &'b Budget,
+    budget: &'b Budget<'de>,
     kind: Kind,
 }
 
@@ -262,6 +441,8 @@ macro_rules! charge_visit {
             fn $method<E: de::Error>(self, value: $ty) -> Result<Self::Value, E> {
                 if self.kind != Kind::Identifier {
                     self.budget.charge(value.len())?;
+                } else {
+                    self.budget.key.set(Key::Escaped);
                 }
                 self.inner.$method(value)
             }
@@ -269,7 +450,7 @@ macro_rules! charge_visit {
     };
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for Counting<'_, V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for Counting<'_, 'de, V> {
     type Value = V::Value;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -293,9 +474,18 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Counting<'_, V> {
         visit_char(char);
     }
 
+    /// A key (a field's name) as it stands in the body: kept for the path of an unknown field.
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        if self.kind != Kind::Identifier {
+            self.budget.charge(value.len())?;
+        } else {
+            self.budget.key.set(Key::Borrowed(value));
+        }
+        self.inner.visit_borrowed_str(value)
+    }
+
     charge_visit! {
         visit_str(&str);
-        visit_borrowed_str(&'de str);
         visit_string(String);
         visit_bytes(&[u8]);
         visit_borrowed_bytes(&'de [u8]);
@@ -314,6 +504,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Counting<'_, V> {
         self.inner.visit_some(Counted {
             inner,
             budget: self.budget,
+            field_value: false,
         })
     }
 
@@ -321,6 +512,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Counting<'_, V> {
         self.inner.visit_newtype_struct(Counted {
             inner,
             budget: self.budget,
+            field_value: false,
         })
     }
 
@@ -337,6 +529,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Counting<'_, V> {
         self.inner.visit_map(CountedMap {
             inner,
             budget: self.budget,
+            of_struct: self.kind == Kind::Struct,
             charged: self.kind == Kind::Map,
             keys: 0,
             values: 0,
@@ -352,32 +545,34 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Counting<'_, V> {
 }
 
 /// A seed whose deserializer charges the budget.
-struct CountedSeed<'b, S> {
+struct CountedSeed<'b, 'de, S> {
     inner: S,
-    budget: &'b Budget,
+    budget: &'b Budget<'de>,
+    field_value: bool,
 }
 
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for CountedSeed<'_, S> {
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for CountedSeed<'_, 'de, S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, inner: D) -> Result<S::Value, D::Error> {
         self.inner.deserialize(Counted {
             inner,
             budget: self.budget,
+            field_value: self.field_value,
         })
     }
 }
 
 /// A sequence's elements, charged as a `Vec` grows to hold them: from nothing to its minimum
 /// capacity, then doubling.
-struct CountedSeq<'b, A> {
+struct CountedSeq<'b, 'de, A> {
     inner: A,
-    budget: &'b Budget,
+    budget: &'b Budget<'de>,
     len: usize,
     capacity: usize,
 }
 
-impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for CountedSeq<'_, A> {
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for CountedSeq<'_, 'de, A> {
     type Error = A::Error;
 
     fn next_element_seed<S: DeserializeSeed<'de>>(
@@ -387,6 +582,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for CountedSeq<'_, A> {
         let element = self.inner.next_element_seed(CountedSeed {
             inner: seed,
             budget: self.budget,
+            field_value: false,
         })?;
         if element.is_some() {
             let size = size_of::<S::Value>();
@@ -415,9 +611,11 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for CountedSeq<'_, A> {
 /// A map's entries, charged when the map is one (not a struct's fields): its first entries
 /// cost a whole node of a B-tree (eleven entries), each one after a share of the nodes it
 /// splits into.
-struct CountedMap<'b, A> {
+struct CountedMap<'b, 'de, A> {
     inner: A,
-    budget: &'b Budget,
+    budget: &'b Budget<'de>,
+    /// The fields of a struct (not a map, not serde_json's raw value).
+    of_struct: bool,
     charged: bool,
     keys: usize,
     values: usize,
@@ -437,7 +635,7 @@ fn entry_charge(count: usize, size: usize) -> usize {
     }
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for CountedMap<'_, A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for CountedMap<'_, 'de, A> {
     type Error = A::Error;
 
     fn next_key_seed<S: DeserializeSeed<'de>>(
@@ -447,6 +645,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for CountedMap<'_, A> {
         let key = self.inner.next_key_seed(CountedSeed {
             inner: seed,
             budget: self.budget,
+            field_value: false,
         })?;
         if self.charged && key.is_some() {
             self.budget
@@ -460,6 +659,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for CountedMap<'_, A> {
         let value = self.inner.next_value_seed(CountedSeed {
             inner: seed,
             budget: self.budget,
+            field_value: self.of_struct,
         })?;
         if self.charged {
             self.budget
@@ -475,14 +675,14 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for CountedMap<'_, A> {
 }
 
 /// An enum's variant name and content, charged as the rest.
-struct CountedEnum<'b, A> {
+struct CountedEnum<'b, 'de, A> {
     inner: A,
-    budget: &'b Budget,
+    budget: &'b Budget<'de>,
 }
 
-impl<'de, 'b, A: EnumAccess<'de>> EnumAccess<'de> for CountedEnum<'b, A> {
+impl<'de, 'b, A: EnumAccess<'de>> EnumAccess<'de> for CountedEnum<'b, 'de, A> {
     type Error = A::Error;
-    type Variant = CountedEnum<'b, A::Variant>;
+    type Variant = CountedEnum<'b, 'de, A::Variant>;
 
     fn variant_seed<S: DeserializeSeed<'de>>(
         self,
@@ -491,6 +691,7 @@ impl<'de, 'b, A: EnumAccess<'de>> EnumAccess<'de> for CountedEnum<'b, A> {
         let (value, variant) = self.inner.variant_seed(CountedSeed {
             inner: seed,
             budget: self.budget,
+            field_value: false,
         })?;
         Ok((
             value,
@@ -502,7 +703,7 @@ impl<'de, 'b, A: EnumAccess<'de>> EnumAccess<'de> for CountedEnum<'b, A> {
     }
 }
 
-impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for CountedEnum<'_, A> {
+impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for CountedEnum<'_, 'de, A> {
     type Error = A::Error;
 
     fn unit_variant(self) -> Result<(), A::Error> {
@@ -513,6 +714,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for CountedEnum<'_, A> {
         self.inner.newtype_variant_seed(CountedSeed {
             inner: seed,
             budget: self.budget,
+            field_value: false,
         })
     }
 
@@ -598,6 +800,93 @@ mod tests {
     fn a_small_answer_always_has_the_minimum() {
         let body = b"[{}]";
         assert_eq!(decode::<Vec<Wide>>(body).unwrap().len(), 1);
+    }
+
+    fn drift_of<T: DeserializeOwned>(body: &str) -> Vec<Found> {
+        let (decoded, found) = decode_noting_drift::<T>(body.as_bytes());
+        decoded.unwrap_or_else(|e| panic!("{body}: {e:?}"));
+        found
+    }
+
+    fn field(schema: &'static str, path: &str) -> Found {
+        Found::Field {
+            schema,
+            path: path.to_owned(),
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_noted_by_schema_and_path_once_per_answer() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Page {
+            #[allow(dead_code)]
+            items: Vec<Wide>,
+        }
+        let body = r#"{"items":[{"a":"x","new":{"deep":1}},{"new":2,"b\u0078":3}],"top":[1]}"#;
+        assert_eq!(
+            drift_of::<Page>(body),
+            [
+                field("Wide", "Page.items[].new"),
+                field("Wide", "Page.items[].?"),
+                field("Page", "Page.top"),
+            ]
+        );
+        // A map's entries and a `Value`'s are data, not fields.
+        assert_eq!(
+            drift_of::<std::collections::HashMap<String, serde_json::Value>>(r#"{"x":{"y":1}}"#),
+            []
+        );
+        // A decimal (serde_json's raw value, whose key is skipped) is not a field skipped.
+        #[derive(Debug, serde::Deserialize)]
+        struct Bill {
+            #[allow(dead_code)]
+            total: crate::Decimal,
+        }
+        assert_eq!(drift_of::<Bill>(r#"{"total":12.50}"#), []);
+    }
+
+    #[test]
+    fn noted_names_are_bounded_and_escaped() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Empty {}
+        let mut body = String::from("{");
+        for n in 0..10_000 {
+            body.push_str(&format!(r#""k{n}":0,"#));
+        }
+        body.push_str(&format!(r#""{}\u001b[2J":0}}"#, "x".repeat(300)));
+        let found = drift_of::<Empty>(&body);
+        assert_eq!(found.len(), MAX_FOUND, "at most 64 per answer");
+        let long = format!(r#"{{"{}\u001b[2J":0}}"#, "x".repeat(300));
+        let [Found::Field { path, .. }] = &drift_of::<Empty>(&long)[..] else {
+            panic!()
+        };
+        // An escaped key is shown as `?`; a long plain one cut to 100 characters.
+        assert_eq!(path, "Empty.?");
+        let plain = format!(r#"{{"{}":0,"a\tb":1}}"#, "y".repeat(300));
+        let found = drift_of::<Empty>(&plain);
+        assert_eq!(
+            found[0],
+            field("Empty", &format!("Empty.{}", "y".repeat(100)))
+        );
+    }
+
+    #[test]
+    fn unknown_enum_values_are_noted_in_the_answer_they_came_in() {
+        let found = drift_of::<Vec<crate::types::ConnectionStatus>>(
+            r#"["CONNECTED","SUSPENDED","SUSPENDED"]"#,
+        );
+        assert_eq!(
+            found,
+            [Found::Value {
+                name: "ConnectionStatus",
+                value: "SUSPENDED".to_owned()
+            }]
+        );
+        // The next answer starts afresh.
+        assert_eq!(
+            drift_of::<Vec<crate::types::ConnectionStatus>>(r#"["CONNECTED"]"#),
+            []
+        );
     }
 
     #[test]

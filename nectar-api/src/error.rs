@@ -81,6 +81,7 @@ struct Repr {
     retry_after: Option<Duration>,
     location: Option<String>,
     limit: Option<u64>,
+    request_id: Option<String>,
     message: String,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -106,6 +107,10 @@ pub(crate) struct Seen {
     /// The limit the last attempt ran out of, when it did (its answer may still come: the
     /// client keeps its slot until then, see `client/hooks.rs`).
     pub(crate) timed_out: Option<Fired>,
+    /// The last answer's request id (see `request_id.rs`).
+    pub(crate) request_id: Option<String>,
+    /// What the decoded answer had that the bindings do not know (see `drift.rs`).
+    pub(crate) drift: Vec<crate::decode::Found>,
 }
 
 /// A time limit that fired: which, how long, and the setting it comes from.
@@ -168,6 +173,7 @@ impl Error {
             retry_after: None,
             location: None,
             limit: None,
+            request_id: None,
             message: message.into(),
             source: None,
         }))
@@ -236,6 +242,13 @@ impl Error {
     /// How long Nectar asked to wait (`Retry-After`), when it did.
     pub fn retry_after(&self) -> Option<Duration> {
         self.0.retry_after
+    }
+
+    /// The request id of the answer this error comes from, when it carried one (the first of
+    /// [`REQUEST_ID_HEADERS`](crate::REQUEST_ID_HEADERS) that looks like an id): name it in a
+    /// support ticket. `Display` ends with it too.
+    pub fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
     }
 
     /// Where a redirect pointed (its `Location`, at most 512 bytes), for [`ErrorKind::Redirect`].
@@ -440,6 +453,9 @@ impl Error {
         if error.0.kind == ErrorKind::Redirect {
             error.0.location = seen.location.map(scrub);
         }
+        // Not an echo of anything sent (an id's characters cannot spell a masked secret's
+        // quotes, but the key itself could be sent back as one).
+        error.0.request_id = seen.request_id.filter(|id| echoes.mask(id) == *id);
         error
     }
 }
@@ -517,7 +533,11 @@ impl fmt::Display for Error {
         if let Some(after) = self.0.retry_after {
             write!(f, " (retry after {} s)", after.as_secs_f64())?;
         }
-        write!(f, "; {}", self.advice())
+        write!(f, "; {}", self.advice())?;
+        if let Some(id) = &self.0.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
     }
 }
 
@@ -552,6 +572,9 @@ impl fmt::Debug for Error {
         }
         if let Some(location) = &repr.location {
             out.field("location", &escaped(location));
+        }
+        if let Some(id) = &repr.request_id {
+            out.field("request_id", id);
         }
         if let Some(limit) = repr.limit {
             out.field("limit", &limit);

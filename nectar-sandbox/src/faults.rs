@@ -67,6 +67,7 @@ pub struct Faults {
     on_request: BTreeMap<u64, Fault>,
     latency: Duration,
     throttle_above: Option<(usize, u64)>,
+    added_fields: Vec<(String, serde_json::Value)>,
 }
 
 impl Faults {
@@ -108,6 +109,27 @@ impl Faults {
     pub fn throttle_above(mut self, max_in_flight: usize, retry_after_seconds: u64) -> Self {
         self.throttle_above = Some((max_in_flight, retry_after_seconds));
         self
+    }
+
+    /// Every JSON object of every successful answer (the answer itself, each element of a page,
+    /// each nested object) gets the field `name` with `value` too, where it has no such field:
+    /// as if Nectar had added a field the bindings do not know yet. To check that a client
+    /// keeps working through such a change, and notices it (`nectar_api::drift`).
+    ///
+    /// ```
+    /// use nectar_sandbox::Faults;
+    ///
+    /// let faults = Faults::seeded(1).add_field("carbonIntensity", serde_json::json!(0.4));
+    /// assert_eq!(faults.added_fields().len(), 1);
+    /// ```
+    pub fn add_field(mut self, name: impl Into<String>, value: serde_json::Value) -> Self {
+        self.added_fields.push((name.into(), value));
+        self
+    }
+
+    /// The fields added to every object of every successful answer.
+    pub fn added_fields(&self) -> &[(String, serde_json::Value)] {
+        &self.added_fields
     }
 
     /// The throttling rule, if any: (requests allowed in flight, `Retry-After` seconds).

@@ -73,6 +73,17 @@ pub struct RequestRecord {
     pub status: Option<u16>,
 }
 
+impl RequestRecord {
+    /// The request id its answer carried (`x-request-id`): `req_` and its number.
+    pub fn request_id(&self) -> String {
+        Self::request_id_of(self.n)
+    }
+
+    pub(crate) fn request_id_of(n: u64) -> String {
+        format!("req_{n:08}")
+    }
+}
+
 /// `text` cut to at most `limit` bytes on a character boundary, with `...` when cut; a new
 /// allocation then (truncating would keep the whole capacity of what was sent).
 fn bounded(text: String, limit: usize) -> String {

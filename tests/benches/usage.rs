@@ -6,7 +6,9 @@
 //! 1. `pull 20000`: 20,000 usage rows (200 pages of 100), 25 ms added latency per request; page
 //!    after page against the default pager (10 in flight, the client's limit). Floor:
 //!    25 ms x (1 + ceil(199 / 10)) = 525 ms.
-//! 2. `decode page of 100 usage rows`: typed `UsagePage` vs `serde_json::Value` vs `IgnoredAny`.
+//! 2. `decode page of 100 usage rows`: typed `UsagePage` (serde_json alone, and the client's
+//!    decode with its budget and drift check, also with a field the bindings lack in every row)
+//!    vs `serde_json::Value` vs `IgnoredAny`.
 //! 3. `stream 100000 usage rows (memory)`: peak heap of the client while streaming 100,000 rows
 //!    item by item with the default pager, against the peak of fetching one page; printed.
 //! 4. `throttled 20000`: the emulator answers 429 (`Retry-After: 1`) to requests above 5 in
@@ -104,6 +106,22 @@ fn decode_page(c: &mut Criterion) {
     ));
     group.bench_function("typed UsagePage", |b| {
         b.iter(|| serde_json::from_slice::<UsagePage>(black_box(&bytes)).expect("decodes"));
+    });
+    // The client's own decode (`nectar_api::from_slice`, as every answer is decoded): the
+    // decode budget and the drift check (issue 29: at most 5 % over the decode without it).
+    group.bench_function("client decode (budget, drift)", |b| {
+        b.iter(|| nectar_api::from_slice::<UsagePage>(black_box(&bytes)).expect("decodes"));
+    });
+    // The same page with a field the bindings do not know in every row: each is noted.
+    let mut drifted: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    if let Some(rows) = drifted["usageData"].as_array_mut() {
+        for row in rows {
+            row["carbonIntensity"] = serde_json::json!(0.4);
+        }
+    }
+    let drifted = serde_json::to_vec(&drifted).expect("JSON");
+    group.bench_function("client decode, a new field in every row", |b| {
+        b.iter(|| nectar_api::from_slice::<UsagePage>(black_box(&drifted)).expect("decodes"));
     });
     group.bench_function("serde_json::Value", |b| {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).expect("decodes"));

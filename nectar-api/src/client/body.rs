@@ -51,6 +51,7 @@ pub(super) async fn read_bounded(
             status: Some(status),
             retry_after: retry_after_of(response.headers()),
             location: location_of(response.headers()),
+            request_id: crate::request_id::request_id_of(response.headers()),
             ..Seen::default()
         });
     });
@@ -109,7 +110,11 @@ pub(crate) async fn decode<T: DeserializeOwned, E>(
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
-    match decode::decode(&body) {
+    let (decoded, drift) = decode::decode_noting_drift(&body);
+    if !drift.is_empty() {
+        see(|seen| seen.drift = drift);
+    }
+    match decoded {
         Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
         Err(failure) => {
             if let Failure::OverBudget { allowance, .. } = &failure {

@@ -9,6 +9,7 @@ use reqwest::header::HeaderValue;
 use super::retry::RetryPolicy;
 use crate::{
     Client, DEFAULT_BASE_URL, Secret,
+    drift::{Drift, DriftLog, OnDrift},
     error::{Error, ErrorKind},
     limiter::{Limit, LocalLimit},
 };
@@ -53,6 +54,10 @@ pub(crate) struct Inner {
     pub(super) max_response_size: u64,
     /// Requests in flight, for this client and all its clones.
     pub(super) limiter: Arc<dyn Limit>,
+    /// What answers had that the bindings do not know (see [`crate::drift`]).
+    pub(crate) drift: Arc<DriftLog>,
+    /// The base URL's host and port, for the spans (`server.address`, `server.port`).
+    pub(super) server: (String, u16),
 }
 
 impl fmt::Debug for Inner {
@@ -119,6 +124,7 @@ pub struct ClientBuilder {
     adaptive_concurrency: bool,
     /// A limit of the user's (`None`: a [`LocalLimit`] of `max_concurrency`).
     limit: Option<Arc<dyn Limit>>,
+    on_drift: Option<OnDrift>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -137,6 +143,7 @@ impl fmt::Debug for ClientBuilder {
             .field("max_concurrency", &self.max_concurrency)
             .field("adaptive_concurrency", &self.adaptive_concurrency)
             .field("limit", &self.limit)
+            .field("on_drift", &self.on_drift.as_ref().map(|_| "set"))
             .field(
                 "configure_http",
                 &self.configure_http.as_ref().map(|_| "set"),
@@ -166,6 +173,7 @@ impl Default for ClientBuilder {
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             adaptive_concurrency: true,
             limit: None,
+            on_drift: None,
         }
     }
 }
@@ -288,6 +296,25 @@ impl ClientBuilder {
         self
     }
 
+    /// Calls `hook` the first time this client (or a clone) decodes an answer with a field its
+    /// schema does not have or an enum value it does not know: hand it to your own alerting
+    /// (a metric, a message to the team). It gets names and counts, never a field's value; it
+    /// runs on the task that decoded the answer, so it should be quick (send it on, do not wait
+    /// on it). [`Client::drift`] gives everything seen so far; see [`crate::drift`].
+    ///
+    /// ```
+    /// let client = nectar_api::Client::builder()
+    ///     .api_key("key")
+    ///     .on_drift(|drift| eprintln!("Nectar changed: {drift}"))
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), nectar_api::Error>(())
+    /// ```
+    pub fn on_drift(mut self, hook: impl Fn(&Drift) + Send + Sync + 'static) -> Self {
+        self.on_drift = Some(Arc::new(hook));
+        self
+    }
+
     /// Also trusts these certificate authorities (PEM, one or a bundle), besides the system's
     /// roots: for a proxy that intercepts TLS, or a test server. May be called several times;
     /// [`build`](Self::build) refuses text without a certificate.
@@ -407,6 +434,11 @@ impl ClientBuilder {
                     self.adaptive_concurrency,
                 ))
             }),
+            drift: Arc::new(DriftLog::new(self.on_drift)),
+            server: (
+                url.host_str().unwrap_or_default().to_owned(),
+                url.port_or_known_default().unwrap_or(443),
+            ),
         };
         Ok(Client::new_with_client(&base_url, http, inner))
     }
@@ -479,6 +511,22 @@ impl Client {
     /// after `429` answers).
     pub fn concurrency_limit(&self) -> usize {
         self.inner().limiter.current()
+    }
+
+    /// What answers this client (with its clones) decoded had that these bindings do not know,
+    /// the first seen first: fields their schemas do not have (by schema and path) and enum
+    /// values they do not know, each with the number of answers it came in, the operation it
+    /// first came in and when. Names and counts only; see [`crate::drift`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: nectar_api::Client) {
+    /// for drift in client.drift() {
+    ///     println!("{drift}"); // field DocumentPage.documents[].tax (schema Document) in 3 answer(s), first in list_documents
+    /// }
+    /// # }
+    /// ```
+    pub fn drift(&self) -> Vec<Drift> {
+        self.inner().drift.snapshot()
     }
 }
 

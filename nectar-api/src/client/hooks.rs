@@ -13,6 +13,7 @@ use super::{
     body::read_bounded,
     record::see,
     retry::{Retry, classify, jitter, reason},
+    telemetry::{self, InFlight, Outcome, Request},
 };
 use crate::{
     Client,
@@ -32,16 +33,25 @@ impl Client {
     /// included; and a timeout counts as congestion for the adaptive limit, as a 429 does. The
     /// operation gets a stand-in answer marked [`TimedOut`], which it retries (for a method that
     /// may be) or turns into an [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error.
+    ///
+    /// The attempt has its span (`nectar.attempt`, see `telemetry.rs`) from when it has its slot
+    /// until its answer is read, and counts as in flight (`http.client.active_requests`) until
+    /// its slot is freed.
     async fn attempt(
         &self,
         mut request: reqwest::Request,
         started: Instant,
+        about: &Request<'_>,
+        attempt: u32,
     ) -> reqwest::Result<reqwest::Response> {
         let inner = self.inner();
         // What was seen of an earlier attempt does not describe this one (a timeout, then a
         // refused connection, is a transport failure); what the request sent stays.
         see(|seen| seen.replace(Seen::default()));
         let permit = inner.limiter.acquire().await;
+        let span = about.attempt_span(attempt);
+        let in_flight = InFlight::start(about, inner.limiter.current());
+        let sent = Instant::now();
         let remaining = inner.total_timeout.saturating_sub(started.elapsed());
         let deadline = inner
             .attempt_timeout
@@ -71,14 +81,22 @@ impl Client {
                 Err(error) => Err(error),
             }
         });
-        let outcome = match tokio::time::timeout(deadline, &mut work).await {
+        let outcome = match tokio::time::timeout(deadline, &mut work)
+            .instrument(span.clone())
+            .await
+        {
             Ok(outcome) => outcome,
             Err(_) => {
                 inner.limiter.throttled(&permit, None);
+                let answer = timed_out_answer();
+                let ended = Outcome::of(&Ok(answer));
+                ended.record(&span);
+                telemetry::answered(about, &ended, sent.elapsed());
                 tokio::spawn(async move {
                     // Outside the operation's scope: what it reads is recorded nowhere.
                     let _answer = work.await;
                     drop(permit);
+                    drop(in_flight);
                 });
                 see(|seen| {
                     seen.replace(Seen {
@@ -89,6 +107,19 @@ impl Client {
                 return Ok(timed_out_answer());
             }
         };
+        let ended = Outcome::of(&outcome);
+        ended.record(&span);
+        if let Ok(response) = &outcome
+            && let Some(id) = crate::request_id::request_id_of(response.headers())
+        {
+            // Not an echo of the key.
+            let key = inner.key.expose_secret();
+            if key.is_empty() || !id.contains(key) {
+                span.record("nectar.request_id", id.as_str());
+            }
+        }
+        telemetry::answered(about, &ended, sent.elapsed());
+        drop(in_flight);
         match &outcome {
             Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
                 let retry_after = crate::error::retry_after_of(response.headers());
@@ -149,34 +180,31 @@ impl ClientHooks<Inner> for Client {
     ) -> reqwest::Result<reqwest::Response> {
         let inner = self.inner();
         let method = request.method().clone();
-        let path = operations::operation(info.operation_id).map_or("", |op| op.path);
-        let span = tracing::info_span!(
-            "nectar.request",
-            operation = info.operation_id,
-            method = %method,
-            path,
-            attempts = tracing::field::Empty,
-            status = tracing::field::Empty,
-        );
+        let about = Request {
+            method: method.clone(),
+            template: operations::operation(info.operation_id).map_or("", |op| op.path),
+            host: &inner.server.0,
+            port: inner.server.1,
+        };
+        let span = about.operation_span(info.operation_id);
         async move {
             let started = Instant::now();
             let mut attempt = 1_u32;
             let done = |attempt: u32, outcome: reqwest::Result<reqwest::Response>| {
                 let span = tracing::Span::current();
-                span.record("attempts", attempt);
-                if let Ok(response) = &outcome
-                    && !timed_out(&outcome)
-                {
-                    span.record("status", response.status().as_u16());
-                }
+                span.record("nectar.attempts", i64::from(attempt));
+                Outcome::of(&outcome).record(&span);
                 outcome
             };
             loop {
                 let Some(this) = request.try_clone() else {
                     // A body that cannot be copied (a stream) is sent once, without retries.
-                    return done(attempt, self.attempt(request, started).await);
+                    return done(
+                        attempt,
+                        self.attempt(request, started, &about, attempt).await,
+                    );
                 };
-                let outcome = self.attempt(this, started).await;
+                let outcome = self.attempt(this, started, &about, attempt).await;
                 let Retry::Yes { after } = classify(&method, &outcome) else {
                     return done(attempt, outcome);
                 };
@@ -187,6 +215,7 @@ impl ClientHooks<Inner> for Client {
                 if started.elapsed().saturating_add(wait) >= inner.total_timeout {
                     return done(attempt, outcome);
                 }
+                telemetry::retried(&about, &Outcome::of(&outcome));
                 tracing::warn!(
                     attempt,
                     wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),

@@ -34,13 +34,17 @@ where
     T: DeserializeOwned,
     F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ApiError>>>,
 {
-    let (result, seen) = SEEN
+    let (result, mut seen) = SEEN
         .scope(RefCell::new(Seen::default()), async move {
             let result = exchange.await;
             let seen = SEEN.try_with(|seen| seen.take()).unwrap_or_default();
             (result, seen)
         })
         .await;
+    client
+        .inner()
+        .drift
+        .note(operation, std::mem::take(&mut seen.drift));
     result.map_err(|error| {
         Error::from_operation(
             operation,

@@ -57,7 +57,7 @@ pub(crate) async fn faults(
     if !latency.is_zero() && !is_throttled {
         tokio::time::sleep(latency).await;
     }
-    let response = match &fault {
+    let mut response = match &fault {
         None => next.run(request).await,
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(*delay).await;
@@ -103,7 +103,48 @@ pub(crate) async fn faults(
         }
     };
     shared.answered(n, response.status().as_u16());
+    if !shared.faults.added_fields().is_empty() && response.status().is_success() {
+        response = with_added_fields(response, shared.faults.added_fields()).await;
+    }
+    // Every answer names its request, as gateways in front of APIs do.
+    if let Ok(id) = HeaderValue::from_str(&RequestRecord::request_id_of(n)) {
+        response.headers_mut().insert("x-request-id", id);
+    }
     response
+}
+
+/// `response` with `fields` added to each of its JSON objects that lacks them (a body that is
+/// not JSON, or larger than 64 MiB, is answered as it was).
+async fn with_added_fields(response: Response, fields: &[(String, serde_json::Value)]) -> Response {
+    fn add(value: &mut serde_json::Value, fields: &[(String, serde_json::Value)]) {
+        match value {
+            serde_json::Value::Object(object) => {
+                for child in object.values_mut() {
+                    add(child, fields);
+                }
+                for (name, added) in fields {
+                    object.entry(name.clone()).or_insert_with(|| added.clone());
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|item| add(item, fields)),
+            _ => {}
+        }
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 << 20).await else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "answer too large to add fields to",
+        )
+            .into_response();
+    };
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    add(&mut value, fields);
+    let body = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// An HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`) this far from `now` (the emulator's clock).

@@ -30,5 +30,6 @@ mod lists;
 mod paths;
 mod redis_limit;
 mod sandbox;
+mod signals;
 mod sync;
 mod webhooks;
