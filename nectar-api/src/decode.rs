@@ -22,6 +22,11 @@ use std::{
     mem::size_of,
 };
 
+mod noted;
+
+pub(crate) use noted::Found;
+use noted::{Frame, FrameKind, Key};
+
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
     VariantAccess, Visitor,
@@ -156,44 +161,6 @@ pub(crate) fn decode_noting_drift<T: DeserializeOwned>(
     (decoded, found)
 }
 
-/// Something an answer had that the bindings do not know (names, never values of fields).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Found {
-    /// A field `schema` does not have, at `path` (`Page.items[].field`).
-    Field { schema: &'static str, path: String },
-    /// A value enum `name` does not know (cut to 100 characters).
-    Value { name: &'static str, value: String },
-}
-
-/// At most this many unknown things are noted per answer (an answer of a million distinct
-/// unknown keys costs no more than this).
-const MAX_FOUND: usize = 64;
-
-/// The key just read in a map or struct.
-#[derive(Clone, Copy)]
-enum Key<'de> {
-    None,
-    Borrowed(&'de str),
-    /// A key with escapes (serde_json hands it over in a transient buffer): shown as `?`.
-    Escaped,
-}
-
-/// A container being decoded, for the path of an unknown field.
-struct Frame<'de> {
-    /// The struct's name (`""` for a sequence or a map).
-    name: &'static str,
-    kind: FrameKind,
-    /// The key it is the value of (none for the root and for a sequence's element).
-    key: Key<'de>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum FrameKind {
-    Struct,
-    Seq,
-    Map,
-}
-
 /// What is left of the allowance, and the drift noted, shared by every wrapper of one decode.
 struct Budget<'de> {
     left: Cell<usize>,
@@ -203,68 +170,7 @@ struct Budget<'de> {
     found: RefCell<Vec<Found>>,
 }
 
-impl<'de> Budget<'de> {
-    /// Enters a container (`name` for a struct): the key it is under is the key just read,
-    /// unless it is an element of a sequence.
-    fn enter(&self, name: &'static str, kind: FrameKind) {
-        let mut frames = self.frames.borrow_mut();
-        let key = match frames.last() {
-            Some(parent) if parent.kind == FrameKind::Seq => Key::None,
-            Some(_) => self.key.get(),
-            None => Key::None,
-        };
-        frames.push(Frame { name, kind, key });
-    }
-
-    fn leave(&self) {
-        self.frames.borrow_mut().pop();
-    }
-
-    /// A value is being skipped: in a struct, that is a field its schema does not have.
-    fn skipped(&self) {
-        let frames = self.frames.borrow();
-        let Some(schema) = frames.last().filter(|f| f.kind == FrameKind::Struct) else {
-            return;
-        };
-        let field = match self.key.get() {
-            Key::Borrowed(key) => key,
-            Key::Escaped => "?",
-            Key::None => return,
-        };
-        let mut found = self.found.borrow_mut();
-        if found.len() >= MAX_FOUND {
-            return;
-        }
-        let mut path = String::new();
-        for frame in frames.iter() {
-            match frame.key {
-                Key::Borrowed(key) => {
-                    path.push('.');
-                    path.push_str(&crate::drift::name(key));
-                }
-                Key::Escaped => path.push_str(".?"),
-                Key::None if path.is_empty() && frame.kind == FrameKind::Struct => {
-                    path.push_str(frame.name);
-                }
-                Key::None => {}
-            }
-            match frame.kind {
-                FrameKind::Seq => path.push_str("[]"),
-                FrameKind::Map => path.push_str(".*"),
-                FrameKind::Struct => {}
-            }
-        }
-        path.push('.');
-        path.push_str(&crate::drift::name(field));
-        let entry = Found::Field {
-            schema: schema.name,
-            path,
-        };
-        if !found.contains(&entry) {
-            found.push(entry);
-        }
-    }
-
+impl Budget<'_> {
     fn charge<E: de::Error>(&self, bytes: usize) -> Result<(), E> {
         match self.left.get().checked_sub(bytes) {
             Some(left) => {
@@ -746,157 +652,4 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for CountedEnum<'_, 'de, A> 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, serde::Deserialize, PartialEq)]
-    struct Wide {
-        #[serde(default)]
-        a: Option<String>,
-        #[serde(default)]
-        b: [u64; 16],
-    }
-
-    #[test]
-    fn decodes_what_serde_json_decodes() {
-        let body = br#"{"items":[{"a":"x"},{"a":null,"b":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]}],"extra":{"k":[1,"two",{"three":3}]},"ignored":[1,2]}"#;
-        #[derive(Debug, serde::Deserialize, PartialEq)]
-        struct Page {
-            items: Vec<Wide>,
-            extra: serde_json::Value,
-        }
-        let ours: Page = decode(body).unwrap();
-        let theirs: Page = serde_json::from_slice(body).unwrap();
-        assert_eq!(ours, theirs);
-    }
-
-    #[test]
-    fn trailing_bytes_are_an_error_as_in_serde_json() {
-        assert!(matches!(
-            decode::<Vec<u8>>(b"[1] x"),
-            Err(Failure::Invalid(_))
-        ));
-    }
-
-    #[test]
-    fn an_array_of_empty_objects_stops_at_the_allowance() {
-        // 3 bytes per element, 136 bytes decoded: 45x.
-        let mut body = b"[".to_vec();
-        body.extend(b"{},".repeat(100_000));
-        body.extend(b"{}]");
-        match decode::<Vec<Wide>>(&body) {
-            Err(Failure::OverBudget { allowance: a, .. }) => assert_eq!(a, allowance(body.len())),
-            other => panic!("{other:?}"),
-        }
-        // The same count of elements that are mostly bytes fits.
-        let mut dense = b"[".to_vec();
-        let element = format!(r#"{{"a":"{}"}},"#, "x".repeat(200));
-        dense.extend(element.repeat(100_000).as_bytes());
-        dense.extend(b"{}]");
-        assert_eq!(decode::<Vec<Wide>>(&dense).unwrap().len(), 100_001);
-    }
-
-    #[test]
-    fn a_small_answer_always_has_the_minimum() {
-        let body = b"[{}]";
-        assert_eq!(decode::<Vec<Wide>>(body).unwrap().len(), 1);
-    }
-
-    fn drift_of<T: DeserializeOwned>(body: &str) -> Vec<Found> {
-        let (decoded, found) = decode_noting_drift::<T>(body.as_bytes());
-        decoded.unwrap_or_else(|e| panic!("{body}: {e:?}"));
-        found
-    }
-
-    fn field(schema: &'static str, path: &str) -> Found {
-        Found::Field {
-            schema,
-            path: path.to_owned(),
-        }
-    }
-
-    #[test]
-    fn unknown_fields_are_noted_by_schema_and_path_once_per_answer() {
-        #[derive(Debug, serde::Deserialize)]
-        struct Page {
-            #[allow(dead_code)]
-            items: Vec<Wide>,
-        }
-        let body = r#"{"items":[{"a":"x","new":{"deep":1}},{"new":2,"b\u0078":3}],"top":[1]}"#;
-        assert_eq!(
-            drift_of::<Page>(body),
-            [
-                field("Wide", "Page.items[].new"),
-                field("Wide", "Page.items[].?"),
-                field("Page", "Page.top"),
-            ]
-        );
-        // A map's entries and a `Value`'s are data, not fields.
-        assert_eq!(
-            drift_of::<std::collections::HashMap<String, serde_json::Value>>(r#"{"x":{"y":1}}"#),
-            []
-        );
-        // A decimal (serde_json's raw value, whose key is skipped) is not a field skipped.
-        #[derive(Debug, serde::Deserialize)]
-        struct Bill {
-            #[allow(dead_code)]
-            total: crate::Decimal,
-        }
-        assert_eq!(drift_of::<Bill>(r#"{"total":12.50}"#), []);
-    }
-
-    #[test]
-    fn noted_names_are_bounded_and_escaped() {
-        #[derive(Debug, serde::Deserialize)]
-        struct Empty {}
-        let mut body = String::from("{");
-        for n in 0..10_000 {
-            body.push_str(&format!(r#""k{n}":0,"#));
-        }
-        body.push_str(&format!(r#""{}\u001b[2J":0}}"#, "x".repeat(300)));
-        let found = drift_of::<Empty>(&body);
-        assert_eq!(found.len(), MAX_FOUND, "at most 64 per answer");
-        let long = format!(r#"{{"{}\u001b[2J":0}}"#, "x".repeat(300));
-        let [Found::Field { path, .. }] = &drift_of::<Empty>(&long)[..] else {
-            panic!()
-        };
-        // An escaped key is shown as `?`; a long plain one cut to 100 characters.
-        assert_eq!(path, "Empty.?");
-        let plain = format!(r#"{{"{}":0,"a\tb":1}}"#, "y".repeat(300));
-        let found = drift_of::<Empty>(&plain);
-        assert_eq!(
-            found[0],
-            field("Empty", &format!("Empty.{}", "y".repeat(100)))
-        );
-    }
-
-    #[test]
-    fn unknown_enum_values_are_noted_in_the_answer_they_came_in() {
-        let found = drift_of::<Vec<crate::types::ConnectionStatus>>(
-            r#"["CONNECTED","SUSPENDED","SUSPENDED"]"#,
-        );
-        assert_eq!(
-            found,
-            [Found::Value {
-                name: "ConnectionStatus",
-                value: "SUSPENDED".to_owned()
-            }]
-        );
-        // The next answer starts afresh.
-        assert_eq!(
-            drift_of::<Vec<crate::types::ConnectionStatus>>(r#"["CONNECTED"]"#),
-            []
-        );
-    }
-
-    #[test]
-    fn maps_and_values_are_charged() {
-        let mut body = b"[".to_vec();
-        body.extend(br#"{"a":1},"#.repeat(100_000));
-        body.extend(b"{}]");
-        assert!(matches!(
-            decode::<serde_json::Value>(&body),
-            Err(Failure::OverBudget { .. })
-        ));
-    }
-}
+mod tests;

@@ -15,7 +15,7 @@ use crate::{
 pub const MAX_ERROR_BODY: usize = 4 * 1024;
 
 /// The most bytes of a `Location` header an [`Error`] keeps.
-const MAX_LOCATION: usize = 512;
+pub(crate) const MAX_LOCATION: usize = 512;
 
 /// What kind of failure an [`Error`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -601,42 +601,8 @@ impl std::error::Error for Error {
     }
 }
 
-use reqwest::header::RETRY_AFTER;
-
-/// The longest `Retry-After` the client takes as given; a longer one is clamped to this (a
-/// server cannot make the client wait, or overflow its clock, with an absurd value).
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// The wait a response's `Retry-After` header asks for, if it has a valid one, at most
-/// [`MAX_RETRY_AFTER`].
-pub(crate) fn retry_after_of(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_retry_after)
-}
-
-/// Parses `Retry-After`: whole seconds, or an HTTP date; clamped to [`MAX_RETRY_AFTER`].
-pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        // Digits only: a number too large for u64 is still a (huge) number of seconds.
-        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
-        return Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = date
-        .with_timezone(&chrono::Utc)
-        .signed_duration_since(chrono::Utc::now());
-    Some(wait.to_std().unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER))
-}
-
-/// The `Location` of a redirect, bounded, for the error message.
-pub(crate) fn location_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    let value = headers.get(reqwest::header::LOCATION)?;
-    let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
-    Some(redact::bounded(text, MAX_LOCATION))
-}
+pub use crate::headers::MAX_RETRY_AFTER;
+pub(crate) use crate::headers::{location_of, retry_after_of};
 
 #[cfg(test)]
 mod tests {
@@ -710,33 +676,6 @@ mod tests {
         let big = vec![b'x'; MAX_ERROR_BODY * 3];
         let error = Error::from_answer(StatusCode::INTERNAL_SERVER_ERROR, &big, None);
         assert_eq!(error.body().map(str::len), Some(MAX_ERROR_BODY + 3));
-    }
-
-    #[test]
-    fn retry_after_takes_seconds_and_dates_and_clamps_absurd_values() {
-        assert_eq!(parse_retry_after("12"), Some(Duration::from_secs(12)));
-        let soon = (chrono::Utc::now() + chrono::Duration::seconds(30))
-            .format("%a, %d %b %Y %H:%M:%S GMT")
-            .to_string();
-        let wait = parse_retry_after(&soon).expect("a date");
-        assert!(
-            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
-            "{wait:?}"
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(Duration::ZERO)
-        );
-        for absurd in [
-            "18446744073709551615",
-            "99999999999999999999999999",
-            "Fri, 31 Dec 9999 23:59:59 GMT",
-        ] {
-            assert_eq!(parse_retry_after(absurd), Some(MAX_RETRY_AFTER), "{absurd}");
-        }
-        for garbage in ["soon", "-1", "1.5", "", " ", "+5", "0x10"] {
-            assert_eq!(parse_retry_after(garbage), None, "{garbage:?}");
-        }
     }
 
     #[test]

@@ -14,12 +14,12 @@ mod escape;
 // Every public item documented (nectar-gen's docs pass): no `missing_docs` allowance.
 #[allow(clippy::all, clippy::pedantic)]
 mod generated;
+mod headers;
 pub mod limiter;
 mod multipart;
 pub mod pager;
 mod patch;
 mod redact;
-mod request_id;
 mod secret;
 pub mod status;
 pub mod sync;
@@ -43,11 +43,11 @@ pub use futures_util::{Stream, StreamExt, TryStreamExt};
 /// and headers it came with (`status()`, `headers()`).
 pub use generated::client::ResponseValue;
 pub use generated::client::{Client, builder};
+pub use headers::REQUEST_ID_HEADERS;
 pub use http;
 pub use multipart::FilePart;
 pub use pager::Paginate;
 pub use patch::{FieldValue, Patch};
-pub use request_id::REQUEST_ID_HEADERS;
 pub use reqwest;
 pub use rust_decimal;
 pub use secret::Secret;

@@ -51,7 +51,7 @@ pub(super) async fn read_bounded(
             status: Some(status),
             retry_after: retry_after_of(response.headers()),
             location: location_of(response.headers()),
-            request_id: crate::request_id::request_id_of(response.headers()),
+            request_id: crate::headers::request_id_of(response.headers()),
             ..Seen::default()
         });
     });

@@ -110,7 +110,7 @@ impl Client {
         let ended = Outcome::of(&outcome);
         ended.record(&span);
         if let Ok(response) = &outcome
-            && let Some(id) = crate::request_id::request_id_of(response.headers())
+            && let Some(id) = crate::headers::request_id_of(response.headers())
         {
             // Not an echo of the key.
             let key = inner.key.expose_secret();
