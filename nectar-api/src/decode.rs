@@ -25,7 +25,7 @@ use std::{
 mod noted;
 
 pub(crate) use noted::Found;
-use noted::{Frame, FrameKind, Key};
+use noted::{Frame, FrameKind, Key, Noted};
 
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
@@ -140,6 +140,7 @@ pub(crate) fn decode_noting_drift<T: DeserializeOwned>(
         key: Cell::new(Key::None),
         frames: RefCell::new(Vec::new()),
         found: RefCell::new(Vec::new()),
+        noted: RefCell::new(Vec::new()),
     };
     crate::drift::start_decode();
     let mut json = serde_json::Deserializer::from_slice(body);
@@ -168,6 +169,7 @@ struct Budget<'de> {
     key: Cell<Key<'de>>,
     frames: RefCell<Vec<Frame<'de>>>,
     found: RefCell<Vec<Found>>,
+    noted: RefCell<Vec<Noted<'de>>>,
 }
 
 impl Budget<'_> {

@@ -18,8 +18,27 @@ pub(crate) enum Found {
 /// unknown keys costs no more than this).
 pub(super) const MAX_FOUND: usize = 64;
 
+/// A place a field was noted at in this answer: the keys and kinds of the containers above it,
+/// and its own key (to skip the same field in the next row without building its path again).
+pub(super) struct Noted<'de> {
+    chain: Vec<(Key<'de>, FrameKind)>,
+    field: Key<'de>,
+}
+
+impl Noted<'_> {
+    fn is_at(&self, frames: &[Frame<'_>], field: Key<'_>) -> bool {
+        self.field == field
+            && self.chain.len() == frames.len()
+            && self
+                .chain
+                .iter()
+                .zip(frames)
+                .all(|((key, kind), frame)| *key == frame.key && *kind == frame.kind)
+    }
+}
+
 /// The key just read in a map or struct.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Key<'de> {
     None,
     Borrowed(&'de str),
@@ -75,6 +94,16 @@ impl<'de> Budget<'de> {
         if found.len() >= MAX_FOUND {
             return;
         }
+        // The same field at the same place again (every row of a page has it): nothing to build.
+        let mut noted = self.noted.borrow_mut();
+        let here = self.key.get();
+        if noted.iter().any(|n| n.is_at(&frames, here)) {
+            return;
+        }
+        noted.push(Noted {
+            chain: frames.iter().map(|f| (f.key, f.kind)).collect(),
+            field: here,
+        });
         let mut path = String::new();
         for frame in frames.iter() {
             match frame.key {
