@@ -1,8 +1,8 @@
 //! What an answer's headers say, each read defensively: `Retry-After` (clamped), a redirect's
 //! `Location` (bounded), and the request id, so a support ticket can name the request: the
 //! first of [`REQUEST_ID_HEADERS`] that an answer has, kept only if it looks like an id (at most
-//! 128 characters of `A-Z a-z 0-9 - _ . : / + =`; anything else, a secret echoed or text meant
-//! for a terminal, is not kept).
+//! 128 characters of `A-Z a-z 0-9 - _ . : / + =`, naming no sensitive field; anything else, a
+//! secret echoed or text meant for a terminal, is not kept).
 
 use std::time::Duration;
 
@@ -30,7 +30,9 @@ pub(crate) fn request_id_of(headers: &HeaderMap) -> Option<String> {
         .find_map(|name| headers.get(*name))?;
     let id = value.to_str().ok()?.trim();
     let plain = |c: char| c.is_ascii_alphanumeric() || "-_.:/+=".contains(c);
-    (!id.is_empty() && id.len() <= MAX_LEN && id.chars().all(plain)).then(|| id.to_owned())
+    let looks_like_an_id = !id.is_empty() && id.len() <= MAX_LEN && id.chars().all(plain);
+    // `password=...` is made of those characters too: an id naming a sensitive field is not one.
+    (looks_like_an_id && redact::cut_at_secret(id) == id).then(|| id.to_owned())
 }
 
 /// The longest `Retry-After` the client takes as given; a longer one is clamped to this (a
@@ -102,6 +104,12 @@ mod tests {
         assert_eq!(id(&[("x-request-id", "")]), None);
         assert_eq!(id(&[("x-request-id", "a b")]), None);
         assert_eq!(id(&[("x-request-id", "id<script>")]), None);
+        assert_eq!(id(&[("x-request-id", "password=hunter2")]), None);
+        // Base64 ids (CloudFront's) are ids.
+        assert_eq!(
+            id(&[("x-amz-cf-id", "Rhpy5Zxzvk5Y_1R2dW9vZA==")]).as_deref(),
+            Some("Rhpy5Zxzvk5Y_1R2dW9vZA==")
+        );
         assert_eq!(id(&[("x-request-id", "key=\"secret\"")]), None);
         assert_eq!(id(&[("x-request-id", &"a".repeat(129))]), None);
     }

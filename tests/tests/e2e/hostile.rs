@@ -1007,3 +1007,60 @@ async fn no_sensitive_value_shows_whatever_the_error_body_format() {
         shown_in.join("\n\n")
     );
 }
+
+/// A request id is kept only when it looks like one: a server echoing the key, a password or
+/// terminal escapes in `x-request-id` gets none of it into an error, its message, or a log line
+/// (the attempt's span); an id of plain characters is kept.
+#[tokio::test]
+async fn a_request_id_is_kept_only_when_it_looks_like_one() {
+    // The escape sequence last: refused by the HTTP parser, it is a transport failure, retried.
+    let ids = [
+        KEY.to_owned(),
+        format!("password={PASSWORD}"),
+        "x".repeat(129),
+        "req_7f3a-11".to_owned(),
+        "req\u{1b}[2J".to_owned(),
+    ];
+    let served = ids.clone();
+    let server = Hostile::start("127.0.0.1", move |n, _| {
+        let id = served[(n - 1).min(served.len() - 1)].clone();
+        let bytes = id.into_bytes();
+        // Raw, so a control character reaches the client as sent.
+        let mut answer =
+            b"HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\nx-request-id: ".to_vec();
+        answer.extend(bytes);
+        answer.extend(
+            b"\r\ncontent-length: 22\r\nconnection: close\r\n\r\n{\"detail\": \"Not found\"}",
+        );
+        Reply::raw(answer)
+    })
+    .await
+    .unwrap();
+    let client = builder_for(&server).build().unwrap();
+    let (subscriber, logs) = nectar_tests::logs::capture(tracing::Level::TRACE);
+    let errors = async {
+        let mut errors = Vec::new();
+        for _ in &ids {
+            errors.push(
+                client
+                    .get_company()
+                    .company_id(Uuid::new_v4())
+                    .send()
+                    .await
+                    .unwrap_err(),
+            );
+        }
+        errors
+    }
+    .with_subscriber(subscriber)
+    .await;
+    let kept: Vec<Option<&str>> = errors.iter().map(Error::request_id).collect();
+    assert_eq!(kept, [None, None, None, Some("req_7f3a-11"), None]);
+    let text = logs.text();
+    for error in &errors {
+        assert_no_secret(&shown(error));
+    }
+    assert_no_secret(&text);
+    assert!(!text.contains('\u{1b}'));
+    // The kept id on the attempt's span is checked in tests/tests/otel.rs.
+}
