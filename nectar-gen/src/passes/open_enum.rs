@@ -39,16 +39,19 @@ pub(crate) fn enum_components(spec: &oa::OpenAPI) -> Vec<EnumComponent> {
                 return None;
             }
             let meanings = schema.schema_data.extensions.get(DESCRIPTIONS_EXTENSION);
+            // A list in the order of `enum`; `""` is no meaning.
             let values = string
                 .enumeration
                 .iter()
-                .flatten()
-                .map(|value| {
+                .enumerate()
+                .filter_map(|(at, value)| {
+                    let value = value.as_ref()?;
                     let meaning = meanings
-                        .and_then(|m| m.get(value))
+                        .and_then(|m| m.get(at))
                         .and_then(|m| m.as_str())
+                        .filter(|m| !m.is_empty())
                         .map(str::to_owned);
-                    (value.clone(), meaning)
+                    Some((value.clone(), meaning))
                 })
                 .collect();
             Some(EnumComponent {
