@@ -22,13 +22,16 @@ pub fn spec() -> Result<oa::OpenAPI, Error> {
 ///
 /// - **Enums in answers are open.** Nectar adds values (the docs show most value lists only in
 ///   part), so a property of a response-side component (one no request body or parameter
-///   reaches) that refers to an enum `E` is `{title: "EOrUnknown", anyOf: [{$ref: E},
-///   {type: string}], x-nectar-open-enum: true}` (`{type: string, nullable: true}` in the
+///   reaches) that refers to an enum `E` is `{title: "EOrUnknown", oneOf: [{$ref: E},
+///   {type: string, not: {$ref: E}}], x-nectar-open-enum: true}` (`nullable: true` in the
 ///   second branch when the property is nullable): generated clients decode a known value as
-///   `E` and any other as a string, instead of failing the whole object. The `title` names the
-///   union, so openapi-generator does not name it after the property (`Account.status` would
-///   become `AccountStatus`, the enum's own name, and recurse). Request-side components keep
-///   `$ref: E`: a value Nectar does not know is refused before it is sent.
+///   `E` and any other as a string, instead of failing the whole object. Exactly one branch
+///   matches any value, so `oneOf` is exact for validators; with `oneOf` (not `anyOf`)
+///   openapi-generator's typescript-fetch writes `type EOrUnknown = E | string` instead of an
+///   empty interface. The `title` names the union, so openapi-generator does not name it after
+///   the property (`Account.status` would become `AccountStatus`, the enum's own name, and
+///   recurse). Request-side components keep `$ref: E`: a value Nectar does not know is refused
+///   before it is sent.
 /// - **Other nullable references** (`{nullable, allOf: [$ref]}`, schemars' form, which typify
 ///   reads, so [`spec`] keeps it for the bindings) become `{title: "XOrNull", anyOf: [{$ref: X},
 ///   {type: T, nullable: true, not: {type: T}}]}`: OpenAPI 3.0.3's `nullable` only counts next
@@ -110,10 +113,11 @@ fn reference(map: &IndexMap<String, Json>) -> Option<(String, bool)> {
     Some((reference, nullable))
 }
 
-/// Replaces the reference in `map` by `{title, anyOf: [{$ref}, second], extra...}`, where the
-/// reference and `nullable` stood.
-fn any_of(
+/// Replaces the reference in `map` by `{title, <combinator>: [{$ref}, second], extra...}`, where
+/// the reference and `nullable` stood.
+fn union(
     map: &mut IndexMap<String, Json>,
+    combinator: &str,
     reference: &str,
     title: String,
     second: IndexMap<String, Json>,
@@ -137,7 +141,7 @@ fn any_of(
     let mut at = position.min(map.len());
     map.shift_insert(at, "title".to_owned(), Json::String(title));
     at += 1;
-    map.shift_insert(at, "anyOf".to_owned(), branches);
+    map.shift_insert(at, combinator.to_owned(), branches);
     if let Some((key, value)) = extra {
         map.shift_insert(at + 1, key.to_owned(), value);
     }
@@ -168,9 +172,18 @@ fn open_enum(property: &mut Json, kinds: &IndexMap<String, Kind>) {
     if nullable {
         string.insert("nullable".to_owned(), Json::Bool(true));
     }
+    // Any other string: exactly one branch matches every value, so `oneOf` is exact.
+    string.insert(
+        "not".to_owned(),
+        Json::Object(IndexMap::from([(
+            "$ref".to_owned(),
+            Json::String(reference.clone()),
+        )])),
+    );
     let title = format!("{name}OrUnknown{}", if nullable { "OrNull" } else { "" });
-    any_of(
+    union(
         map,
+        "oneOf",
         &reference,
         title,
         string,
@@ -217,7 +230,14 @@ fn nullable_refs(value: &mut Json, kinds: &IndexMap<String, Kind>) {
                         Json::Object(IndexMap::from([("type".to_owned(), kind.ty.clone())])),
                     ),
                 ]);
-                any_of(map, &reference, format!("{name}OrNull"), only_null, None);
+                union(
+                    map,
+                    "anyOf",
+                    &reference,
+                    format!("{name}OrNull"),
+                    only_null,
+                    None,
+                );
             }
             for child in map.values_mut() {
                 nullable_refs(child, kinds);
@@ -275,25 +295,30 @@ mod tests {
         let schemas = &value["components"]["schemas"];
         // A nullable enum in an answer: open and nullable.
         let charges = &schemas["Document"]["properties"]["chargesUnits"];
-        assert_eq!(charges["anyOf"][0]["$ref"], "#/components/schemas/Currency");
+        assert_eq!(charges["oneOf"][0]["$ref"], "#/components/schemas/Currency");
         assert_eq!(
-            charges["anyOf"][1],
-            serde_json::json!({ "type": "string", "nullable": true })
+            charges["oneOf"][1],
+            serde_json::json!({ "type": "string", "nullable": true,
+                                "not": { "$ref": "#/components/schemas/Currency" } })
         );
         assert_eq!(charges["title"], "CurrencyOrUnknownOrNull");
         assert_eq!(charges[OPEN_ENUM], true);
         // A plain enum in an answer, and in array items.
         let status = &schemas["Connection"]["properties"]["status"];
-        assert_eq!(status["anyOf"][1], serde_json::json!({ "type": "string" }));
+        assert_eq!(
+            status["oneOf"][1],
+            serde_json::json!({ "type": "string",
+                                "not": { "$ref": "#/components/schemas/ConnectionStatus" } })
+        );
         assert_eq!(status["title"], "ConnectionStatusOrUnknown");
         let kinds = &schemas["Connection"]["properties"]["initialDatasourceTypes"]["items"];
         assert_eq!(
-            kinds["anyOf"][0]["$ref"],
+            kinds["oneOf"][0]["$ref"],
             "#/components/schemas/DatasourceType"
         );
         // Request bodies stay strict.
         let country = &schemas["ConnectionCreate"]["properties"]["country"];
-        assert!(country.get("anyOf").is_none(), "{country}");
+        assert!(country.get("oneOf").is_none(), "{country}");
         // A nullable object: null alone in the second branch, no enum of nulls anywhere.
         let document = &schemas["UsageData"]["properties"]["document"];
         assert_eq!(

@@ -183,16 +183,17 @@ fn component_name(reference: &str) -> String {
 /// OpenAPI 3.0 schema -> JSON Schema 2020-12 (which, unlike draft 7, knows the `uuid` format): `nullable: true` becomes a `null` alternative,
 /// references point into `definitions`, and extensions and `example` go.
 ///
-/// An open enum (`x-nectar-open-enum`: `anyOf: [{$ref: E}, {type: string}]`, which lets
+/// An open enum (`x-nectar-open-enum`: `oneOf: [{$ref: E}, {type: string, not: {$ref: E}}]`, which lets
 /// generated clients keep values Nectar adds) is read closed: the emulator's answers are checked
 /// against the values the docs show, so a typo in the emulator is still caught.
 pub fn to_json_schema(schema: &Value) -> Value {
     if let Value::Object(map) = schema
         && map.get("x-nectar-open-enum") == Some(&Value::Bool(true))
-        && let Some(Value::Array(branches)) = map.get("anyOf")
+        && let Some(Value::Array(branches)) = map.get("oneOf").or_else(|| map.get("anyOf"))
         && let [known, open] = branches.as_slice()
     {
         let mut closed = map.clone();
+        closed.remove("oneOf");
         let mut only = vec![known.clone()];
         if open.get("nullable") == Some(&Value::Bool(true)) {
             only.push(json!({ "type": "null" }));

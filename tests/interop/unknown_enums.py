@@ -4,8 +4,8 @@
     python tests/interop/unknown_enums.py check SPEC BASE_URL API_KEY SANDBOX_LOG OPEN_PKG CLOSED_PKG
     python tests/interop/unknown_enums.py check-pydantic SPEC BASE_URL API_KEY SANDBOX_LOG OPEN.py CLOSED.py
 
-`close` writes the spec with every open enum (`x-nectar-open-enum`: `anyOf: [{$ref: E},
-{type: string}]`) closed back to the form the spec had before (`$ref: E`; nullable:
+`close` writes the spec with every open enum (`x-nectar-open-enum`: `oneOf: [{$ref: E},
+{type: string, not: {$ref: E}}]`) closed back to the form the spec had before (`$ref: E`; nullable:
 `oneOf: [{$ref: E}, {type: string, nullable: true, enum: [null]}]`): the negative control.
 
 `check` reads answers of nectar-sandbox (`--seed-connections N`, whose log names the seeded
@@ -40,8 +40,8 @@ OPEN = "x-nectar-open-enum"
 def close(value):
     if isinstance(value, dict):
         if value.get(OPEN) is True:
-            known, other = value["anyOf"]
-            closed = {k: v for k, v in value.items() if k not in ("anyOf", OPEN, "title")}
+            known, other = value.get("oneOf") or value["anyOf"]
+            closed = {k: v for k, v in value.items() if k not in ("oneOf", "anyOf", OPEN, "title")}
             if other.get("nullable"):
                 # The form the spec had for nullable enums before they were open.
                 closed["oneOf"] = [known, {"type": "string", "nullable": True, "enum": [None]}]
@@ -66,7 +66,7 @@ class Mutator:
 
     def mutate(self, value, schema):
         if schema.get(OPEN) is True:
-            known = self.deref(schema["anyOf"][0])
+            known = self.deref((schema.get("oneOf") or schema["anyOf"])[0])
             if isinstance(value, str) and value in known["enum"]:
                 self.replaced += 1
                 return "NECTAR_ADDED_" + value
