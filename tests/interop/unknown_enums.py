@@ -3,6 +3,7 @@
     python tests/interop/unknown_enums.py close SPEC CLOSED_SPEC
     python tests/interop/unknown_enums.py check SPEC BASE_URL API_KEY SANDBOX_LOG OPEN_PKG CLOSED_PKG
     python tests/interop/unknown_enums.py check-pydantic SPEC BASE_URL API_KEY SANDBOX_LOG OPEN.py CLOSED.py
+    python tests/interop/unknown_enums.py dump SPEC BASE_URL API_KEY SANDBOX_LOG OUT.json
 
 `close` writes the spec with every open enum (`x-nectar-open-enum`: `oneOf: [{$ref: E},
 {type: string, not: {$ref: E}}]`) closed back to the form the spec had before (`$ref: E`; nullable:
@@ -114,15 +115,11 @@ class Client:
         return json.dumps(model.from_dict(answer).to_dict(), default=str)
 
 
-def check(spec_path, base, key, log_path, open_dir, closed_dir, pydantic=False):
-    spec = json.load(open(spec_path))
+def answers_of(base, key, log_path):
+    """(component, path) of the answers every check decodes."""
     found = seeded.objects(base, key, log_path)
     company, connection, row = found["company"], found["connection"], found["row"]
-
-    def get(path):
-        return seeded.get(base, key, path)
-
-    answers = [
+    return [
         ("Company", f"/company/{company}"),
         ("ConnectionPage", f"/connection/company/{found['many']}?limit=100"),
         ("Connection", f"/connection/{connection}/details"),
@@ -132,6 +129,22 @@ def check(spec_path, base, key, log_path, open_dir, closed_dir, pydantic=False):
         ("UsageData", f"/usage/{row['id']}"),
         ("Meter", f"/meter/{row['meter']}"),
     ]
+
+
+def mutated(spec, base, key, log_path):
+    """Each answer as the emulator sent it, and with every open enum's value replaced by one no
+    enum knows: [(component, answer, changed answer, values replaced)]."""
+    out = []
+    for component, path in answers_of(base, key, log_path):
+        answer = seeded.get(base, key, path)
+        mutator = Mutator(spec)
+        changed = mutator.mutate(copy.deepcopy(answer), {"$ref": "#/components/schemas/" + component})
+        out.append((component, answer, changed, mutator.replaced))
+    return out
+
+
+def check(spec_path, base, key, log_path, open_dir, closed_dir, pydantic=False):
+    spec = json.load(open(spec_path))
     if pydantic:
         opened = Client(module_file(open_dir), True)
         closed = Client(module_file(closed_dir), True)
@@ -140,14 +153,13 @@ def check(spec_path, base, key, log_path, open_dir, closed_dir, pydantic=False):
     problems = 0
     total = 0
     refused = 0
-    for component, path in answers:
-        mutator = Mutator(spec)
-        answer = mutator.mutate(get(path), {"$ref": "#/components/schemas/" + component})
-        total += mutator.replaced
+    answers = mutated(spec, base, key, log_path)
+    for component, _, answer, replaced in answers:
+        total += replaced
         try:
             kept = opened.decode(component, copy.deepcopy(answer)).count("NECTAR_ADDED_")
-            verdict = f"decoded, {kept} of {mutator.replaced} new values kept"
-            if kept != mutator.replaced:
+            verdict = f"decoded, {kept} of {replaced} new values kept"
+            if kept != replaced:
                 problems += 1
                 verdict += " (LOST SOME)"
         except Exception as error:
@@ -177,6 +189,11 @@ def main():
         check(*sys.argv[2:8])
     elif sys.argv[1] == "check-pydantic":
         check(*sys.argv[2:8], pydantic=True)
+    elif sys.argv[1] == "dump":
+        spec_path, base, key, log_path, out = sys.argv[2:7]
+        rows = mutated(json.load(open(spec_path)), base, key, log_path)
+        json.dump([{"component": c, "answer": a, "changed": m, "replaced": r} for c, a, m, r in rows],
+                  open(out, "w"), indent=1)
     else:
         sys.exit(__doc__)
 
