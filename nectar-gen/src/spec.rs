@@ -77,6 +77,7 @@ pub fn spec_json(spec: &oa::OpenAPI) -> Result<String, Error> {
         }
     }
     nullable_refs(&mut value, &kinds);
+    disjoint_unions(&mut value);
     serde_json::to_string_pretty(&value)
         .map(|json| json + "\n")
         .map_err(|e| Error::Spec(format!("serializing the spec: {e}")))
@@ -212,6 +213,54 @@ impl Json {
     }
 }
 
+/// An `anyOf` whose branches are plain values of different JSON types (`DuplicateFlag`: a
+/// string or a boolean) becomes `oneOf`: exactly one branch matches any value, so it means the
+/// same to a validator, and openapi-generator makes a union of it (`String(String)` /
+/// `Bool(bool)` in Rust, `string | boolean` in TypeScript) instead of an empty struct, which
+/// refused every real answer's `"isDuplicated": "false"`.
+fn disjoint_unions(value: &mut Json) {
+    match value {
+        Json::Object(map) => {
+            let disjoint = match map.get("anyOf") {
+                Some(Json::Array(branches)) if branches.len() > 1 => {
+                    let types: Vec<Option<&str>> = branches
+                        .iter()
+                        .map(|branch| match branch.get("type") {
+                            Some(Json::String(ty))
+                                if ["string", "boolean", "number", "array", "object"]
+                                    .contains(&ty.as_str())
+                                    && branch.get("enum").is_none()
+                                    && branch.get("$ref").is_none() =>
+                            {
+                                Some(ty.as_str())
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    types.iter().all(Option::is_some)
+                        && (1..types.len()).all(|i| !types[..i].contains(&types[i]))
+                }
+                _ => false,
+            };
+            if disjoint
+                && let Some(at) = map.get_index_of("anyOf")
+                && let Some((_, branches)) = map.shift_remove_entry("anyOf")
+            {
+                map.shift_insert(at, "oneOf".to_owned(), branches);
+            }
+            for child in map.values_mut() {
+                disjoint_unions(child);
+            }
+        }
+        Json::Array(items) => {
+            for item in items {
+                disjoint_unions(item);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Rewrites every `{nullable: true, allOf: [{$ref}]}` without a `type` into the strict
 /// nullable form; see [`spec_json`].
 fn nullable_refs(value: &mut Json, kinds: &IndexMap<String, Kind>) {
@@ -316,6 +365,9 @@ mod tests {
             kinds["oneOf"][0]["$ref"],
             "#/components/schemas/DatasourceType"
         );
+        // A string or a boolean: a union of disjoint types is `oneOf`.
+        assert_eq!(schemas["DuplicateFlag"]["oneOf"][1]["type"], "boolean");
+        assert!(schemas["DuplicateFlag"].get("anyOf").is_none());
         // Request bodies stay strict.
         let country = &schemas["ConnectionCreate"]["properties"]["country"];
         assert!(country.get("oneOf").is_none(), "{country}");
