@@ -15,10 +15,11 @@ pub fn spec() -> Result<oa::OpenAPI, Error> {
     Ok(api::document(paths, schemas))
 }
 
-/// The spec as committed in `spec/openapi.json`: pretty JSON with a final newline, with every
-/// reference to an enum or object written in the form every outside tool reads alike
-/// (measured with prism, schemathesis, openapi-python-client, openapi-generator, redocly and
-/// spectral; see `nectar-gen/src/api/DECISIONS.md`):
+/// The spec as committed in `spec/openapi.json`: **OpenAPI 3.1** (the bindings read [`spec`],
+/// 3.0.3), pretty JSON with a final newline, with every reference to an enum or object written in
+/// the form every outside tool reads alike and types exactly (measured with prism, schemathesis,
+/// openapi-python-client, openapi-generator, openapi-typescript, datamodel-code-generator,
+/// redocly and spectral; see `nectar-gen/src/api/DECISIONS.md`):
 ///
 /// - **Enums in answers are open.** Nectar adds values (the docs show most value lists only in
 ///   part), so a property of a response-side component (one no request body or parameter
@@ -34,10 +35,12 @@ pub fn spec() -> Result<oa::OpenAPI, Error> {
 ///   before it is sent.
 /// - **Other nullable references** (`{nullable, allOf: [$ref]}`, schemars' form, which typify
 ///   reads, so [`spec`] keeps it for the bindings) become `{title: "XOrNull", anyOf: [{$ref: X},
-///   {type: T, nullable: true, not: {type: T}}]}`: OpenAPI 3.0.3's `nullable` only counts next
-///   to a `type`, and the second branch admits `null` alone. (The earlier `{type, nullable,
-///   enum: [null]}` became an enum with two nulls in prism's converter, which then validated
-///   nothing it was part of.)
+///   {type: "null"}]}`, and `nullable: true` next to a `type` becomes `type: [T, "null"]`
+///   (OpenAPI 3.1, `openapi_31`): generators type them `X | null` / `X | None` /
+///   `Optional[X]`, where no OpenAPI 3.0 form was both exact in every generator and strict in
+///   every validator.
+/// - **A union of plain values of different types** (`DuplicateFlag`: string or boolean) is
+///   `oneOf` (`disjoint_unions`).
 pub fn spec_json(spec: &oa::OpenAPI) -> Result<String, Error> {
     let text = serde_json::to_string(spec)
         .map_err(|e| Error::Spec(format!("serializing the spec: {e}")))?;
@@ -78,6 +81,10 @@ pub fn spec_json(spec: &oa::OpenAPI) -> Result<String, Error> {
     }
     nullable_refs(&mut value, &kinds);
     disjoint_unions(&mut value);
+    openapi_31(&mut value);
+    if let Json::Object(root) = &mut value {
+        root.insert("openapi".to_owned(), Json::String("3.1.0".to_owned()));
+    }
     serde_json::to_string_pretty(&value)
         .map(|json| json + "\n")
         .map_err(|e| Error::Spec(format!("serializing the spec: {e}")))
@@ -261,6 +268,52 @@ fn disjoint_unions(value: &mut Json) {
     }
 }
 
+/// OpenAPI 3.0's `nullable` written as OpenAPI 3.1 (JSON Schema 2020-12) says it: `{type: T,
+/// nullable: true}` becomes `{type: [T, "null"]}` (with `null` among its `enum` values, if it has
+/// any), and the second branch of a nullable reference, `{type: T, nullable: true, not: {type:
+/// T}}` (null alone), becomes `{type: "null"}`. Every generator measured then types a nullable
+/// reference exactly (`Site | null`, `Site | None`, `Optional[Site]`), and every validator reads
+/// it alike; see `nectar-gen/src/api/DECISIONS.md`.
+fn openapi_31(value: &mut Json) {
+    match value {
+        Json::Object(map) => {
+            for child in map.values_mut() {
+                openapi_31(child);
+            }
+            if map.get("nullable") != Some(&Json::Bool(true)) {
+                return;
+            }
+            map.shift_remove("nullable");
+            let only_null = matches!(
+                (map.get("type"), map.get("not")),
+                (Some(ty), Some(Json::Object(not))) if not.len() == 1 && not.get("type") == Some(ty)
+            );
+            if only_null {
+                map.clear();
+                map.insert("type".to_owned(), Json::String("null".to_owned()));
+                return;
+            }
+            if let Some(Json::String(ty)) = map.get("type").cloned() {
+                map.insert(
+                    "type".to_owned(),
+                    Json::Array(vec![Json::String(ty), Json::String("null".to_owned())]),
+                );
+                if let Some(Json::Array(values)) = map.get_mut("enum")
+                    && !values.contains(&Json::Null)
+                {
+                    values.push(Json::Null);
+                }
+            }
+        }
+        Json::Array(items) => {
+            for item in items {
+                openapi_31(item);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Rewrites every `{nullable: true, allOf: [{$ref}]}` without a `type` into the strict
 /// nullable form; see [`spec_json`].
 fn nullable_refs(value: &mut Json, kinds: &IndexMap<String, Kind>) {
@@ -313,15 +366,14 @@ mod tests {
         assert_eq!(first, second);
     }
 
-    /// OpenAPI 3.0.3: `nullable` only counts next to a `type` (redocly's `nullable-type-sibling`).
+    /// The file is OpenAPI 3.1: no `nullable` anywhere (`type: [T, "null"]` and `{type: "null"}`
+    /// say it), and the forms every generator reads exactly.
     #[test]
-    fn the_spec_file_has_no_nullable_without_a_type() {
+    fn the_spec_file_is_openapi_31_without_nullable() {
         fn walk(value: &serde_json::Value, path: &str, bad: &mut Vec<String>) {
             match value {
                 serde_json::Value::Object(map) => {
-                    if map.get("nullable") == Some(&serde_json::Value::Bool(true))
-                        && !map.contains_key("type")
-                    {
+                    if map.contains_key("nullable") {
                         bad.push(path.to_owned());
                     }
                     for (key, child) in map {
@@ -347,7 +399,7 @@ mod tests {
         assert_eq!(charges["oneOf"][0]["$ref"], "#/components/schemas/Currency");
         assert_eq!(
             charges["oneOf"][1],
-            serde_json::json!({ "type": "string", "nullable": true,
+            serde_json::json!({ "type": ["string", "null"],
                                 "not": { "$ref": "#/components/schemas/Currency" } })
         );
         assert_eq!(charges["title"], "CurrencyOrUnknownOrNull");
@@ -373,9 +425,11 @@ mod tests {
         assert!(country.get("oneOf").is_none(), "{country}");
         // A nullable object: null alone in the second branch, no enum of nulls anywhere.
         let document = &schemas["UsageData"]["properties"]["document"];
+        assert_eq!(document["anyOf"][1], serde_json::json!({ "type": "null" }));
+        // A nullable plain value.
         assert_eq!(
-            document["anyOf"][1],
-            serde_json::json!({ "type": "object", "nullable": true, "not": { "type": "object" } })
+            schemas["Connection"]["properties"]["statusErrorDetail"]["type"],
+            serde_json::json!(["string", "null"])
         );
         assert!(
             !text.contains("\"enum\": [\n            null"),
@@ -383,7 +437,7 @@ mod tests {
         );
         // The file keeps the spec's key order: `openapi` first, as written.
         assert!(
-            text.starts_with("{\n  \"openapi\": \"3.0.3\""),
+            text.starts_with("{\n  \"openapi\": \"3.1.0\""),
             "{}",
             &text[..40]
         );

@@ -180,7 +180,9 @@ fn component_name(reference: &str) -> String {
     reference.rsplit('/').next().unwrap_or(reference).to_owned()
 }
 
-/// OpenAPI 3.0 schema -> JSON Schema 2020-12 (which, unlike draft 7, knows the `uuid` format): `nullable: true` becomes a `null` alternative,
+/// OpenAPI schema -> JSON Schema 2020-12 (which, unlike draft 7, knows the `uuid` format). The
+/// spec file is OpenAPI 3.1, whose schemas are JSON Schema 2020-12 already; an OpenAPI 3.0
+/// `nullable: true` (a schema of the user's) still becomes a `null` alternative,
 /// references point into `definitions`, and extensions and `example` go.
 ///
 /// An open enum (`x-nectar-open-enum`: `oneOf: [{$ref: E}, {type: string, not: {$ref: E}}]`, which lets
@@ -195,7 +197,13 @@ pub fn to_json_schema(schema: &Value) -> Value {
         let mut closed = map.clone();
         closed.remove("oneOf");
         let mut only = vec![known.clone()];
-        if open.get("nullable") == Some(&Value::Bool(true)) {
+        // Nullable: OpenAPI 3.0's `nullable: true`, or 3.1's `type: [string, "null"]`.
+        let nullable = open.get("nullable") == Some(&Value::Bool(true))
+            || open
+                .get("type")
+                .and_then(Value::as_array)
+                .is_some_and(|types| types.contains(&json!("null")));
+        if nullable {
             only.push(json!({ "type": "null" }));
         }
         closed.insert("anyOf".to_owned(), Value::Array(only));
