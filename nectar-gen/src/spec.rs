@@ -280,6 +280,16 @@ fn openapi_31(value: &mut Json) {
             for child in map.values_mut() {
                 openapi_31(child);
             }
+            // In JSON Schema 2020-12 `format` is an annotation: a pattern keeps the shape
+            // asserted by every validator.
+            if map.get("format") == Some(&Json::String("date".to_owned()))
+                && !map.contains_key("pattern")
+            {
+                map.insert(
+                    "pattern".to_owned(),
+                    Json::String("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$".to_owned()),
+                );
+            }
             if map.get("nullable") != Some(&Json::Bool(true)) {
                 return;
             }
