@@ -4,7 +4,8 @@
 //! with doc comments as descriptions and `#[schemars(...)]` for formats, lengths, ranges and
 //! patterns) and the documented operations. From them:
 //!
-//! - [`spec`] builds a deterministic OpenAPI 3.0.3 document (`spec/openapi.json`);
+//! - [`spec`] builds a deterministic OpenAPI 3.0.3 document, which the bindings read, and
+//!   [`spec_json`] writes it as the OpenAPI 3.1 file `spec/openapi.json` that other tools read;
 //! - [`bindings`] validates it against what progenitor can generate and renders the Rust client
 //!   of nectar-api (progenitor 0.15 plus our open enums, formatted with prettyplease);
 //! - [`generate`] returns every generated file with its path, for `cargo xtask codegen` and the
