@@ -32,7 +32,7 @@ pub(crate) fn request_id_of(headers: &HeaderMap) -> Option<String> {
     let plain = |c: char| c.is_ascii_alphanumeric() || "-_.:/+=".contains(c);
     let looks_like_an_id = !id.is_empty() && id.len() <= MAX_LEN && id.chars().all(plain);
     // `password=...` is made of those characters too: an id naming a sensitive field is not one.
-    (looks_like_an_id && redact::cut_at_secret(id) == id).then(|| id.to_owned())
+    (looks_like_an_id && !redact::names_a_secret(id)).then(|| id.to_owned())
 }
 
 /// The longest `Retry-After` the client takes as given; a longer one is clamped to this (a

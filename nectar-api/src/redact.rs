@@ -11,7 +11,7 @@ use std::fmt;
 
 use crate::generated::operations::SENSITIVE_FIELDS;
 
-pub(crate) use mentions::cut_at_secret;
+pub(crate) use mentions::{cut_at_secret, names_a_secret};
 
 /// What a redacted value is replaced with.
 pub(crate) const MASK: &str = "***";

@@ -11,7 +11,7 @@ use tracing::Instrument;
 use super::{
     Inner,
     body::read_bounded,
-    record::see,
+    record::{see, seen_request_id},
     retry::{Retry, classify, jitter, reason},
     telemetry::{self, InFlight, Outcome, Request},
 };
@@ -109,10 +109,10 @@ impl Client {
         };
         let ended = Outcome::of(&outcome);
         ended.record(&span);
-        if let Ok(response) = &outcome
-            && let Some(id) = crate::headers::request_id_of(response.headers())
+        // The id `read_bounded` took from this answer's headers; not an echo of the key.
+        if outcome.is_ok()
+            && let Some(id) = seen_request_id()
         {
-            // Not an echo of the key.
             let key = inner.key.expose_secret();
             if key.is_empty() || !id.contains(key) {
                 span.record("nectar.request_id", id.as_str());

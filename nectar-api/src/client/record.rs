@@ -23,6 +23,14 @@ pub(super) fn see(record: impl FnOnce(&mut Seen)) {
     let _ = SEEN.try_with(|seen| record(&mut seen.borrow_mut()));
 }
 
+/// The request id of the current operation's last answer, as `read_bounded` took it from the
+/// headers (read once per answer).
+pub(super) fn seen_request_id() -> Option<String> {
+    SEEN.try_with(|seen| seen.borrow().request_id.clone())
+        .ok()
+        .flatten()
+}
+
 /// Runs an operation's exchange (progenitor's generated request and decoding) and turns its
 /// error into the one [`Error`]. Every generated `send()` ends here.
 pub(crate) async fn finish<T, F>(

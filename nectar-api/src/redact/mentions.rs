@@ -40,6 +40,12 @@ pub(crate) fn cut_at_secret(text: &str) -> String {
     }
 }
 
+/// Whether `text` names a sensitive field with a value after it (what [`cut_at_secret`] would
+/// cut), without copying it.
+pub(crate) fn names_a_secret(text: &str) -> bool {
+    first_secret(text).is_some()
+}
+
 /// The byte offset in `text` where the first sensitive name with a value after it starts.
 fn first_secret(text: &str) -> Option<usize> {
     let view = View::of(text);
