@@ -157,25 +157,33 @@ async fn redis_going_away_fails_no_request() {
         .connect()
         .await
         .unwrap();
-    let client = Client::builder()
-        .api_key(sandbox.api_key())
-        .base_url(sandbox.base_url())
-        .limit(limit)
-        .build()
-        .unwrap();
+    let rows = pull_through(&sandbox, company, limit, 50, || redis.kill()).await;
+    assert_eq!(rows, (300, 300), "every row once");
+}
+
+/// Pulls every usage row of `company` under `limit`, running `outage` once `at` rows have come
+/// (what it returns lives until the pull ends); (rows, distinct rows).
+async fn pull_through<T>(
+    sandbox: &Sandbox,
+    company: uuid::Uuid,
+    limit: RedisLimit,
+    at: usize,
+    outage: impl FnOnce() -> T,
+) -> (usize, usize) {
+    let client = sandbox.client_builder().limit(limit).build().unwrap();
     let pager = client.list_company_usage().company_id(company).items();
     let mut pager = std::pin::pin!(pager);
     let mut rows = Vec::new();
-    let mut redis = Some(redis);
+    let mut outage = Some(outage);
+    let mut _after = None;
     while let Some(row) = pager.try_next().await.unwrap() {
         rows.push(row.id);
-        if rows.len() == 50 {
-            redis.take().unwrap().kill();
+        if rows.len() == at {
+            _after = outage.take().map(|outage| outage());
         }
     }
     let unique: std::collections::BTreeSet<_> = rows.iter().collect();
-    assert_eq!(rows.len(), 300);
-    assert_eq!(unique.len(), 300, "every row once");
+    (rows.len(), unique.len())
 }
 
 /// Redis unreachable from the start: the limit still connects (only a malformed URL is an
@@ -252,26 +260,15 @@ async fn redis_restarted_mid_run_loses_and_repeats_no_row() {
         .await
         .unwrap();
     let company = sandbox.seeded_data()[0].company_id;
-    let client = Client::builder()
-        .api_key(sandbox.api_key())
-        .base_url(sandbox.base_url())
-        .limit(limit(&redis, sandbox.api_key(), 4).await)
-        .build()
-        .unwrap();
-    let pager = client.list_company_usage().company_id(company).items();
-    let mut pager = std::pin::pin!(pager);
-    let mut rows = Vec::new();
-    let mut redis = Some(redis);
-    while let Some(row) = pager.try_next().await.unwrap() {
-        rows.push(row.id);
-        if rows.len() == 100 {
-            redis.take().unwrap().kill();
-            redis = RedisServer::start_on(port);
-            assert!(redis.is_some(), "restarted on port {port}");
-        }
-    }
-    let unique: std::collections::BTreeSet<_> = rows.iter().collect();
-    assert_eq!((rows.len(), unique.len()), (400, 400), "every row once");
+    let shared = limit(&redis, sandbox.api_key(), 4).await;
+    let rows = pull_through(&sandbox, company, shared, 100, || {
+        redis.kill();
+        let restarted = RedisServer::start_on(port);
+        assert!(restarted.is_some(), "restarted on port {port}");
+        restarted
+    })
+    .await;
+    assert_eq!(rows, (400, 400), "every row once");
 }
 
 /// A process keeping every slot busy (each freed slot has another of its requests waiting for
